@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that the tests and the demo need (skips those already present).
+#   xvfb, xterm, xdotool, x11-utils, xinput: an X display with windows to look at, and ways to read its state
+#   imagemagick: screenshot-desktop's capture on Linux (`import`)
+#   libxtst6 libx11-6 libxext6: nut-js's libnut
+#   chromium: the helper's side in the tests, and the browser that drives code-server
+#   binutils, gcc: the native-module check (nm) and its self-test
+set -euo pipefail
+packages=(xvfb xterm xdotool x11-utils xinput imagemagick libxtst6 libx11-6 libxext6 chromium binutils gcc libc6-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

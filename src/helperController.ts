@@ -1,0 +1,357 @@
+/**
+ * The editor's side of the helper: the Join command (code or invitation file, details, Connect) and the
+ * webview panel that runs the helper's session. The session itself lives in the webview (src/webview), with
+ * the browser's own WebRTC; this side mirrors its state for the status bar and relays commands to it.
+ */
+
+import * as crypto from 'node:crypto';
+import * as vscode from 'vscode';
+import { Commands, readConfig, type Config } from './config';
+import {
+  INVITATION_FILE_EXTENSION,
+  decodeInvitation,
+  isExpired,
+  parseInvitationFile,
+  type IceServer,
+  type Invitation,
+  type SignalingSettings,
+} from './shared/invitation';
+import { parseFromPanel, type ToPanel } from './shared/panelProtocol';
+import { derivePeerId, deriveProofKey, toBase64 } from './shared/proof';
+import type { HelperState } from './shared/stateMachine';
+import { isFinal } from './shared/stateMachine';
+import { showError } from './prompts';
+
+/** What Join needs, from a code or a file. */
+interface JoinRequest {
+  readonly code: string;
+  readonly invitation: Invitation;
+  readonly hostName: string | undefined;
+  readonly signaling: SignalingSettings;
+  readonly iceServers: readonly IceServer[];
+  readonly source: 'code' | 'file';
+}
+
+/** Arguments the Join command accepts from other extensions, keybindings and tests. */
+export interface JoinArgs {
+  readonly code?: string;
+  readonly file?: vscode.Uri;
+  /** Skip the details dialog (tests and automation). */
+  readonly skipConfirmation?: boolean;
+}
+
+export class HelperController implements vscode.Disposable {
+  private panel: HelperPanel | undefined;
+  private stateValue: HelperState | undefined;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly onStateChange: () => void,
+  ) {}
+
+  get state(): HelperState | undefined {
+    return this.stateValue;
+  }
+
+  get active(): boolean {
+    return !!this.panel && !!this.stateValue && !isFinal(this.stateValue);
+  }
+
+  async join(args: JoinArgs = {}): Promise<void> {
+    const config = readConfig();
+    let request: JoinRequest | undefined;
+    if (args.file) request = await this.readFile(args.file, config);
+    else if (args.code !== undefined) request = this.fromCode(args.code, config);
+    else request = await this.askForInvitation(config);
+    if (!request) return;
+    if (isExpired(request.invitation, new Date())) {
+      await showError(`This invitation expired at ${formatTime(request.invitation.expiresAt)}. Ask for a new one.`, Commands.showLog);
+      return;
+    }
+    if (!args.skipConfirmation && !(await confirm(request))) return;
+    if (this.active) {
+      const choice = await vscode.window.showWarningMessage('You are already in a Remote Assist session.', { modal: true, detail: 'End it and join this one?' }, 'End and Join');
+      if (choice !== 'End and Join') return;
+      this.end();
+    }
+    this.panel?.dispose();
+    const [hostPeerId, proofKey] = await Promise.all([derivePeerId(request.invitation.secret), deriveProofKey(request.invitation.secret)]);
+    this.log.info(`[helper] joining ${request.hostName ?? 'a host'} through ${request.signaling.host}:${request.signaling.port}`);
+    const connect: ToPanel = {
+      type: 'connect',
+      signaling: request.signaling,
+      iceServers: request.iceServers,
+      hostPeerId,
+      proofKey: toBase64(proofKey),
+      helperName: config.displayName,
+      expectedHostName: request.hostName ?? '',
+      connectTimeoutMs: config.connectTimeoutMs,
+    };
+    const panel = new HelperPanel(this.context, connect, request.hostName ?? 'host', this.log);
+    this.panel = panel;
+    this.setState({ kind: 'connecting' });
+    panel.onState((state) => {
+      if (this.panel === panel) this.setState(state);
+    });
+    panel.onDispose(() => {
+      if (this.panel !== panel) return;
+      this.panel = undefined;
+      if (this.stateValue && !isFinal(this.stateValue)) this.setState({ kind: 'ended', message: 'You closed the Remote Assist panel; the session ended.' });
+    });
+  }
+
+  requestControl(): void {
+    if (this.stateValue?.kind === 'viewing') this.panel?.post({ type: 'requestControl' });
+  }
+
+  releaseControl(): void {
+    if (this.stateValue?.kind === 'controlling') this.panel?.post({ type: 'releaseControl' });
+  }
+
+  end(): void {
+    if (!this.panel) return;
+    this.panel.post({ type: 'end' });
+  }
+
+  private setState(state: HelperState): void {
+    const previous = this.stateValue;
+    this.stateValue = state;
+    this.onStateChange();
+    if (state.kind === 'failed' && previous?.kind !== 'failed') {
+      void showError(`Remote Assist: ${state.message}`, Commands.showLog);
+    } else if (state.kind === 'ended' && previous && !isFinal(previous) && !state.message.startsWith('You ')) {
+      void vscode.window.showInformationMessage(`Remote Assist: ${state.message}`);
+    }
+  }
+
+  private fromCode(text: string, config: Config): JoinRequest | undefined {
+    const decoded = decodeInvitation(text);
+    if (!decoded.ok) {
+      void showError(`That is not a valid invitation code. ${decoded.message}`, Commands.showLog);
+      return undefined;
+    }
+    return {
+      code: decoded.code,
+      invitation: decoded.invitation,
+      hostName: undefined,
+      signaling: config.signaling,
+      iceServers: config.iceServers,
+      source: 'code',
+    };
+  }
+
+  private async readFile(uri: vscode.Uri, _config: Config): Promise<JoinRequest | undefined> {
+    let text: string;
+    try {
+      const bytes = await vscode.workspace.fs.readFile(uri);
+      if (bytes.byteLength > 64 * 1024) throw new Error('The file is too large to be an invitation.');
+      text = new TextDecoder().decode(bytes);
+    } catch (error) {
+      await showError(`Cannot read the invitation file: ${error instanceof Error ? error.message : String(error)}`, Commands.showLog);
+      return undefined;
+    }
+    const parsed = parseInvitationFile(text);
+    if (!parsed.ok) {
+      await showError(parsed.message, Commands.showLog);
+      return undefined;
+    }
+    return {
+      code: parsed.file.code,
+      invitation: parsed.invitation,
+      hostName: parsed.file.hostName,
+      signaling: parsed.file.signaling,
+      iceServers: parsed.file.iceServers,
+      source: 'file',
+    };
+  }
+
+  /** The input box: validates as you type; its button (and Ctrl+O feel) opens an invitation file instead. */
+  private askForInvitation(config: Config): Promise<JoinRequest | undefined> {
+    return new Promise((resolve) => {
+      const box = vscode.window.createInputBox();
+      const openFile: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('folder-opened'), tooltip: 'Open an Invitation File…' };
+      box.title = 'Remote Assist: Join';
+      box.prompt = 'Paste the invitation code you were sent, or open an invitation file (folder button).';
+      box.placeholder = 'XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX';
+      box.buttons = [openFile];
+      box.ignoreFocusOut = true;
+      let settled = false;
+      const finish = (value: JoinRequest | undefined) => {
+        if (settled) return;
+        settled = true;
+        resolve(value);
+        box.dispose();
+      };
+      box.onDidChangeValue((value) => {
+        if (value.trim() === '') {
+          box.validationMessage = undefined;
+          return;
+        }
+        const decoded = decodeInvitation(value);
+        if (!decoded.ok) {
+          box.validationMessage = decoded.reason === 'incomplete'
+            ? { message: decoded.message, severity: vscode.InputBoxValidationSeverity.Info }
+            : { message: decoded.message, severity: vscode.InputBoxValidationSeverity.Error };
+        } else if (isExpired(decoded.invitation, new Date())) {
+          box.validationMessage = { message: `This invitation expired at ${formatTime(decoded.invitation.expiresAt)}.`, severity: vscode.InputBoxValidationSeverity.Error };
+        } else {
+          box.validationMessage = { message: `Valid until ${formatTime(decoded.invitation.expiresAt)}. Press Enter to continue.`, severity: vscode.InputBoxValidationSeverity.Info };
+        }
+      });
+      box.onDidAccept(() => {
+        const decoded = decodeInvitation(box.value);
+        if (!decoded.ok || isExpired(decoded.invitation, new Date())) return; // the message is already shown
+        finish(this.fromCode(box.value, config));
+      });
+      box.onDidTriggerButton(async (button) => {
+        if (button !== openFile) return;
+        box.hide();
+        const picked = await vscode.window.showOpenDialog({
+          title: 'Open a Remote Assist Invitation',
+          openLabel: 'Open Invitation',
+          canSelectMany: false,
+          filters: { 'Remote Assist invitation': [INVITATION_FILE_EXTENSION], 'All files': ['*'] },
+        });
+        finish(picked?.[0] ? await this.readFile(picked[0], config) : undefined);
+      });
+      box.onDidHide(() => finish(undefined));
+      box.show();
+    });
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+  }
+}
+
+async function confirm(request: JoinRequest): Promise<boolean> {
+  const minutes = Math.max(0, Math.round((request.invitation.expiresAt.getTime() - Date.now()) / 60_000));
+  const who = request.hostName ?? 'the person who sent you the code (their name appears once connected)';
+  const detail = [
+    `From: ${who}`,
+    `Created: ${formatDateTime(request.invitation.createdAt)}`,
+    `Valid until: ${formatDateTime(request.invitation.expiresAt)} (${minutes} min left)`,
+    `Signaling server: ${request.signaling.host}:${request.signaling.port}`,
+    '',
+    'They will be asked to allow the connection. You will see their screen; control is asked for separately.',
+  ].join('\n');
+  const title = request.hostName ? `Connect to ${request.hostName}'s computer?` : 'Connect with this invitation?';
+  const choice = await vscode.window.showInformationMessage(title, { modal: true, detail }, 'Connect');
+  return choice === 'Connect';
+}
+
+function formatTime(date: Date): string {
+  return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+function formatDateTime(date: Date): string {
+  return date.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** The helper's webview panel: the VS Code sample's shape, with a `ready` handshake before anything is posted. */
+class HelperPanel implements vscode.Disposable {
+  private readonly panel: vscode.WebviewPanel;
+  private readonly disposables: vscode.Disposable[] = [];
+  private ready = false;
+  private readonly pending: ToPanel[] = [];
+  private readonly stateListeners: ((state: HelperState) => void)[] = [];
+  private readonly disposeListeners: (() => void)[] = [];
+  private disposed = false;
+
+  constructor(context: vscode.ExtensionContext, connect: ToPanel & { type: 'connect' }, hostName: string, private readonly log: vscode.LogOutputChannel) {
+    const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
+    const media = vscode.Uri.joinPath(context.extensionUri, 'media');
+    this.panel = vscode.window.createWebviewPanel('remoteAssist.helper', `Remote Assist: ${hostName}`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      // The connection lives in the page: it must survive the tab being hidden.
+      retainContextWhenHidden: true,
+      localResourceRoots: [dist, media],
+    });
+    this.panel.webview.html = html(this.panel.webview, dist, media, connect.signaling);
+    this.disposables.push(
+      this.panel.webview.onDidReceiveMessage((data: unknown) => this.onMessage(data)),
+      this.panel.onDidDispose(() => this.dispose()),
+    );
+    this.post(connect);
+  }
+
+  post(message: ToPanel): void {
+    if (this.disposed) return;
+    if (!this.ready) {
+      this.pending.push(message);
+      return;
+    }
+    void this.panel.webview.postMessage(message);
+  }
+
+  onState(listener: (state: HelperState) => void): void {
+    this.stateListeners.push(listener);
+  }
+
+  onDispose(listener: () => void): void {
+    this.disposeListeners.push(listener);
+  }
+
+  private onMessage(data: unknown): void {
+    const message = parseFromPanel(data);
+    if (!message) {
+      this.log.warn('[panel] dropped a malformed message from the panel');
+      return;
+    }
+    switch (message.type) {
+      case 'ready':
+        if (this.ready) return;
+        this.ready = true;
+        for (const m of this.pending.splice(0)) void this.panel.webview.postMessage(m);
+        return;
+      case 'state':
+        if (message.state.kind === 'viewing' || message.state.kind === 'controlling' || message.state.kind === 'waitingForConsent') {
+          this.panel.title = `Remote Assist: ${message.state.hostName}`;
+        }
+        for (const l of this.stateListeners) l(message.state);
+        return;
+      case 'log':
+        this.log[message.level](`[panel] ${message.message}`);
+        return;
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.panel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    for (const l of this.disposeListeners.splice(0)) l();
+  }
+}
+
+function html(webview: vscode.Webview, dist: vscode.Uri, media: vscode.Uri, signaling: SignalingSettings): string {
+  const nonce = crypto.randomBytes(16).toString('base64');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css'));
+  const origin = `${signaling.host}:${signaling.port}`;
+  // Connections only to the signaling server the invitation names (WebRTC itself is not governed by CSP).
+  const connect = signaling.secure ? `https://${origin} wss://${origin}` : `http://${origin} ws://${origin}`;
+  const csp = [
+    "default-src 'none'",
+    'img-src blob: data:',
+    `style-src ${webview.cspSource} 'nonce-${nonce}'`,
+    `script-src 'nonce-${nonce}'`,
+    `connect-src ${connect}`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}" nonce="${nonce}">
+<title>Remote Assist</title>
+</head>
+<body>
+<div id="app"></div>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+}

@@ -1,0 +1,159 @@
+/**
+ * The editor's side of the host: the Invite Helper command, the consent prompts, and the invitation's
+ * notification, clipboard and file. The session itself (src/host/hostSession.ts) knows nothing of VS Code.
+ */
+
+import * as vscode from 'vscode';
+import { Commands, readConfig } from './config';
+import { startAgent } from './host/agentClient';
+import { HostSession, type HostUi } from './host/hostSession';
+import { INVITATION_FILE_EXTENSION } from './shared/invitation';
+import { scoped } from './shared/log';
+import type { HostState } from './shared/stateMachine';
+import { isFinal } from './shared/stateMachine';
+import { askModal, showError } from './prompts';
+
+const ENDED_BY_YOU = 'You ended the session.';
+
+export class HostController implements vscode.Disposable {
+  private session: HostSession | undefined;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly onStateChange: () => void,
+  ) {}
+
+  get state(): HostState | undefined {
+    return this.session?.state;
+  }
+
+  get active(): boolean {
+    return !!this.session && !isFinal(this.session.state);
+  }
+
+  async invite(): Promise<void> {
+    if (this.active) {
+      const choice = await vscode.window.showWarningMessage(
+        'A Remote Assist session is already open.',
+        { modal: true, detail: 'End it and create a new invitation?' },
+        'End and Invite Again',
+      );
+      if (choice !== 'End and Invite Again') return;
+      this.session?.end('hostEnded');
+    }
+    const config = readConfig();
+    const log = scoped(this.log, 'host');
+    const ui: HostUi = {
+      askToView: ({ helperName, verificationCode, timeoutMs }) =>
+        askModal(
+          `${helperName} wants to connect to your computer and see your screen.`,
+          `Allow only if you invited ${helperName}. They will see your whole screen; they cannot use your mouse or keyboard unless you allow that separately.\n\nVerification code: ${verificationCode} (your helper sees the same code).\n\nThis request is declined automatically in ${Math.round(timeoutMs / 1000)} seconds.`,
+          'Allow',
+          'Deny',
+          timeoutMs,
+        ),
+      askForControl: ({ helperName, timeoutMs }) =>
+        askModal(
+          `${helperName} asks to control your mouse and keyboard.`,
+          'You can take control back at any moment: click the Remote Assist item in the status bar, or run "Remote Assist: Take Back Control" (Ctrl+Alt+Shift+R). Moving your own mouse also pauses the helper.',
+          'Allow Control',
+          'Deny',
+          timeoutMs,
+        ),
+      notify: (message) => void vscode.window.showWarningMessage(message),
+    };
+    const session = new HostSession({
+      signaling: config.signaling,
+      iceServers: config.iceServers,
+      hostName: config.displayName,
+      lifetimeMinutes: config.lifetimeMinutes,
+      consentTimeoutMs: config.consentTimeoutMs,
+      signalingTimeoutMs: config.connectTimeoutMs,
+      maxFps: config.maxFps,
+      startAgent: () => startAgent({ log: this.log, agentPath: this.context.asAbsolutePath('dist/agent.js') }),
+      ui,
+      log,
+    });
+    this.session = session;
+    this.subscriptions.push(session.machine.onChange((state) => this.onState(state)));
+    this.onStateChange();
+    try {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Remote Assist: creating an invitation…' },
+        () => session.start(),
+      );
+    } catch (error) {
+      await showError(`Remote Assist could not create the invitation. ${error instanceof Error ? error.message : String(error)}`, Commands.showLog);
+      return;
+    }
+    if (this.session !== session || session.state.kind !== 'awaiting') return;
+    await vscode.env.clipboard.writeText(session.code);
+    void this.showInvitation(session);
+  }
+
+  private async showInvitation(session: HostSession): Promise<void> {
+    const until = session.invitation!.expiresAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    const choice = await vscode.window.showInformationMessage(
+      `Invitation code (copied to the clipboard): ${session.code} — send it to your helper. It is valid until ${until} and works once.`,
+      'Save Invitation File…',
+      'Copy Again',
+    );
+    if (choice === 'Save Invitation File…') await this.saveInvitation();
+    else if (choice === 'Copy Again') await this.copyInvitation();
+  }
+
+  async copyInvitation(): Promise<void> {
+    const session = this.session;
+    if (!session || session.state.kind !== 'awaiting') {
+      void vscode.window.showInformationMessage('Remote Assist: there is no open invitation. Run "Remote Assist: Invite Helper" first.');
+      return;
+    }
+    await vscode.env.clipboard.writeText(session.code);
+    void vscode.window.showInformationMessage(`Invitation code copied to the clipboard: ${session.code}`);
+  }
+
+  async saveInvitation(): Promise<void> {
+    const session = this.session;
+    const file = session?.invitationFile;
+    if (!session || session.state.kind !== 'awaiting' || !file) {
+      void vscode.window.showInformationMessage('Remote Assist: there is no open invitation. Run "Remote Assist: Invite Helper" first.');
+      return;
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({
+      title: 'Save Remote Assist Invitation',
+      saveLabel: 'Save Invitation',
+      filters: { 'Remote Assist invitation': [INVITATION_FILE_EXTENSION] },
+      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `invitation.${INVITATION_FILE_EXTENSION}`) } : {}),
+    });
+    if (!target) return;
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(JSON.stringify(file, null, 2) + '\n'));
+    this.log.info(`[host] invitation file saved to ${target.toString()}`);
+    void vscode.window.showInformationMessage(
+      `Invitation saved to ${target.fsPath}. Send the file to your helper privately: whoever has it can ask to see your screen until ${session.invitation!.expiresAt.toLocaleTimeString()}.`,
+    );
+  }
+
+  revokeControl(): void {
+    if (this.session?.state.kind === 'controlled') {
+      this.session.revokeControl();
+      void vscode.window.showInformationMessage('Remote Assist: you took control back. Your helper can still see your screen.');
+    }
+  }
+
+  end(): void {
+    this.session?.end('hostEnded', ENDED_BY_YOU);
+  }
+
+  private onState(state: HostState): void {
+    this.onStateChange();
+    if (state.kind === 'ended' && state.message !== ENDED_BY_YOU) void vscode.window.showInformationMessage(`Remote Assist: ${state.message}`);
+  }
+
+  dispose(): void {
+    this.session?.end('hostEnded');
+    for (const d of this.subscriptions.splice(0)) d.dispose();
+  }
+}

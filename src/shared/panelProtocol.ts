@@ -1,0 +1,84 @@
+/**
+ * Messages between the helper's extension side (Node, `vscode`) and its webview panel (browser), in both
+ * directions through `postMessage`. The webview runs the helper's PeerJS peer and session; the extension
+ * hands it what it needs to connect (never the invitation code itself: only the host's peer id and the
+ * proof key derived from it) and mirrors the session state in the status bar.
+ */
+
+import type { IceServer, SignalingSettings } from './invitation';
+import type { HelperState } from './stateMachine';
+import { isRecord } from './invitation';
+
+/** A HelperState as it crosses postMessage (no Dates, no classes). */
+export type HelperStateData = HelperState;
+
+/** Extension -> webview. */
+export type ToPanel =
+  /** Connect to the host. Sent once, after the panel said `ready`. */
+  | {
+      readonly type: 'connect';
+      readonly signaling: SignalingSettings;
+      readonly iceServers: readonly IceServer[];
+      readonly hostPeerId: string;
+      /** Base64 of the 32-byte proof key derived from the invitation's secret. */
+      readonly proofKey: string;
+      readonly helperName: string;
+      /** Shown until the host says who it is (from the invitation file, or empty for a bare code). */
+      readonly expectedHostName: string;
+      /** Give up on the signaling server or the host after this long. */
+      readonly connectTimeoutMs: number;
+    }
+  /** Ask the host for control (from the command or the status bar). */
+  | { readonly type: 'requestControl' }
+  /** Give control back (from the command or the status bar). */
+  | { readonly type: 'releaseControl' }
+  /** End the session (from the command or the status bar). */
+  | { readonly type: 'end' };
+
+/** Webview -> extension. */
+export type FromPanel =
+  /** The panel's script is running and listening: the extension may send `connect`. */
+  | { readonly type: 'ready' }
+  /** The helper session moved to a new state. */
+  | { readonly type: 'state'; readonly state: HelperStateData; readonly verificationCode?: string }
+  /** A line for the "Remote Assist" log. */
+  | { readonly type: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly message: string };
+
+const LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error']);
+const HELPER_KINDS: ReadonlySet<string> = new Set([
+  'idle', 'connecting', 'verifying', 'waitingForConsent', 'viewing', 'requestingControl', 'controlling', 'ended', 'failed',
+]);
+
+/** Checks a message from the webview (the extension does not trust it blindly either). */
+export function parseFromPanel(data: unknown): FromPanel | undefined {
+  if (!isRecord(data)) return undefined;
+  switch (data['type']) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'log':
+      return typeof data['level'] === 'string' && LEVELS.has(data['level']) && typeof data['message'] === 'string'
+        ? { type: 'log', level: data['level'] as 'info', message: data['message'].slice(0, 2000) }
+        : undefined;
+    case 'state': {
+      const s = data['state'];
+      if (!isRecord(s) || typeof s['kind'] !== 'string' || !HELPER_KINDS.has(s['kind'])) return undefined;
+      const text = (k: string) => (typeof s[k] === 'string' ? (s[k] as string).slice(0, 500) : '');
+      let state: HelperState;
+      switch (s['kind'] as HelperState['kind']) {
+        case 'idle': case 'connecting': case 'verifying':
+          state = { kind: s['kind'] as 'idle' };
+          break;
+        case 'waitingForConsent': case 'viewing': case 'requestingControl': case 'controlling':
+          state = { kind: s['kind'] as 'viewing', hostName: text('hostName') };
+          break;
+        case 'ended': case 'failed':
+          state = { kind: s['kind'] as 'ended', message: text('message') };
+          break;
+      }
+      const code = data['verificationCode'];
+      return typeof code === 'string' ? { type: 'state', state, verificationCode: code.slice(0, 20) } : { type: 'state', state };
+    }
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * The wire protocol between the host (the person being helped, Node) and the helper (the webview).
+ *
+ * Two PeerJS data connections, both reliable and ordered, both with PeerJS serialization `raw` (so that no
+ * PeerJS deserializer ever runs on what a peer sends: `json` would throw from inside the channel on bad JSON):
+ * - `control`: JSON text, one message per string (see encodeMessage / decodeJson); the handshake, consent,
+ *   control, input and heartbeats; one message type per union member.
+ * - `media`: binary screen frames, cut in chunks (see frames.ts). Never queued: the host sends a new
+ *   frame only when the helper has acknowledged enough of the previous ones.
+ *
+ * Every message that arrives is untrusted: `parseHelperMessage` / `parseHostMessage` check the shape, ranges
+ * and sizes and return undefined for anything else.
+ */
+
+import { isRecord } from './invitation';
+import { isKnownKeyCode } from './keys';
+
+export const PROTOCOL_VERSION = 1;
+export const CONTROL_LABEL = 'control';
+export const MEDIA_LABEL = 'media';
+/** Heartbeats go both ways this often. */
+export const HEARTBEAT_MS = 250;
+/** Silence after which held keys and buttons are released (the peer may be gone). */
+export const INPUT_RELEASE_SILENCE_MS = 1_000;
+/** Silence after which the other side is taken as gone and the session ends. */
+export const PEER_GONE_SILENCE_MS = 5_000;
+
+export type MouseButton = 'left' | 'middle' | 'right';
+
+/** Why a session ended, said to the other side. */
+export type EndReason =
+  | 'hostEnded'
+  | 'helperEnded'
+  | 'denied'
+  | 'consentTimeout'
+  | 'expired'
+  | 'alreadyUsed'
+  | 'proofFailed'
+  | 'locked'
+  | 'protocolError'
+  | 'peerGone'
+  | 'captureFailed';
+
+/** Messages the helper sends to the host on the control connection. */
+export type HelperMessage =
+  /** First message: opens the handshake. */
+  | { readonly type: 'hello'; readonly version: number; readonly helperName: string; readonly helperNonce: string }
+  /** Answer to the host's challenge: HMAC over the transcript with the proof key. */
+  | { readonly type: 'proof'; readonly mac: string }
+  /** The helper asks to take control of mouse and keyboard. */
+  | { readonly type: 'requestControl' }
+  /** The helper gives control back on its own. */
+  | { readonly type: 'releaseControl' }
+  /** Pointer moved; coordinates normalised to 0..1 of the shared screen. */
+  | { readonly type: 'pointerMove'; readonly x: number; readonly y: number }
+  /** A mouse button went down or up at a position. */
+  | { readonly type: 'pointerButton'; readonly button: MouseButton; readonly down: boolean; readonly x: number; readonly y: number }
+  /** Wheel, in notches (positive: down / right). */
+  | { readonly type: 'wheel'; readonly dx: number; readonly dy: number }
+  /** A physical key (`KeyboardEvent.code`) went down or up. Modifiers are keys like any other. */
+  | { readonly type: 'key'; readonly code: string; readonly down: boolean }
+  /** The helper's panel lost the focus: release whatever it holds. */
+  | { readonly type: 'releaseAll' }
+  /** Frame `id` has been drawn: the host may send more. */
+  | { readonly type: 'frameAck'; readonly id: number }
+  /** I am still here. */
+  | { readonly type: 'heartbeat' }
+  /** The helper ends the session. */
+  | { readonly type: 'bye'; readonly reason: EndReason };
+
+/** Messages the host sends to the helper on the control connection. */
+export type HostMessage =
+  /** Answer to hello: the host's nonce. */
+  | { readonly type: 'challenge'; readonly hostNonce: string }
+  /** The helper's proof was right; here is the host's own proof and who the host is. The consent prompt is now up. */
+  | {
+      readonly type: 'welcome';
+      readonly mac: string;
+      readonly hostName: string;
+      readonly createdAt: string;
+      readonly expiresAt: string;
+      readonly consentTimeoutMs: number;
+    }
+  /** The host allowed the helper to see the screen; frames follow on the media connection. */
+  | { readonly type: 'viewGranted'; readonly width: number; readonly height: number }
+  /** Control was granted or taken back (or refused, when `granted` is false after a request). */
+  | { readonly type: 'control'; readonly granted: boolean; readonly reason: 'granted' | 'denied' | 'revoked' | 'released' | 'paused' }
+  /** I am still here. */
+  | { readonly type: 'heartbeat' }
+  /** The host ends the session, and says why. */
+  | { readonly type: 'bye'; readonly reason: EndReason; readonly message: string };
+
+/** Largest control message accepted, in characters. */
+export const MAX_CONTROL_MESSAGE = 4096;
+
+export function encodeMessage(message: HelperMessage | HostMessage): string {
+  return JSON.stringify(message);
+}
+
+/** Parses a control message's JSON text without ever throwing; anything else gives undefined. */
+export function decodeJson(data: unknown): unknown {
+  let text: string;
+  if (typeof data === 'string') text = data;
+  else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
+    const view = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (view.byteLength > MAX_CONTROL_MESSAGE * 4) return undefined;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(view);
+    } catch {
+      return undefined;
+    }
+  } else return undefined;
+  if (text.length > MAX_CONTROL_MESSAGE) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+const MAX_NAME = 100;
+const MAX_B64 = 200;
+const BUTTONS: ReadonlySet<string> = new Set(['left', 'middle', 'right']);
+const END_REASONS: ReadonlySet<string> = new Set<EndReason>([
+  'hostEnded', 'helperEnded', 'denied', 'consentTimeout', 'expired', 'alreadyUsed', 'proofFailed', 'locked',
+  'protocolError', 'peerGone', 'captureFailed',
+]);
+const CONTROL_REASONS: ReadonlySet<string> = new Set(['granted', 'denied', 'revoked', 'released', 'paused']);
+
+const isUnit = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1;
+const isShortString = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
+const isB64 = (v: unknown): v is string => isShortString(v, MAX_B64) && /^[A-Za-z0-9+/]*={0,2}$/.test(v);
+const isNotch = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= 50;
+
+/** Checks a message from the helper. Unknown fields are ignored; anything out of shape gives undefined. */
+export function parseHelperMessage(data: unknown): HelperMessage | undefined {
+  if (!isRecord(data) || typeof data['type'] !== 'string') return undefined;
+  const m = data;
+  switch (m['type']) {
+    case 'hello':
+      return typeof m['version'] === 'number' && isShortString(m['helperName'], MAX_NAME) && isB64(m['helperNonce'])
+        ? { type: 'hello', version: m['version'], helperName: m['helperName'], helperNonce: m['helperNonce'] }
+        : undefined;
+    case 'proof':
+      return isB64(m['mac']) ? { type: 'proof', mac: m['mac'] } : undefined;
+    case 'requestControl':
+    case 'releaseControl':
+    case 'releaseAll':
+    case 'heartbeat':
+      return { type: m['type'] };
+    case 'pointerMove':
+      return isUnit(m['x']) && isUnit(m['y']) ? { type: 'pointerMove', x: m['x'], y: m['y'] } : undefined;
+    case 'pointerButton':
+      return typeof m['button'] === 'string' && BUTTONS.has(m['button']) && typeof m['down'] === 'boolean' && isUnit(m['x']) && isUnit(m['y'])
+        ? { type: 'pointerButton', button: m['button'] as MouseButton, down: m['down'], x: m['x'], y: m['y'] }
+        : undefined;
+    case 'wheel':
+      return isNotch(m['dx']) && isNotch(m['dy']) ? { type: 'wheel', dx: m['dx'], dy: m['dy'] } : undefined;
+    case 'key':
+      return typeof m['code'] === 'string' && isKnownKeyCode(m['code']) && typeof m['down'] === 'boolean'
+        ? { type: 'key', code: m['code'], down: m['down'] }
+        : undefined;
+    case 'frameAck':
+      return typeof m['id'] === 'number' && Number.isInteger(m['id']) && m['id'] >= 0 ? { type: 'frameAck', id: m['id'] } : undefined;
+    case 'bye':
+      return typeof m['reason'] === 'string' && END_REASONS.has(m['reason']) ? { type: 'bye', reason: m['reason'] as EndReason } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Checks a message from the host. The helper trusts the host no more than the host trusts it. */
+export function parseHostMessage(data: unknown): HostMessage | undefined {
+  if (!isRecord(data) || typeof data['type'] !== 'string') return undefined;
+  const m = data;
+  switch (m['type']) {
+    case 'challenge':
+      return isB64(m['hostNonce']) ? { type: 'challenge', hostNonce: m['hostNonce'] } : undefined;
+    case 'welcome':
+      return isB64(m['mac']) &&
+        isShortString(m['hostName'], MAX_NAME) &&
+        isShortString(m['createdAt'], 40) &&
+        isShortString(m['expiresAt'], 40) &&
+        typeof m['consentTimeoutMs'] === 'number' &&
+        m['consentTimeoutMs'] >= 0 &&
+        m['consentTimeoutMs'] <= 3_600_000
+        ? {
+            type: 'welcome',
+            mac: m['mac'],
+            hostName: m['hostName'],
+            createdAt: m['createdAt'],
+            expiresAt: m['expiresAt'],
+            consentTimeoutMs: m['consentTimeoutMs'],
+          }
+        : undefined;
+    case 'viewGranted':
+      return isDimension(m['width']) && isDimension(m['height']) ? { type: 'viewGranted', width: m['width'], height: m['height'] } : undefined;
+    case 'control':
+      return typeof m['granted'] === 'boolean' && typeof m['reason'] === 'string' && CONTROL_REASONS.has(m['reason'])
+        ? { type: 'control', granted: m['granted'], reason: m['reason'] as 'granted' }
+        : undefined;
+    case 'heartbeat':
+      return { type: 'heartbeat' };
+    case 'bye':
+      return typeof m['reason'] === 'string' && END_REASONS.has(m['reason']) && isShortString(m['message'], 500)
+        ? { type: 'bye', reason: m['reason'] as EndReason, message: m['message'] }
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function isDimension(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 32_768;
+}
+
+/** Plain words for why a session ended, for the side that did not end it. */
+export function describeEnd(reason: EndReason): string {
+  switch (reason) {
+    case 'hostEnded': return 'The person you were helping ended the session.';
+    case 'helperEnded': return 'The helper ended the session.';
+    case 'denied': return 'The person you wanted to help declined the connection.';
+    case 'consentTimeout': return 'Nobody answered the request to connect in time.';
+    case 'expired': return 'The invitation has expired. Ask for a new one.';
+    case 'alreadyUsed': return 'The invitation has already been used by another helper. Ask for a new one.';
+    case 'proofFailed': return 'The invitation code did not match. Check the code, or ask for a new invitation.';
+    case 'locked': return 'The invitation was locked after too many wrong attempts. Ask for a new one.';
+    case 'protocolError': return 'The other side sent messages that make no sense; the session was closed.';
+    case 'peerGone': return 'The other side stopped answering (closed, crashed or lost its network).';
+    case 'captureFailed': return "The host's screen could not be captured.";
+    default: return assertNever(reason);
+  }
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`Unexpected value: ${JSON.stringify(value)}`);
+}

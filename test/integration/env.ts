@@ -1,0 +1,157 @@
+/**
+ * The real pieces for integration tests, all on this machine: an X display (Xvfb), a PeerServer on 127.0.0.1,
+ * a static server for the helper's page, headless Chromium (playwright-core), xterm windows. Each starter
+ * returns something to stop; `Stack` stops everything in reverse order.
+ */
+
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '../../..');
+
+export class Stack {
+  private readonly stops: (() => unknown)[] = [];
+  add(stop: () => unknown): void {
+    this.stops.push(stop);
+  }
+  async stop(): Promise<void> {
+    for (const stop of this.stops.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch {
+        // keep stopping the rest
+      }
+    }
+  }
+}
+
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+function killTree(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
+
+/** Starts Xvfb on the first free display from :90 and returns its DISPLAY. */
+export async function startXvfb(stack: Stack, width = 1280, height = 800): Promise<string> {
+  for (let n = 90; n < 140; n++) {
+    if (fs.existsSync(`/tmp/.X11-unix/X${n}`) || fs.existsSync(`/tmp/.X${n}-lock`)) continue;
+    const xvfb = spawn('Xvfb', [`:${n}`, '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp'], { stdio: 'ignore', detached: true });
+    const exited = new Promise<boolean>((resolve) => xvfb.once('exit', () => resolve(true)));
+    const up = await Promise.race([
+      waitFor(`Xvfb :${n}`, () => fs.existsSync(`/tmp/.X11-unix/X${n}`), 10_000).then(() => false),
+      exited,
+    ]);
+    if (up) continue; // lost a race for this display; try the next
+    stack.add(() => killTree(xvfb));
+    return `:${n}`;
+  }
+  throw new Error('no free X display');
+}
+
+/** Starts a window on the display; resolves once it is mapped. */
+export async function startXterm(stack: Stack, display: string, args: string[], title: string): Promise<ChildProcess> {
+  const child = spawn('xterm', ['-title', title, ...args], { env: { ...process.env, DISPLAY: display }, stdio: 'ignore', detached: true });
+  stack.add(() => killTree(child));
+  await waitFor(`window ${title}`, () => {
+    const out = execFileSync('xdotool', ['search', '--onlyvisible', '--name', `^${title}$`], { env: { ...process.env, DISPLAY: display }, encoding: 'utf8' });
+    return out.trim().length > 0;
+  }, 15_000, 100);
+  return child;
+}
+
+export async function startPeerServer(stack: Stack): Promise<number> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PeerServer } = require('peer') as typeof import('peer');
+  return new Promise((resolve) => {
+    PeerServer({ port: 0, host: '127.0.0.1', path: '/' }, (server) => {
+      stack.add(() => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r(undefined)); }));
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Serves the helper's test page with the real webview bundle and stylesheet. */
+export async function startPageServer(stack: Stack): Promise<string> {
+  const files: Record<string, [string, string]> = {
+    '/': [path.join(ROOT, 'test/integration/page/helper.html'), 'text/html'],
+    '/helper.html': [path.join(ROOT, 'test/integration/page/helper.html'), 'text/html'],
+    '/webview.js': [path.join(ROOT, 'dist/webview.js'), 'text/javascript'],
+    '/panel.css': [path.join(ROOT, 'media/panel.css'), 'text/css'],
+  };
+  const server = http.createServer((req, res) => {
+    const file = files[(req.url ?? '/').split('?')[0]!];
+    if (!file) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': file[1] }).end(fs.readFileSync(file[0]));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  stack.add(() => new Promise((r) => { server.closeAllConnections(); server.close(() => r(undefined)); }));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/helper.html`;
+}
+
+export async function launchChromium(stack: Stack): Promise<import('playwright-core').Browser> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { chromium } = require('playwright-core') as typeof import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  stack.add(() => browser.close());
+  return browser;
+}
+
+/**
+ * What a person's fingers do on a US keyboard to type `text`: physical keys (KeyboardEvent.code), with Shift held
+ * for shifted symbols. Playwright's `keyboard.type` would send the characters without a Shift key event.
+ */
+export function keystrokes(text: string): { code: string; shift: boolean }[] {
+  const shifted: Record<string, string> = {
+    '!': 'Digit1', '@': 'Digit2', '#': 'Digit3', $: 'Digit4', '%': 'Digit5', '^': 'Digit6', '&': 'Digit7', '*': 'Digit8',
+    '(': 'Digit9', ')': 'Digit0', _: 'Minus', '+': 'Equal', '{': 'BracketLeft', '}': 'BracketRight', '|': 'Backslash',
+    ':': 'Semicolon', '"': 'Quote', '<': 'Comma', '>': 'Period', '?': 'Slash', '~': 'Backquote',
+  };
+  const plain: Record<string, string> = {
+    ' ': 'Space', '-': 'Minus', '=': 'Equal', '[': 'BracketLeft', ']': 'BracketRight', '\\': 'Backslash', ';': 'Semicolon',
+    "'": 'Quote', ',': 'Comma', '.': 'Period', '/': 'Slash', '`': 'Backquote', '\n': 'Enter',
+  };
+  return [...text].map((ch) => {
+    if (/[a-z]/.test(ch)) return { code: `Key${ch.toUpperCase()}`, shift: false };
+    if (/[A-Z]/.test(ch)) return { code: `Key${ch}`, shift: true };
+    if (/[0-9]/.test(ch)) return { code: `Digit${ch}`, shift: false };
+    if (shifted[ch]) return { code: shifted[ch], shift: true };
+    if (plain[ch]) return { code: plain[ch], shift: false };
+    throw new Error(`no key for ${JSON.stringify(ch)}`);
+  });
+}
+
+/** Types through Playwright as physical keys, Shift and all. */
+export async function typePhysically(page: import('playwright-core').Page, text: string): Promise<void> {
+  for (const { code, shift } of keystrokes(text)) {
+    if (shift) await page.keyboard.down('ShiftLeft');
+    await page.keyboard.press(code);
+    if (shift) await page.keyboard.up('ShiftLeft');
+  }
+}
