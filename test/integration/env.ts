@@ -17,10 +17,11 @@ export class Stack {
   add(stop: () => unknown): void {
     this.stops.push(stop);
   }
+  /** Stops everything, newest first; a stop that hangs is given up on after 5 s. */
   async stop(): Promise<void> {
     for (const stop of this.stops.splice(0).reverse()) {
       try {
-        await stop();
+        await Promise.race([stop(), new Promise((r) => setTimeout(r, 5_000).unref())]);
       } catch {
         // keep stopping the rest
       }
@@ -43,13 +44,20 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
   }
 }
 
-function killTree(child: ChildProcess): void {
+/** Ends a detached child and its process group: SIGTERM (so Xvfb removes its lock and socket), then SIGKILL. */
+async function killTree(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid!, 'SIGKILL');
-  } catch {
-    child.kill('SIGKILL');
-  }
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      child.kill(sig);
+    }
+  };
+  const exited = new Promise((r) => child.once('exit', r));
+  signal('SIGTERM');
+  const done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3_000).unref())]);
+  if (!done) signal('SIGKILL');
 }
 
 /** Starts Xvfb on the first free display from :90 and returns its DISPLAY. */
@@ -80,14 +88,22 @@ export async function startXterm(stack: Stack, display: string, args: string[], 
   return child;
 }
 
+/**
+ * A PeerServer on 127.0.0.1 in its own process, as in real use (in-process, its housekeeping timers would keep the
+ * test process alive forever). Resolves with its port.
+ */
 export async function startPeerServer(stack: Stack): Promise<number> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { PeerServer } = require('peer') as typeof import('peer');
-  return new Promise((resolve) => {
-    PeerServer({ port: 0, host: '127.0.0.1', path: '/' }, (server) => {
-      stack.add(() => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r(undefined)); }));
-      resolve((server.address() as AddressInfo).port);
+  const script = "require('peer').PeerServer({ port: 0, host: '127.0.0.1', path: '/' }, (s) => console.log('port=' + s.address().port));";
+  const child = spawn(process.execPath, ['-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  stack.add(() => killTree(child));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /port=(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
     });
+    child.once('exit', (code) => reject(new Error(`PeerServer exited (${code})`)));
   });
 }
 

@@ -168,7 +168,9 @@ describe('the MSRA flow, end to end', { timeout: 240_000 }, () => {
   after(async () => {
     host?.end();
     await stack.stop();
-    if (process.exitCode) console.error(lines.slice(-80).join('\n'));
+    // The whole story of the run, for when a step fails.
+    fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
+    fs.writeFileSync(path.join(ROOT, 'test-results/flow.log'), lines.join('\n') + '\n');
   });
 
   it('creates an invitation and waits for a helper', async () => {

@@ -1,0 +1,323 @@
+/**
+ * The extension host's side of the host agent: forks dist/agent.js and implements `HostAgent` over IPC.
+ *
+ * The display is checked here first, so that "no display" is a clear message without a process started and
+ * without nut-js ever loaded in the extension host (where its segfault would take every extension down).
+ */
+
+import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+
+import type { HostAgent, InputEvent } from './agent';
+import { isAgentMessage, type AgentMessage, type AgentRequest } from './agentProtocol';
+import { checkDisplay } from './display';
+import type { EncodedFrame } from '../shared/frames';
+import { scoped, type Logger } from '../shared/log';
+
+export interface StartAgentOptions {
+  readonly log: Logger;
+  /** The bundled agent; by default dist/agent.js beside the extension's own bundle. */
+  readonly agentPath?: string;
+  /** The agent's environment (DISPLAY above all); by default the extension host's. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** The agent as started: the `HostAgent` contract, plus its process id (for the log and the tests). */
+export interface AgentHandle extends HostAgent {
+  readonly pid: number | undefined;
+}
+
+/** Why the agent is not available: `noDisplay` is the user's to fix, the others are for the log. */
+export type AgentErrorKind = 'noDisplay' | 'startFailed' | 'exited' | 'timeout' | 'stopped';
+
+export class AgentError extends Error {
+  constructor(
+    message: string,
+    readonly kind: AgentErrorKind,
+  ) {
+    super(message);
+    this.name = 'AgentError';
+  }
+}
+
+const READY_TIMEOUT_MS = 10_000;
+const CAPTURE_TIMEOUT_MS = 8_000;
+const REQUEST_TIMEOUT_MS = 3_000;
+/** dispose(): time for releaseAll to answer, then for the agent to exit on its own, before SIGKILL. */
+const DISPOSE_GRACE_MS = 500;
+const OUTPUT_LINES_KEPT = 10;
+/** After 'exit', how long to wait for the last output ('close') before reporting the exit. */
+const OUTPUT_DRAIN_MS = 200;
+
+/** Starts the agent and resolves once it is ready; rejects with an `AgentError` that says why not. */
+export async function startAgent(options: StartAgentOptions): Promise<AgentHandle> {
+  const log = scoped(options.log, 'agent');
+  const env = options.env ?? process.env;
+  const display = await checkDisplay(env);
+  if (!display.ok) throw new AgentError(display.message, 'noDisplay');
+
+  const agentPath = options.agentPath ?? path.join(__dirname, 'agent.js');
+  const child = fork(agentPath, [], {
+    serialization: 'advanced',
+    // Inherited inspector flags (an extension host under a debugger) would make the agent fight for the port.
+    execArgv: [],
+    // In desktop VS Code, process.execPath is Electron: this makes it a plain Node.
+    env: process.versions['electron'] ? { ...env, ELECTRON_RUN_AS_NODE: '1' } : env,
+    // Its stdout/stderr go to our log; native code (libnut, ImageMagick) writes there, not through our IPC.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const agent = new AgentProcess(child, log);
+  log.debug(`started ${agentPath}, pid ${child.pid ?? '?'}`);
+  try {
+    const size = await agent.ready;
+    log.info(`ready, ${size.width}x${size.height}`);
+    return agent;
+  } catch (error) {
+    agent.dispose();
+    throw error;
+  }
+}
+
+/**
+ * Says why the agent ended, from how it ended and its last output. nut-js crashes (SIGSEGV) when the X server
+ * refuses it after printing libX11's reason, a case the display check cannot see: that one is the user's.
+ */
+export function describeAgentExit(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  output: readonly string[],
+): { message: string; kind: 'noDisplay' | 'exited' } {
+  const how = signal ? `was killed by ${signal}` : `exited with code ${code ?? '?'}`;
+  if (output.some((l) => l.includes('Could not open main display'))) {
+    const said = output.find((l) => /authori[sz]ation|protocol specified|refused|denied/i.test(l));
+    return {
+      kind: 'noDisplay',
+      message: `The screen agent could not open the X display${said ? ` (the X server said: "${said}")` : ''} and ${how}. ` +
+        'Check that DISPLAY and XAUTHORITY are those of your desktop session.',
+    };
+  }
+  const crash = signal === 'SIGSEGV' || signal === 'SIGBUS' || signal === 'SIGABRT' || signal === 'SIGILL' ? ' (a crash in native code)' : '';
+  const notable = output.filter((l) => /error|cannot|could not|fatal|denied/i.test(l)).slice(-2);
+  return { kind: 'exited', message: `The screen agent ${how}${crash}.${notable.length > 0 ? ` ${notable.join(' ')}` : ''}` };
+}
+
+interface Pending {
+  readonly resolve: (message: AgentMessage) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+/** The requests that are answered. */
+type Request = Extract<AgentRequest, { readonly id: number }>['type'];
+
+class AgentProcess implements AgentHandle {
+  readonly ready: Promise<{ width: number; height: number }>;
+  private readonly pending = new Map<number, Pending>();
+  private readonly exitListeners = new Set<(error: Error) => void>();
+  /** The agent's last lines on stdout/stderr, for the error that reports its exit. */
+  private readonly outputTail: string[] = [];
+  private nextId = 1;
+  private started = false;
+  private exited = false;
+  private reported = false;
+  private disposed = false;
+  private settleReady: ((outcome: { width: number; height: number } | Error) => void) | undefined;
+
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly log: Logger,
+  ) {
+    this.ready = new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => this.settleReady?.(new AgentError(`The screen agent did not start within ${READY_TIMEOUT_MS / 1000} s.`, 'timeout')),
+        READY_TIMEOUT_MS,
+      );
+      this.settleReady = (outcome) => {
+        clearTimeout(timer);
+        this.settleReady = undefined;
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+    });
+
+    child.on('message', (message: unknown) => this.receive(message));
+    child.on('exit', (code, signal) => {
+      this.exited = true;
+      // 'close' comes once stdout and stderr are drained too, so the error can quote the last words.
+      const timer = setTimeout(() => this.onExited(code, signal), OUTPUT_DRAIN_MS);
+      child.once('close', () => {
+        clearTimeout(timer);
+        this.onExited(code, signal);
+      });
+    });
+    // Spawn failures and failed sends; an exit, if any, follows separately.
+    child.on('error', (error) => {
+      this.log.error(`process error: ${error.message}`);
+      this.settleReady?.(new AgentError(`The screen agent could not be started: ${error.message}`, 'startFailed'));
+    });
+    this.pipeLines(child.stdout, (text) => this.log.info(`stdout: ${text}`));
+    this.pipeLines(child.stderr, (text) => this.log.warn(`stderr: ${text}`));
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  async screenSize(): Promise<{ width: number; height: number }> {
+    const reply = await this.request('screenSize', REQUEST_TIMEOUT_MS);
+    if (reply.type !== 'screenSize') throw new Error(`unexpected reply ${reply.type}`);
+    return { width: reply.width, height: reply.height };
+  }
+
+  async capture(): Promise<EncodedFrame> {
+    const reply = await this.request('capture', CAPTURE_TIMEOUT_MS);
+    if (reply.type !== 'frame') throw new Error(`unexpected reply ${reply.type}`);
+    return reply.frame;
+  }
+
+  input(event: InputEvent): void {
+    if (this.disposed || this.exited || !this.child.connected) return;
+    this.post({ type: 'input', event });
+  }
+
+  async releaseAll(): Promise<void> {
+    await this.request('releaseAll', REQUEST_TIMEOUT_MS);
+  }
+
+  onExit(listener: (error: Error) => void): { dispose(): void } {
+    this.exitListeners.add(listener);
+    return { dispose: () => this.exitListeners.delete(listener) };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.exitListeners.clear();
+    if (this.exited) return;
+    const stop = (): void => {
+      // The agent releases and exits by itself when the channel closes; SIGKILL is for a stuck one.
+      if (this.child.connected) this.child.disconnect();
+      setTimeout(() => {
+        if (!this.exited) {
+          this.log.warn('did not exit; killing it');
+          this.child.kill('SIGKILL');
+        }
+      }, DISPOSE_GRACE_MS).unref();
+    };
+    if (this.started && this.child.connected) {
+      this.request('releaseAll', DISPOSE_GRACE_MS).then(stop, (error: unknown) => {
+        this.log.warn(`releaseAll on dispose: ${error instanceof Error ? error.message : String(error)}`);
+        stop();
+      });
+    } else {
+      stop();
+    }
+  }
+
+  private request(type: Request, timeoutMs: number): Promise<AgentMessage> {
+    if (this.exited || !this.child.connected) {
+      return Promise.reject(new AgentError('The screen agent is not running.', 'stopped'));
+    }
+    const id = this.nextId++;
+    return new Promise<AgentMessage>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new AgentError(`The screen agent did not answer ${type} within ${timeoutMs / 1000} s.`, 'timeout'));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.post({ type, id });
+    });
+  }
+
+  private post(message: AgentRequest): void {
+    this.child.send(message, (error) => {
+      if (!error) return;
+      this.log.warn(`could not send ${message.type}: ${error.message}`);
+      if ('id' in message) this.settle(message.id, new AgentError(`The screen agent is not reachable: ${error.message}`, 'stopped'));
+    });
+  }
+
+  private receive(raw: unknown): void {
+    if (!isAgentMessage(raw)) {
+      this.log.warn(`ignored a malformed message from the agent`);
+      return;
+    }
+    const message = raw;
+    switch (message.type) {
+      case 'log':
+        this.log[message.level](message.message);
+        return;
+      case 'ready':
+        this.started = true;
+        this.settleReady?.({ width: message.width, height: message.height });
+        return;
+      case 'startFailed':
+        this.settleReady?.(new AgentError(message.message, 'startFailed'));
+        return;
+      case 'requestFailed':
+        this.settle(message.id, new Error(message.message));
+        return;
+      case 'frame':
+      case 'screenSize':
+      case 'released':
+        this.settle(message.id, message);
+        return;
+      default: {
+        const unknown: never = message;
+        this.log.warn(`ignored message ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  private settle(id: number, outcome: AgentMessage | Error): void {
+    const pending = this.pending.get(id);
+    if (!pending) return; // timed out already
+    this.pending.delete(id);
+    clearTimeout(pending.timer);
+    if (outcome instanceof Error) pending.reject(outcome);
+    else pending.resolve(outcome);
+  }
+
+  private onExited(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.reported) return;
+    this.reported = true;
+    const { message, kind } = describeAgentExit(code, signal, this.outputTail);
+    const error = new AgentError(message, kind);
+    if (this.disposed) this.log.debug(`exited (${signal ?? code})`);
+    else this.log.error(error.message);
+    this.settleReady?.(error);
+    for (const id of [...this.pending.keys()]) this.settle(id, error);
+    if (this.disposed || !this.started) return;
+    for (const listener of [...this.exitListeners]) {
+      try {
+        listener(error);
+      } catch (listenerError) {
+        this.log.error(listenerError instanceof Error ? listenerError : String(listenerError));
+      }
+    }
+    this.exitListeners.clear();
+  }
+
+  private pipeLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
+    if (!stream) return;
+    let buffered = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split(/\r?\n/);
+      buffered = lines.pop() ?? '';
+      for (const text of lines) this.output(text, onLine);
+    });
+    stream.on('end', () => {
+      this.output(buffered, onLine);
+      buffered = '';
+    });
+  }
+
+  private output(text: string, onLine: (line: string) => void): void {
+    if (!text.trim()) return;
+    this.outputTail.push(text.trim());
+    if (this.outputTail.length > OUTPUT_LINES_KEPT) this.outputTail.shift();
+    onLine(text);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * The host agent's process (bundled to dist/agent.js; `agentClient.ts` forks it with
+ * `serialization: 'advanced'`). It owns nut-js and the screen capture, so that their native crashes end
+ * this process and never the extension host.
+ *
+ * Start-up: check the display (before nut-js is loaded: without one, nut-js segfaults), load nut-js,
+ * then `ready`. From then on it answers the parent's requests (see agentProtocol.ts) until the parent
+ * disconnects (or dies, which closes the channel the same way): then it releases every key and button it
+ * holds and exits.
+ */
+
+import type { AgentMessage, AgentRequest, LogLevel } from './agentProtocol';
+import { isAgentRequest } from './agentProtocol';
+import { ScreenshotDesktopSource, type FrameSource } from './capture';
+import { checkDisplay } from './display';
+import { NutInput } from './input';
+import type { Logger } from '../shared/log';
+import { assertNever } from '../shared/protocol';
+
+/** How long the agent tries to release held input on its way out before it exits anyway. */
+const RELEASE_ON_EXIT_MS = 1000;
+
+function send(message: AgentMessage, then?: () => void): void {
+  if (!process.send || !process.connected) {
+    then?.();
+    return;
+  }
+  process.send(message, undefined, {}, () => then?.());
+}
+
+const line = (level: LogLevel) => (message: string): void => send({ type: 'log', level, message });
+const log: Logger = {
+  trace: line('trace'),
+  debug: line('debug'),
+  info: line('info'),
+  warn: line('warn'),
+  error: (message) => send({ type: 'log', level: 'error', message: message instanceof Error ? (message.stack ?? message.message) : message }),
+};
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Tells the parent why the agent cannot work, then exits (after the message is written). */
+function fail(message: string): void {
+  send({ type: 'startFailed', message }, () => process.exit(1));
+}
+
+class Agent {
+  private stopping = false;
+
+  constructor(
+    private readonly input: NutInput,
+    private readonly source: FrameSource,
+  ) {}
+
+  handle(request: AgentRequest): void {
+    switch (request.type) {
+      case 'input':
+        this.input.apply(request.event);
+        return;
+      case 'capture':
+        this.capture(request.id);
+        return;
+      case 'screenSize':
+        this.screenSize(request.id);
+        return;
+      case 'releaseAll':
+        void this.input.releaseAll().then(() => send({ type: 'released', id: request.id }));
+        return;
+      default:
+        assertNever(request);
+    }
+  }
+
+  /** Releases what is held, then exits; at most RELEASE_ON_EXIT_MS, in case nut-js hangs. */
+  stop(reason: string): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    log.debug(`stopping: ${reason}`);
+    const exit = (): void => {
+      this.source.dispose();
+      process.exit(0);
+    };
+    setTimeout(exit, RELEASE_ON_EXIT_MS).unref();
+    void this.input.dispose().then(exit);
+  }
+
+  private capture(id: number): void {
+    this.source.capture().then(
+      async (frame) => {
+        // The frame's place on the desktop may have changed (monitors); input follows what the helper sees.
+        this.input.setArea(await this.source.area().catch(() => undefined));
+        send({ type: 'frame', id, frame });
+      },
+      (error: unknown) => send({ type: 'requestFailed', id, message: errorText(error) }),
+    );
+  }
+
+  private screenSize(id: number): void {
+    void (async () => {
+      try {
+        await this.input.refreshScreenSize();
+        try {
+          this.input.setArea(await this.source.area());
+        } catch (error) {
+          // The monitor layout is unreadable for now: keep the last one rather than fail the question.
+          log.warn(`screen size: ${errorText(error)}`);
+        }
+        send({ type: 'screenSize', id, ...this.input.drivenSize() });
+      } catch (error) {
+        send({ type: 'requestFailed', id, message: errorText(error) });
+      }
+    })();
+  }
+}
+
+async function main(): Promise<void> {
+  if (!process.send) {
+    // Nobody to tell but the terminal: this file is only meant to be forked.
+    process.stderr.write('The Remote Assist host agent must be started by the extension (child_process.fork).\n');
+    process.exit(2);
+  }
+  // screenshot-desktop leaves a rejection unhandled when xrandr fails; by default that would end the process.
+  process.on('unhandledRejection', (reason) => log.warn(`unhandled rejection: ${errorText(reason)}`));
+
+  const display = await checkDisplay();
+  if (!display.ok) {
+    fail(display.message);
+    return;
+  }
+
+  let input: NutInput;
+  let source: FrameSource;
+  try {
+    input = await NutInput.create(log);
+    source = new ScreenshotDesktopSource(log);
+    input.setArea(await source.area());
+  } catch (error) {
+    fail(`The screen cannot be captured or controlled here: ${errorText(error)}`);
+    return;
+  }
+
+  const agent = new Agent(input, source);
+  process.on('message', (message: unknown) => {
+    if (isAgentRequest(message)) agent.handle(message);
+    else log.warn(`ignored a malformed request: ${JSON.stringify(message)?.slice(0, 200)}`);
+  });
+  process.on('disconnect', () => agent.stop('the extension disconnected'));
+  process.on('SIGTERM', () => agent.stop('SIGTERM'));
+  process.on('SIGINT', () => agent.stop('SIGINT'));
+
+  const size = input.drivenSize();
+  log.info(`ready: ${size.width}x${size.height}, capture with ${source.name}, pid ${process.pid}`);
+  send({ type: 'ready', ...size });
+}
+
+main().catch((error: unknown) => fail(`The host agent failed to start: ${errorText(error)}`));

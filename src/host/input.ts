@@ -1,0 +1,213 @@
+/**
+ * Input injection with nut-js, in the agent process.
+ *
+ * nut-js is required lazily, in `NutInput.create()`, which the agent calls only after `checkDisplay()`
+ * passed: on Linux its first call segfaults the process when no X server answers.
+ *
+ * Every key and button pressed here and not yet released is remembered, so that `releaseAll()` can undo
+ * them when the helper's panel loses the focus, the helper goes away, or the agent stops: a modifier left
+ * down on the host would turn the user's own typing into shortcuts.
+ */
+
+import type { InputEvent } from './agent';
+import type { ScreenArea } from './capture';
+import type { Logger } from '../shared/log';
+import { nutKeyName, toPixel } from '../shared/keys';
+import type { MouseButton } from '../shared/protocol';
+
+type Nut = typeof import('@nut-tree-fork/nut-js');
+type Button = import('@nut-tree-fork/nut-js').Button;
+type Key = import('@nut-tree-fork/nut-js').Key;
+
+export interface NutInputOptions {
+  /**
+   * Whether the system repeats a held injected key by itself, so that the helper's repeated key-downs are
+   * to be skipped. The X server does (measured on Xvfb: a key held 1.2 s through XTest typed 15 characters,
+   * at its 660 ms delay and 25 Hz), and it also ignores a press of a key that is already down. Windows and
+   * macOS (not measured here) are not known to repeat injected keys: there the helper's repeats go through.
+   */
+  readonly systemRepeatsKeys?: boolean;
+}
+
+/** While errors keep coming (the X server went away, say), one is logged per this many ms. */
+const ERROR_LOG_INTERVAL_MS = 5000;
+
+export class NutInput {
+  /** Loads nut-js and measures the screen. Call only when the display check has passed. */
+  static async create(log: Logger, options: NutInputOptions = {}): Promise<NutInput> {
+    const nut = require('@nut-tree-fork/nut-js') as Nut;
+    // Defaults are 100 ms (mouse) and 300 ms (keyboard) of sleep after every action.
+    nut.mouse.config.autoDelayMs = 0;
+    nut.keyboard.config.autoDelayMs = 0;
+    const systemRepeatsKeys = options.systemRepeatsKeys ?? (process.platform !== 'win32' && process.platform !== 'darwin');
+    const input = new NutInput(nut, log, systemRepeatsKeys);
+    await input.refreshScreenSize();
+    return input;
+  }
+
+  private screen = { width: 0, height: 0 };
+  private area: ScreenArea | undefined;
+  /** In the order they went down, so that releaseAll() unwinds them (Ctrl+C: C, then Ctrl). */
+  private readonly heldKeys = new Set<Key>();
+  private readonly heldButtons = new Set<Button>();
+  /** Events run one after the other, in the order they arrived. */
+  private chain: Promise<void> = Promise.resolve();
+  private disposed = false;
+  private lastErrorLog = 0;
+  private suppressedErrors = 0;
+
+  private constructor(
+    private readonly nut: Nut,
+    private readonly log: Logger,
+    private readonly systemRepeatsKeys: boolean,
+  ) {}
+
+  /** Reads the screen size from nut-js again (after a resolution change) and returns it. */
+  async refreshScreenSize(): Promise<{ width: number; height: number }> {
+    this.screen = { width: await this.nut.screen.width(), height: await this.nut.screen.height() };
+    return this.screen;
+  }
+
+  /**
+   * The part of the screen that normalised coordinates cover: the part the frames show. Undefined: the
+   * whole screen as nut-js measures it.
+   */
+  setArea(area: ScreenArea | undefined): void {
+    this.area = area;
+  }
+
+  /** The size, in pixels, of what is driven (and captured). */
+  drivenSize(): { width: number; height: number } {
+    return this.area ? { width: this.area.width, height: this.area.height } : { ...this.screen };
+  }
+
+  /** Queues one event. Never throws; failures are logged. */
+  apply(event: InputEvent): void {
+    if (this.disposed) return;
+    void this.enqueue(event.type, () => this.inject(event));
+  }
+
+  /** Releases every held button, then every held key (last pressed first). Idempotent; never rejects. */
+  releaseAll(): Promise<void> {
+    return this.enqueue('releaseAll', async () => {
+      for (const button of [...this.heldButtons].reverse()) {
+        this.heldButtons.delete(button);
+        await this.attempt(`release button ${this.nut.Button[button]}`, () => this.nut.mouse.releaseButton(button));
+      }
+      for (const key of [...this.heldKeys].reverse()) {
+        this.heldKeys.delete(key);
+        await this.attempt(`release key ${this.nut.Key[key]}`, () => this.nut.keyboard.releaseKey(key));
+      }
+    });
+  }
+
+  /** How many keys and buttons are down now (for the log and the tests). */
+  heldCount(): number {
+    return this.heldKeys.size + this.heldButtons.size;
+  }
+
+  /** Releases what is held and refuses further events. */
+  dispose(): Promise<void> {
+    const released = this.releaseAll();
+    this.disposed = true;
+    return released;
+  }
+
+  private enqueue(label: string, job: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(job).catch((error: unknown) => this.failed(label, error));
+    this.chain = next;
+    return next;
+  }
+
+  private async inject(event: InputEvent): Promise<void> {
+    switch (event.type) {
+      case 'pointerMove':
+        await this.moveTo(event.x, event.y);
+        return;
+      case 'pointerButton': {
+        await this.moveTo(event.x, event.y);
+        const button = this.button(event.button);
+        if (event.down) {
+          if (this.heldButtons.has(button)) return;
+          this.heldButtons.add(button);
+          await this.nut.mouse.pressButton(button);
+        } else {
+          if (!this.heldButtons.delete(button)) return;
+          await this.nut.mouse.releaseButton(button);
+        }
+        return;
+      }
+      case 'wheel':
+        // Notches; positive is down / right, as the browser's deltaY / deltaX.
+        if (event.dy > 0) await this.nut.mouse.scrollDown(event.dy);
+        else if (event.dy < 0) await this.nut.mouse.scrollUp(-event.dy);
+        if (event.dx > 0) await this.nut.mouse.scrollRight(event.dx);
+        else if (event.dx < 0) await this.nut.mouse.scrollLeft(-event.dx);
+        return;
+      case 'key': {
+        const key = this.key(event.code);
+        if (key === undefined) {
+          this.log.warn(`ignored unknown key code ${JSON.stringify(event.code)}`);
+          return;
+        }
+        if (event.down) {
+          // A key-down for a held key is the helper's auto-repeat: left to the system where it repeats
+          // held keys itself, else pressed again. Held once either way.
+          if (this.heldKeys.has(key) && this.systemRepeatsKeys) return;
+          this.heldKeys.add(key);
+          await this.nut.keyboard.pressKey(key);
+        } else {
+          // A key-up for a key not held: it went down before control began, or releaseAll() let it go.
+          if (!this.heldKeys.delete(key)) return;
+          await this.nut.keyboard.releaseKey(key);
+        }
+        return;
+      }
+      default: {
+        const unknown: never = event;
+        this.log.warn(`ignored unknown input event ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  private async moveTo(x: number, y: number): Promise<void> {
+    const area = this.area ?? { x: 0, y: 0, ...this.screen };
+    await this.nut.mouse.setPosition(new this.nut.Point(area.x + toPixel(x, area.width), area.y + toPixel(y, area.height)));
+  }
+
+  private button(button: MouseButton): Button {
+    switch (button) {
+      case 'left': return this.nut.Button.LEFT;
+      case 'middle': return this.nut.Button.MIDDLE;
+      case 'right': return this.nut.Button.RIGHT;
+    }
+  }
+
+  private key(code: string): Key | undefined {
+    const name = nutKeyName(code);
+    if (name === undefined) return undefined;
+    const value: unknown = (this.nut.Key as unknown as Record<string, unknown>)[name];
+    return typeof value === 'number' ? (value as Key) : undefined;
+  }
+
+  /** Runs one release; a failure is logged and the next release still runs. */
+  private async attempt(label: string, action: () => Promise<unknown>): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      this.failed(label, error);
+    }
+  }
+
+  private failed(label: string, error: unknown): void {
+    const now = Date.now();
+    if (now - this.lastErrorLog < ERROR_LOG_INTERVAL_MS) {
+      this.suppressedErrors++;
+      return;
+    }
+    const suppressed = this.suppressedErrors > 0 ? ` (${this.suppressedErrors} more failed since the last report)` : '';
+    this.lastErrorLog = now;
+    this.suppressedErrors = 0;
+    this.log.error(`input ${label} failed: ${error instanceof Error ? error.message : String(error)}${suppressed}`);
+  }
+}

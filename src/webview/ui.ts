@@ -1,0 +1,249 @@
+/**
+ * The panel's DOM: a toolbar (state in words, verification code, Request / Release Control, End Session),
+ * the stage with the screen's canvas, and a centred message for the states without a picture.
+ * It renders from the session's state and calls back on clicks; it holds no session logic.
+ *
+ * Stable hooks for tests: `#app[data-state]`, `#status`, `#verification-code`, `#notice`,
+ * `#request-control`, `#release-control`, `#end-session`, `#screen` (with `data-frames`, `data-last-frame`,
+ * `data-controlling`), `#message`.
+ */
+
+import type { HelperState } from '../shared/stateMachine';
+import { assertNever } from '../shared/protocol';
+
+export interface UiActions {
+  requestControl(): void;
+  releaseControl(): void;
+  end(): void;
+}
+
+export class PanelUi {
+  readonly canvas: HTMLCanvasElement;
+  private readonly status: HTMLElement;
+  private readonly code: HTMLElement;
+  private readonly codeValue: HTMLElement;
+  private readonly codeLabel: HTMLElement;
+  private readonly codeSuffix: HTMLElement;
+  private readonly notice: HTMLElement;
+  private readonly hint: HTMLElement;
+  private readonly requestButton: HTMLButtonElement;
+  private readonly releaseButton: HTMLButtonElement;
+  private readonly endButton: HTMLButtonElement;
+  private readonly stage: HTMLElement;
+  private readonly message: HTMLElement;
+  private readonly messageTitle: HTMLElement;
+  private readonly messageCode: HTMLElement;
+  private readonly messageDetail: HTMLElement;
+  private readonly spinner: HTMLElement;
+  private expectedHostName = '';
+  private hasPicture = false;
+  /** The host was reached at some point (so a failure is a dropped session, not a failed connect). */
+  private reachedHost = false;
+  private state: HelperState = { kind: 'idle' };
+  private verification: string | undefined;
+
+  constructor(
+    private readonly root: HTMLElement,
+    actions: UiActions,
+  ) {
+    root.replaceChildren();
+    root.classList.add('ra-panel');
+
+    const toolbar = el('header', { className: 'toolbar' });
+    const statusGroup = el('div', { className: 'status-group' });
+    const dot = el('span', { className: 'state-dot' });
+    dot.setAttribute('aria-hidden', 'true');
+    this.status = el('span', { id: 'status', className: 'status' });
+    this.status.setAttribute('role', 'status');
+    this.status.setAttribute('aria-live', 'polite');
+    this.code = el('span', { id: 'verification-code', className: 'verification' });
+    this.codeValue = el('strong', { className: 'code-value' });
+    this.codeLabel = el('span', {});
+    this.codeSuffix = el('span', {});
+    this.codeSuffix.textContent = ' — the host sees the same';
+    this.code.append(this.codeLabel, this.codeValue, this.codeSuffix);
+    this.code.hidden = true;
+    const statusLine = el('span', { className: 'status-line' });
+    statusLine.append(dot, this.status);
+    statusGroup.append(statusLine, this.code);
+
+    this.notice = el('span', { id: 'notice', className: 'notice' });
+    this.notice.setAttribute('aria-live', 'polite');
+    this.hint = el('span', { id: 'keyboard-hint', className: 'hint' });
+    this.hint.hidden = true;
+
+    const buttons = el('div', { className: 'actions' });
+    this.requestButton = button('request-control', 'Request Control', 'primary', () => actions.requestControl());
+    this.releaseButton = button('release-control', 'Release Control', 'primary', () => actions.releaseControl());
+    this.endButton = button('end-session', 'End Session', 'secondary', () => actions.end());
+    buttons.append(this.requestButton, this.releaseButton, this.endButton);
+    statusGroup.append(this.notice, this.hint);
+    toolbar.append(statusGroup, buttons);
+
+    this.stage = el('main', { className: 'stage' });
+    this.canvas = el('canvas', { id: 'screen' });
+    this.message = el('div', { id: 'message', className: 'message' });
+    this.spinner = el('div', { className: 'spinner' });
+    this.spinner.setAttribute('aria-hidden', 'true');
+    this.messageTitle = el('h1', { className: 'message-title' });
+    this.messageCode = el('p', { className: 'message-code' });
+    this.messageDetail = el('p', { className: 'message-detail' });
+    const card = el('div', { className: 'message-card' });
+    card.append(this.spinner, this.messageTitle, this.messageCode, this.messageDetail);
+    this.message.append(card);
+    this.stage.append(this.canvas, this.message);
+
+    root.append(toolbar, this.stage);
+    this.render({ kind: 'idle' }, undefined);
+  }
+
+  /** Shown while connecting, before the host says who it is. */
+  setExpectedHostName(name: string): void {
+    this.expectedHostName = name.trim();
+    this.render(this.state, this.verification);
+  }
+
+  setNotice(text: string): void {
+    this.notice.textContent = text;
+    this.notice.hidden = text === '';
+  }
+
+  /** The first frame is on the canvas. */
+  setHasPicture(): void {
+    this.hasPicture = true;
+    this.render(this.state, this.verification);
+  }
+
+  focusToolbar(): void {
+    (this.releaseButton.hidden ? this.endButton : this.releaseButton).focus();
+  }
+
+  render(state: HelperState, verification: string | undefined): void {
+    this.state = state;
+    this.verification = verification;
+    const kind = state.kind;
+    const host = 'hostName' in state ? state.hostName || 'the host' : this.expectedHostName || 'the host';
+    const final = kind === 'ended' || kind === 'failed';
+    if (kind === 'waitingForConsent' || kind === 'viewing') this.reachedHost = true;
+    const seeing = kind === 'viewing' || kind === 'requestingControl' || kind === 'controlling';
+
+    this.root.dataset['state'] = kind;
+    this.stage.dataset['picture'] = String(this.hasPicture);
+    setText(this.status, statusText(state, host));
+
+    this.codeValue.textContent = verification ?? '';
+    this.code.hidden = verification === undefined || final;
+    // In full while the two people compare it; short once the picture is up, to leave room.
+    setText(this.codeLabel, kind === 'waitingForConsent' ? 'Verification code: ' : 'Code ');
+    this.codeSuffix.hidden = kind !== 'waitingForConsent';
+    this.code.title = 'Verification code: the host sees the same';
+
+    this.requestButton.hidden = !(kind === 'viewing' || kind === 'requestingControl');
+    this.requestButton.disabled = kind !== 'viewing';
+    setText(this.requestButton, kind === 'requestingControl' ? 'Requesting Control…' : 'Request Control');
+    this.releaseButton.hidden = kind !== 'controlling';
+    this.endButton.hidden = final;
+
+    this.hint.hidden = kind !== 'controlling';
+    setText(this.hint, 'Ctrl+Alt+Home: back to the toolbar');
+    this.hint.title = `Mouse and keys go to ${host}. Press Ctrl+Alt+Home to move the keyboard back to this toolbar.`;
+    if (final) this.setNotice('');
+
+    this.canvas.setAttribute(
+      'aria-label',
+      kind === 'controlling' ? `${possessive(host)} screen. You control it: mouse and keys go to ${host}.` : `${possessive(host)} screen, view only.`,
+    );
+
+    // The centred message: everything but a live picture.
+    const showMessage = !(seeing && this.hasPicture);
+    this.message.hidden = !showMessage;
+    this.message.dataset['tone'] = kind === 'failed' ? 'error' : final ? 'ended' : 'busy';
+    this.spinner.hidden = final;
+    this.messageCode.hidden = true;
+    if (!showMessage) return;
+    switch (kind) {
+      case 'idle':
+      case 'connecting':
+      case 'verifying':
+        setText(this.messageTitle, statusText(state, host));
+        setText(this.messageDetail, kind === 'verifying'
+          ? 'Both sides are proving they hold the same invitation.'
+          : `${capitalise(host)} must keep the invitation open in VS Code.`);
+        return;
+      case 'waitingForConsent':
+        setText(this.messageTitle, statusText(state, host));
+        this.messageCode.hidden = verification === undefined;
+        setText(this.messageCode, verification ?? '');
+        setText(this.messageDetail, `Verification code. ${capitalise(host)} sees the same code: compare it with them before they accept.`);
+        return;
+      case 'viewing':
+      case 'requestingControl':
+      case 'controlling':
+        setText(this.messageTitle, `Waiting for the first picture of ${possessive(host)} screen…`);
+        setText(this.messageDetail, '');
+        return;
+      case 'ended':
+        setText(this.messageTitle, 'Session ended');
+        setText(this.messageDetail, state.message);
+        return;
+      case 'failed':
+        setText(this.messageTitle, this.reachedHost ? 'The session failed' : 'Could not connect');
+        setText(this.messageDetail, `${state.message} Close this panel to start again.`);
+        return;
+      default:
+        assertNever(state);
+    }
+  }
+}
+
+function statusText(state: HelperState, host: string): string {
+  switch (state.kind) {
+    case 'idle':
+      return 'Starting…';
+    case 'connecting':
+      return `Connecting to ${host}…`;
+    case 'verifying':
+      return `Checking the invitation with ${host}…`;
+    case 'waitingForConsent':
+      return `Waiting for ${host} to allow the connection…`;
+    case 'viewing':
+      return `Viewing ${possessive(host)} screen`;
+    case 'requestingControl':
+      return `Asking ${host} for control…`;
+    case 'controlling':
+      return `You control ${possessive(host)} screen`;
+    case 'ended':
+    case 'failed':
+      return state.message;
+    default:
+      return assertNever(state);
+  }
+}
+
+function possessive(name: string): string {
+  return `${name}'s`;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Writes text only when it changed, so the aria-live region does not repeat itself. */
+function setText(node: HTMLElement, text: string): void {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { id?: string; className?: string }): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (props.id) node.id = props.id;
+  if (props.className) node.className = props.className;
+  return node;
+}
+
+function button(id: string, label: string, kind: 'primary' | 'secondary', onClick: () => void): HTMLButtonElement {
+  const node = el('button', { id, className: `button ${kind}` });
+  node.type = 'button';
+  node.textContent = label;
+  node.addEventListener('click', onClick);
+  return node;
+}

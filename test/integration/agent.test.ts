@@ -1,0 +1,365 @@
+/**
+ * The host agent against a real X server: Xvfb at 1280x800, xterm windows, the bundled dist/agent.js with
+ * real nut-js and screenshot-desktop. What the agent did is read back with X tools (xdotool, xinput,
+ * ImageMagick), not with the agent itself.
+ *
+ * Needs: Xvfb, xterm, xdotool, xinput, ImageMagick. Build first (`node esbuild.js`).
+ */
+
+import * as assert from 'node:assert/strict';
+import { execFileSync, fork, spawn } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import type { HostAgent, InputEvent } from '../../src/host/agent';
+import { AgentError, describeAgentExit, startAgent, type AgentHandle } from '../../src/host/agentClient';
+import { isAgentMessage, type AgentMessage } from '../../src/host/agentProtocol';
+import { pickLinuxOutput } from '../../src/host/capture';
+import { imageSize } from '../../src/shared/frames';
+import type { Logger } from '../../src/shared/log';
+import { ROOT, Stack, keystrokes, startXterm, waitFor } from './env';
+
+const AGENT = path.join(ROOT, 'dist', 'agent.js');
+const WIDTH = 1280;
+const HEIGHT = 800;
+
+/** Collects the agent's log; printed when a test fails, so the reason is in the output. */
+const lines: string[] = [];
+const log: Logger = {
+  trace: (m) => lines.push(`trace ${m}`),
+  debug: (m) => lines.push(`debug ${m}`),
+  info: (m) => lines.push(`info  ${m}`),
+  warn: (m) => lines.push(`warn  ${m}`),
+  error: (m) => lines.push(`error ${m instanceof Error ? (m.stack ?? m.message) : m}`),
+};
+
+/**
+ * Starts Xvfb on the first free display of :91..:120. Stopped with SIGTERM, so that it removes its socket and
+ * lock file (after SIGKILL they stay, and the next runs find fewer free displays).
+ */
+async function startXvfb(stack: Stack, width: number, height: number, extraArgs: readonly string[] = []): Promise<string> {
+  for (let n = 91; n <= 120; n++) {
+    if (fs.existsSync(`/tmp/.X11-unix/X${n}`) || fs.existsSync(`/tmp/.X${n}-lock`)) continue;
+    const xvfb = spawn('Xvfb', [`:${n}`, '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp', ...extraArgs], { stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => xvfb.once('exit', () => resolve()));
+    const up = await Promise.race([
+      waitFor(`Xvfb :${n}`, () => fs.existsSync(`/tmp/.X11-unix/X${n}`), 10_000).then(() => true),
+      exited.then(() => false), // lost a race for this display to someone else: next
+    ]);
+    if (!up) continue;
+    stack.add(async () => {
+      xvfb.kill('SIGTERM');
+      const timer = setTimeout(() => xvfb.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    });
+    return `:${n}`;
+  }
+  throw new Error('no free X display in :91..:120');
+}
+
+describe('host agent on Xvfb', { timeout: 90_000 }, () => {
+  const stack = new Stack();
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-test-'));
+  let display = '';
+  let agent: AgentHandle;
+
+  /** Runs an X tool on the test display. */
+  const x = (command: string, ...args: string[]): string =>
+    execFileSync(command, args, { env: { ...process.env, DISPLAY: display }, encoding: 'utf8', timeout: 5000 });
+
+  /** Lines of `xinput query-state` that say "down", for the XTEST device nut-js injects through. */
+  const down = (device: 'pointer' | 'keyboard'): string[] =>
+    x('xinput', 'query-state', `Virtual core XTEST ${device}`).split('\n').map((l) => l.trim()).filter((l) => l.endsWith('=down'));
+
+  const send = (target: HostAgent, events: InputEvent[]): void => events.forEach((e) => target.input(e));
+
+  before(async () => {
+    assert.ok(fs.existsSync(AGENT), `${AGENT} is missing: run node esbuild.js first`);
+    display = await startXvfb(stack, WIDTH, HEIGHT);
+    agent = await startAgent({ log, agentPath: AGENT, env: { ...process.env, DISPLAY: display } });
+    stack.add(() => agent.dispose());
+  });
+
+  after(async () => {
+    await stack.stop();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('measures the screen', { timeout: 5000 }, async () => {
+    assert.deepEqual(await agent.screenSize(), { width: WIDTH, height: HEIGHT });
+  });
+
+  it('captures the screen as a JPEG of its size, showing what is on it', { timeout: 20_000 }, async () => {
+    const title = 'agent-red';
+    await startXterm(stack, display, ['-geometry', '40x10+100+100', '-bg', '#ff0000', '-fg', '#ff0000', '-cr', '#ff0000', '-e', 'sleep', '60'], title);
+    const info = x('xwininfo', '-name', title);
+    const field = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(info)?.[1]);
+    const [left, top, w, h] = [field('Absolute upper-left X'), field('Absolute upper-left Y'), field('Width'), field('Height')];
+    assert.ok(w > 50 && h > 50, info);
+
+    const frame = await agent.capture();
+    assert.equal(frame.format, 'jpeg');
+    assert.deepEqual([frame.width, frame.height], [WIDTH, HEIGHT]);
+    assert.deepEqual(imageSize(frame.data), { format: 'jpeg', width: WIDTH, height: HEIGHT });
+
+    const file = path.join(scratch, 'frame.jpg');
+    fs.writeFileSync(file, frame.data);
+    const pixel = (px: number, py: number): [number, number, number] => {
+      const text = execFileSync('convert', [file, '-crop', `1x1+${px}+${py}`, '-depth', '8', 'txt:-'], { encoding: 'utf8', timeout: 5000 });
+      const rgb = /\((\d+),(\d+),(\d+)/.exec(text.split('\n')[1] ?? '');
+      assert.ok(rgb, text);
+      return [Number(rgb[1]), Number(rgb[2]), Number(rgb[3])];
+    };
+    const isRed = ([r, g, b]: [number, number, number]): boolean => r > 200 && g < 60 && b < 60;
+    const inside = pixel(left + Math.floor(w / 2), top + Math.floor(h / 2));
+    assert.ok(isRed(inside), `window centre is ${inside.join(',')}`);
+    const outside = pixel(WIDTH - 50, HEIGHT - 50);
+    assert.ok(!isRed(outside), `far corner is ${outside.join(',')}`);
+  });
+
+  it('moves the pointer to normalised coordinates', { timeout: 5000 }, async () => {
+    send(agent, [{ type: 'pointerMove', x: 0.5, y: 0.5 }]);
+    await waitFor('pointer at 640,400', () => /^x:640 y:400 /.test(x('xdotool', 'getmouselocation')), 3000);
+    send(agent, [{ type: 'pointerMove', x: 1, y: 0 }]);
+    await waitFor('pointer clamped to 1279,0', () => /^x:1279 y:0 /.test(x('xdotool', 'getmouselocation')), 3000);
+  });
+
+  it('holds buttons and keys until releaseAll, which is idempotent', { timeout: 8000 }, async () => {
+    send(agent, [
+      { type: 'pointerButton', button: 'left', down: true, x: 0.9, y: 0.9 },
+      { type: 'pointerButton', button: 'right', down: true, x: 0.9, y: 0.9 },
+      { type: 'key', code: 'ShiftLeft', down: true },
+      { type: 'key', code: 'ControlLeft', down: true },
+    ]);
+    await waitFor('two buttons and two keys down', () => down('pointer').length === 2 && down('keyboard').length === 2, 3000);
+    assert.deepEqual(down('pointer'), ['button[1]=down', 'button[3]=down']);
+
+    await agent.releaseAll();
+    assert.deepEqual(down('pointer'), []);
+    assert.deepEqual(down('keyboard'), []);
+    await agent.releaseAll();
+    assert.deepEqual(down('pointer'), []);
+  });
+
+  it('ignores key-ups for keys not held, and keeps repeated key-downs held once', { timeout: 8000 }, async () => {
+    send(agent, [
+      { type: 'key', code: 'AltLeft', down: false },
+      { type: 'key', code: 'ShiftLeft', down: true },
+      { type: 'key', code: 'ShiftLeft', down: true },
+      { type: 'key', code: 'ShiftLeft', down: false },
+    ]);
+    await agent.releaseAll(); // ordered after the events: a barrier
+    assert.deepEqual(down('keyboard'), []);
+    assert.ok(!lines.some((l) => l.startsWith('error')), lines.join('\n'));
+  });
+
+  it('types into a focused window with physical keys, Shift for shifted symbols', { timeout: 20_000 }, async () => {
+    const file = path.join(scratch, 'typed.txt');
+    const title = 'agent-typing';
+    await startXterm(stack, display, ['-geometry', '60x5+600+400', '-e', 'sh', '-c', `IFS= read -r line; printf '%s\\n' "$line" > '${file}'`], title);
+    // No window manager: the keyboard focus follows the pointer, so point into the window.
+    send(agent, [{ type: 'pointerMove', x: 800 / WIDTH, y: 440 / HEIGHT }]);
+    await waitFor('pointer in the xterm', () => x('xdotool', 'getmouselocation').includes('x:800 y:440'), 3000);
+
+    const text = "echo 'Hi! #1'";
+    for (const { code, shift } of keystrokes(`${text}\n`)) {
+      if (shift) send(agent, [{ type: 'key', code: 'ShiftLeft', down: true }]);
+      send(agent, [{ type: 'key', code, down: true }, { type: 'key', code, down: false }]);
+      if (shift) send(agent, [{ type: 'key', code: 'ShiftLeft', down: false }]);
+    }
+    const typed = await waitFor('the typed line', () => fs.existsSync(file) && fs.readFileSync(file, 'utf8'), 8000);
+    assert.equal(typed, `${text}\n`);
+    assert.deepEqual(down('keyboard'), []);
+  });
+
+  it('leaves key auto-repeat to the X server: repeated key-downs type one character', { timeout: 20_000 }, async () => {
+    const file = path.join(scratch, 'repeat.txt');
+    const title = 'agent-repeat';
+    // Away from the window of the previous test, which may still be closing.
+    await startXterm(stack, display, ['-geometry', '60x5+600+150', '-e', 'sh', '-c', `IFS= read -r line; printf '%s\\n' "$line" > '${file}'`], title);
+    send(agent, [{ type: 'pointerMove', x: 800 / WIDTH, y: 190 / HEIGHT }]);
+    await waitFor('pointer in the xterm', () => x('xdotool', 'getmouselocation').includes('x:800 y:190'), 3000);
+    // A browser repeats keydown while a key is held. Sent faster than the X server's own repeat delay
+    // (660 ms), they must not type a character each: the X server repeats held keys itself.
+    send(agent, Array.from({ length: 10 }, (): InputEvent => ({ type: 'key', code: 'KeyA', down: true })));
+    send(agent, [{ type: 'key', code: 'KeyA', down: false }, { type: 'key', code: 'Enter', down: true }, { type: 'key', code: 'Enter', down: false }]);
+    const typed = await waitFor('the typed line', () => fs.existsSync(file) && fs.readFileSync(file, 'utf8'), 8000);
+    assert.equal(typed, 'a\n');
+  });
+
+  it('captures and drives only the primary monitor when there are several', { timeout: 15_000 }, async () => {
+    // Xvfb has one output; a stand-in xrandr (first on the agent's PATH) describes two monitors side by side,
+    // the primary on the right. screenshot-desktop crops to it; the pointer must follow.
+    const bin = path.join(scratch, 'bin');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.writeFileSync(path.join(bin, 'xrandr'), `#!/bin/sh
+cat <<'EOF'
+Screen 0: minimum 1 x 1, current ${WIDTH} x ${HEIGHT}, maximum ${WIDTH} x ${HEIGHT}
+LEFT-1 connected 640x800+0+0 0mm x 0mm
+   640x800       60.00*+
+RIGHT-1 connected primary 640x800+640+0 0mm x 0mm
+   640x800       60.00*+
+EOF
+`, { mode: 0o755 });
+    const dual = await startAgent({ log, agentPath: AGENT, env: { ...process.env, DISPLAY: display, PATH: `${bin}${path.delimiter}${process.env['PATH'] ?? ''}` } });
+    stack.add(() => dual.dispose());
+    assert.deepEqual(await dual.screenSize(), { width: 640, height: 800 });
+    const frame = await dual.capture();
+    assert.deepEqual([frame.width, frame.height], [640, 800]);
+    dual.input({ type: 'pointerMove', x: 0.5, y: 0.5 });
+    await waitFor('pointer at 960,400', () => /^x:960 y:400 /.test(x('xdotool', 'getmouselocation')), 3000);
+    dual.dispose();
+  });
+
+  it('gives up a capture that never ends, within 5 s, and lives on', { timeout: 20_000 }, async () => {
+    // screenshot-desktop never settles when xrandr fails (and leaves the rejection unhandled, which would end
+    // a Node process by default). A stand-in xrandr fails once a flag file exists.
+    const bin = path.join(scratch, 'failing-bin');
+    const flag = path.join(scratch, 'xrandr-fails');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.writeFileSync(path.join(bin, 'xrandr'), `#!/bin/sh
+if [ -e '${flag}' ]; then echo "xrandr: cannot open display" >&2; exit 1; fi
+exec /usr/bin/xrandr "$@"
+`, { mode: 0o755 });
+    const flaky = await startAgent({ log, agentPath: AGENT, env: { ...process.env, DISPLAY: display, PATH: `${bin}${path.delimiter}${process.env['PATH'] ?? ''}` } });
+    stack.add(() => flaky.dispose());
+    await flaky.capture(); // reads the monitor layout, which is then trusted for 2 s
+    fs.writeFileSync(flag, '');
+    const started = Date.now();
+    await assert.rejects(flaky.capture(), /took more than 5 s/);
+    assert.ok(Date.now() - started < 6500, `gave up after ${Date.now() - started} ms`);
+    assert.ok(lines.some((l) => l.includes('unhandled rejection') && l.includes('xrandr')), lines.join('\n'));
+    // Past the 2 s, the agent reads the layout itself and gets xrandr's own words, at once.
+    await assert.rejects(flaky.capture(), /Cannot read the monitor layout: .*cannot open display/s);
+    await flaky.releaseAll(); // still alive and answering
+    assert.deepEqual(await flaky.screenSize(), { width: WIDTH, height: HEIGHT });
+    flaky.dispose();
+  });
+
+  it('refuses to start without a display, with a clear message, and no process', { timeout: 8000 }, async () => {
+    await assert.rejects(startAgent({ log, agentPath: AGENT, env: { ...process.env, DISPLAY: ':999' } }), (error: unknown) => {
+      assert.ok(error instanceof AgentError);
+      assert.equal(error.kind, 'noDisplay');
+      assert.match(error.message, /Cannot connect to the X display ":999"/);
+      return true;
+    });
+    const { DISPLAY: _unused, ...noDisplay } = process.env;
+    await assert.rejects(startAgent({ log, agentPath: AGENT, env: { ...noDisplay, WAYLAND_DISPLAY: 'wayland-0' } }), /Wayland/);
+  });
+
+  it('an X server that refuses us crashes only the agent, which says why', { timeout: 15_000 }, async () => {
+    // A server that wants a cookie we do not have: the socket answers (so the display check passes) and
+    // libX11 refuses, and nut-js segfaults. That must end the agent alone, with libX11's reason in the error.
+    const cookie = crypto.randomBytes(16);
+    const field = (b: Buffer): Buffer => Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
+    const entry = Buffer.concat([Buffer.from([0xff, 0xff]), field(Buffer.alloc(0)), field(Buffer.alloc(0)), field(Buffer.from('MIT-MAGIC-COOKIE-1')), field(cookie)]);
+    const serverAuth = path.join(scratch, 'server.Xauthority');
+    fs.writeFileSync(serverAuth, entry);
+    const guarded = await startXvfb(stack, 320, 200, ['-auth', serverAuth]);
+    await assert.rejects(
+      startAgent({ log, agentPath: AGENT, env: { ...process.env, DISPLAY: guarded, XAUTHORITY: path.join(scratch, 'no.Xauthority') } }),
+      (error: unknown) => {
+        assert.ok(error instanceof AgentError, String(error));
+        assert.equal(error.kind, 'noDisplay', error.message);
+        assert.match(error.message, /could not open the X display \(the X server said: ".*authori[sz]ation.*"\) and was killed by SIGSEGV/i);
+        return true;
+      },
+    );
+  });
+
+  it('the agent itself refuses a missing display before nut-js can crash it', { timeout: 8000 }, async () => {
+    // Forked directly, so its own check runs (startAgent would not even start it).
+    const child = fork(AGENT, [], { serialization: 'advanced', env: { ...process.env, DISPLAY: ':999' }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const messages: AgentMessage[] = [];
+    child.on('message', (m: unknown) => {
+      if (isAgentMessage(m)) messages.push(m);
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    assert.equal(code, 1);
+    const failed = messages.find((m) => m.type === 'startFailed');
+    assert.ok(failed?.type === 'startFailed' && failed.message.includes('Cannot connect to the X display ":999"'), JSON.stringify(messages));
+  });
+
+  it('releases and exits when its parent disconnects', { timeout: 8000 }, async () => {
+    const child = fork(AGENT, [], { serialization: 'advanced', env: { ...process.env, DISPLAY: display }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    stack.add(() => child.kill('SIGKILL'));
+    await new Promise<void>((resolve) => child.on('message', (m: unknown) => isAgentMessage(m) && m.type === 'ready' && resolve()));
+    child.send({ type: 'input', event: { type: 'key', code: 'ShiftRight', down: true } });
+    await waitFor('ShiftRight down', () => down('keyboard').length === 1, 3000);
+    const started = Date.now();
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    child.disconnect();
+    assert.equal(await exited, 0);
+    assert.ok(Date.now() - started < 1500);
+    assert.deepEqual(down('keyboard'), []);
+  });
+
+  it('reports an agent killed from outside through onExit, and fails what was pending', { timeout: 15_000 }, async () => {
+    const victim = await startAgent({ log, agentPath: AGENT, env: { ...process.env, DISPLAY: display } });
+    stack.add(() => victim.dispose());
+    const exited = new Promise<Error>((resolve) => victim.onExit(resolve));
+    const pending = victim.capture();
+    process.kill(victim.pid!, 'SIGKILL');
+    const error = await exited;
+    assert.ok(error instanceof AgentError && error.kind === 'exited');
+    assert.match(error.message, /SIGKILL/);
+    await assert.rejects(pending, /SIGKILL/);
+    await assert.rejects(victim.screenSize(), /not running/);
+    victim.input({ type: 'pointerMove', x: 0, y: 0 }); // dropped, does not throw
+  });
+
+  it('stops within a second on dispose, without calling onExit', { timeout: 8000 }, async () => {
+    const short = await startAgent({ log, agentPath: AGENT, env: { ...process.env, DISPLAY: display } });
+    let called = false;
+    short.onExit(() => (called = true));
+    short.input({ type: 'key', code: 'KeyQ', down: true });
+    const started = Date.now();
+    short.dispose();
+    await waitFor('the agent gone', () => {
+      try {
+        process.kill(short.pid!, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 2000, 20);
+    assert.ok(Date.now() - started < 1200, `took ${Date.now() - started} ms`);
+    assert.equal(called, false);
+    assert.deepEqual(down('keyboard'), []);
+  });
+});
+
+describe('describeAgentExit', () => {
+  it('names a display the X server refused as the user\'s to fix', () => {
+    const said = 'Authorization required, but no authorization protocol specified';
+    const { kind, message } = describeAgentExit(null, 'SIGSEGV', [said, 'Could not open main display']);
+    assert.equal(kind, 'noDisplay');
+    assert.ok(message.includes(said) && message.includes('XAUTHORITY'), message);
+  });
+
+  it('names the signal or code, and the error lines of the output', () => {
+    assert.equal(describeAgentExit(null, 'SIGKILL', []).message, 'The screen agent was killed by SIGKILL.');
+    assert.equal(describeAgentExit(null, 'SIGSEGV', ['noise']).message, 'The screen agent was killed by SIGSEGV (a crash in native code).');
+    const missing = describeAgentExit(1, null, ['throw err;', "Error: Cannot find module '/x/agent.js'", '  at Module._load', 'Node.js v20']);
+    assert.deepEqual(missing, { kind: 'exited', message: "The screen agent exited with code 1. Error: Cannot find module '/x/agent.js'" });
+  });
+});
+
+describe('pickLinuxOutput', () => {
+  it('takes the primary monitor, else the first with a size, with its place on the screen', () => {
+    const left = { id: 'HDMI-1', primary: false, width: 1920, height: 1080, offsetX: 0, offsetY: 0 };
+    const right = { id: 'eDP-1', primary: true, width: 1280, height: 800, offsetX: 1920, offsetY: 280 };
+    assert.deepEqual(pickLinuxOutput([left, right]), { id: 'eDP-1', area: { x: 1920, y: 280, width: 1280, height: 800 } });
+    assert.deepEqual(pickLinuxOutput([{ ...right, primary: false }, left])?.id, 'eDP-1');
+    assert.deepEqual(pickLinuxOutput([{ id: 'broken', width: Number.NaN, height: 0 }, left])?.id, 'HDMI-1');
+    assert.equal(pickLinuxOutput([]), undefined);
+  });
+});
+
+process.on('exit', (code) => {
+  if (code !== 0 && lines.length > 0) process.stderr.write(`agent log:\n${lines.join('\n')}\n`);
+});
