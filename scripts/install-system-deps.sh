@@ -5,8 +5,10 @@
 #   libxtst6 libx11-6 libxext6: nut-js's libnut
 #   chromium: the helper's side in the tests, and the browser that drives code-server
 #   binutils, gcc: the native-module check (nm) and its self-test
+#   libkrb5-dev, ripgrep, g++, make: code-server's install (scripts/ensure-code-server.js) builds kerberos,
+#     node-pty and friends from source, and hands Debian's rg to @vscode/ripgrep instead of a download
 set -euo pipefail
-packages=(xvfb xterm xdotool x11-utils xinput imagemagick libxtst6 libx11-6 libxext6 chromium binutils gcc libc6-dev)
+packages=(xvfb xterm xdotool x11-utils xinput imagemagick libxtst6 libx11-6 libxext6 chromium binutils gcc libc6-dev libkrb5-dev ripgrep g++ make)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

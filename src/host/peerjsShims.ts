@@ -93,7 +93,16 @@ export class RTCSessionDescription {
   }
 }
 
-export const WebSocket = WebSocketImpl;
+/**
+ * `ws` emits 'error' as an EventEmitter event, which throws when nobody listens, and PeerJS only sets `onclose`.
+ * A refused or cut connection must reach PeerJS as a close, not crash the host: listen, and let close report it.
+ */
+export class WebSocket extends WebSocketImpl {
+  constructor(...args: ConstructorParameters<typeof WebSocketImpl>) {
+    super(...args);
+    this.on('error', () => undefined);
+  }
+}
 export const navigator = { userAgent: 'node', platform: process.platform };
 export const location = { protocol: 'https:', hostname: 'localhost' };
 export const window = { navigator, location, RTCPeerConnection, RTCSessionDescription, WebSocket };

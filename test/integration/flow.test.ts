@@ -147,6 +147,22 @@ async function pagepoint(page: Page, x: number, y: number): Promise<{ x: number;
   }, [x, y]);
 }
 
+/** Saves what the helper sees, as a test artifact (test-results/ is ignored by git). */
+async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
+  await page.screenshot({ path: path.join(ROOT, 'test-results', `${name}.png`) });
+}
+
+/** What the X server says is held down by the XTEST devices nut-js injects through. */
+function heldDown(): string[] {
+  return ['pointer', 'keyboard'].flatMap((device) =>
+    execFileSync('xinput', ['query-state', `Virtual core XTEST ${device}`], { env: { ...process.env, DISPLAY: display }, encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.endsWith('=down')),
+  );
+}
+
 const near = (a: readonly number[], b: readonly number[], tolerance = 48) => a.every((v, i) => Math.abs(v - b[i]!) <= tolerance);
 
 describe('the MSRA flow, end to end', { timeout: 240_000 }, () => {
@@ -205,6 +221,7 @@ describe('the MSRA flow, end to end', { timeout: 240_000 }, () => {
       return [c.width, c.height];
     });
     assert.deepEqual(size, [1280, 800]);
+    await shot(page, 'flow-1-viewing');
   });
 
   it('sends no input without control', async () => {
@@ -235,6 +252,16 @@ describe('the MSRA flow, end to end', { timeout: 240_000 }, () => {
     const file = path.join(workDir, 'FILE');
     await waitFor('FILE', () => fs.existsSync(file) && fs.readFileSync(file, 'utf8').endsWith('\n'), 10_000);
     assert.equal(fs.readFileSync(file, 'utf8'), 'Hello, World! #1 (x+y)\n');
+    await shot(page, 'flow-2-controlling');
+  });
+
+  it('the host takes control back at any moment; the helper keys no longer arrive', async () => {
+    host.revokeControl();
+    assert.equal(host.state.kind, 'viewing');
+    await waitFor('the helper back to viewing', async () => (await helperState(page)).kind === 'viewing');
+    await typePhysically(page, 'echo late > LATE\n');
+    await new Promise((r) => setTimeout(r, 800));
+    assert.equal(fs.existsSync(path.join(workDir, 'LATE')), false);
   });
 
   it('ends from the host side; the helper is told why', async () => {
@@ -242,6 +269,7 @@ describe('the MSRA flow, end to end', { timeout: 240_000 }, () => {
     await waitFor('the helper to end', async () => (await helperState(page)).kind === 'ended');
     assert.match((await helperState(page)).message ?? '', /ended the session/);
     assert.equal(host.state.kind, 'ended');
+    await shot(page, 'flow-3-ended');
   });
 
   it('a code whose host has gone gives a clear error', async () => {
@@ -263,5 +291,88 @@ describe('the MSRA flow, end to end', { timeout: 240_000 }, () => {
     await waitFor('the host back to awaiting', () => other.state.kind === 'awaiting');
     other.end();
     await wrong.close();
+  });
+
+  it('a helper that vanishes mid-drag leaves no button or key held, and the host ends the session', async () => {
+    const p: Prompts = { view: [], control: [], answerView: () => undefined, answerControl: () => undefined };
+    const h = newHost(p);
+    stack.add(() => h.end());
+    await h.start();
+    const vanishing = await openHelper(h.code);
+    await waitFor('the consent prompt', () => p.view.length === 1);
+    p.answerView(true);
+    await waitFor('viewing', async () => (await helperState(vanishing)).kind === 'viewing');
+    await vanishing.click('#request-control');
+    await waitFor('the control prompt', () => p.control.length === 1);
+    p.answerControl(true);
+    await waitFor('controlling', async () => (await helperState(vanishing)).kind === 'controlling');
+    const shell = windowGeometry('ra-shell');
+    const from = await pagepoint(vanishing, shell.x + 100, shell.y + 40);
+    await vanishing.mouse.move(from.x, from.y);
+    await vanishing.mouse.down();
+    await vanishing.keyboard.down('ShiftLeft');
+    await vanishing.mouse.move(from.x + 40, from.y + 10);
+    await waitFor('button and Shift held on the host', () => heldDown().length >= 2, 5_000);
+    // The renderer dies: no bye, no close, nothing more on the wire.
+    await vanishing.goto('chrome://crash').catch(() => undefined);
+    const t0 = Date.now();
+    await waitFor('everything released', () => heldDown().length === 0, 5_000, 20);
+    const releasedAfter = Date.now() - t0;
+    assert.ok(releasedAfter < 2_500, `released after ${releasedAfter} ms`);
+    await waitFor('the host to end the session', () => h.state.kind === 'ended', 10_000);
+    assert.match(h.state.kind === 'ended' ? h.state.message : '', /stopped answering/);
+  });
+});
+
+/** A host session on a signaling server at `port`, with no desktop behind it: these tests are about signaling. */
+function signalingOnly(port: number, signalingTimeoutMs: number): HostSession {
+  return new HostSession({
+    signaling: { host: '127.0.0.1', port, path: '/', secure: false, key: 'peerjs' },
+    iceServers: [],
+    hostName: 'x',
+    lifetimeMinutes: 5,
+    consentTimeoutMs: 1_000,
+    signalingTimeoutMs,
+    maxFps: 1,
+    startAgent: async () => ({
+      screenSize: async () => ({ width: 1, height: 1 }),
+      capture: () => Promise.reject(new Error('unused')),
+      input: () => undefined,
+      releaseAll: async () => undefined,
+      onExit: () => ({ dispose: () => undefined }),
+      dispose: () => undefined,
+    }),
+    ui: { askToView: async () => false, askForControl: async () => false, notify: () => undefined },
+    log,
+  });
+}
+
+describe('signaling failures', { timeout: 60_000 }, () => {
+  it('a dead signaling server gives the host a clear error, quickly', async () => {
+    const net = await import('node:net');
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    await new Promise((r) => server.close(r)); // nothing listens there now
+    const session = signalingOnly(port, 10_000);
+    const t0 = Date.now();
+    await assert.rejects(session.start(), /Cannot reach the signaling server 127\.0\.0\.1:\d+/);
+    assert.ok(Date.now() - t0 < 10_500);
+    assert.equal(session.state.kind, 'failed');
+  });
+
+  it('a signaling server that accepts but never answers times out within 10 s', async () => {
+    const net = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const server = net.createServer((s) => sockets.push(s)); // accepts, says nothing
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    try {
+      const session = signalingOnly(port, 3_000);
+      await assert.rejects(session.start(), /did not answer within 3 s/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      server.close();
+    }
   });
 });
