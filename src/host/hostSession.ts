@@ -67,6 +67,8 @@ export interface HostSessionOptions {
 export const MAX_FAILED_PROOFS = 5;
 /** A helper has this long from opening the connection to a valid proof. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** An admitted helper must open its media connection within this time. */
+const MEDIA_OPEN_TIMEOUT_MS = 15_000;
 /** Frames sent and not yet drawn by the helper: one on the wire, one being drawn. */
 const FRAMES_IN_FLIGHT = 2;
 /** Capture failures in a row before the session gives up. */
@@ -242,7 +244,7 @@ export class HostSession {
       secure: signaling.secure,
       key: signaling.key,
       config: { iceServers: iceServers.map((s) => ({ ...s, urls: typeof s.urls === 'string' ? s.urls : [...s.urls] })) },
-      debug: 1,
+      debug: 2,
       logFunction: (level: number, ...rest: unknown[]) => log.debug(`peerjs(${level}) ${rest.map(String).join(' ')}`),
     } as ConstructorParameters<typeof Peer>[1]);
     this.peer = peer;
@@ -295,6 +297,9 @@ export class HostSession {
         return;
       }
       helper.media = conn;
+      conn.on('open', () => {
+        if (this.helper === helper && (this.kind() === 'viewing' || this.kind() === 'controlled')) this.leaveSignaling();
+      });
       conn.on('close', () => log.info('media connection closed'));
       return;
     }
@@ -513,9 +518,15 @@ export class HostSession {
   private admit(helper: Helper): void {
     const { log } = this.options;
     this.machine.to({ kind: 'viewing', helperName: helper.name });
-    // The invitation works once: leave the signaling server, so no one else can even reach this peer.
-    this.peer?.disconnect();
     log.info(`${helper.name} admitted; the invitation is spent`);
+    // The invitation works once (no other helper is let in from now on); once this helper's media connection is
+    // open too, the peer leaves the signaling server, so no one else can even reach it.
+    if (helper.media?.open) this.leaveSignaling();
+    this.timer(
+      setTimeout(() => {
+        if (this.helper === helper && !helper.media?.open) this.end('protocolError', "The helper's screen connection did not open.");
+      }, MEDIA_OPEN_TIMEOUT_MS),
+    );
     void this.agent!.screenSize().then(
       (size) => {
         if (this.helper !== helper) return;
@@ -524,6 +535,13 @@ export class HostSession {
       },
       (error: unknown) => this.end('captureFailed', `The screen size could not be read: ${String(error)}`),
     );
+  }
+
+  private leaveSignaling(): void {
+    if (this.peer && !this.peer.disconnected) {
+      this.peer.disconnect();
+      this.options.log.info('left the signaling server: the invitation cannot be used again');
+    }
   }
 
   private startHeartbeat(helper: Helper): void {

@@ -79,9 +79,12 @@ export async function startXvfb(stack: Stack, width = 1280, height = 800): Promi
 
 /** Starts a window on the display; resolves once it is mapped. */
 export async function startXterm(stack: Stack, display: string, args: string[], title: string): Promise<ChildProcess> {
-  const child = spawn('xterm', ['-title', title, ...args], { env: { ...process.env, DISPLAY: display }, stdio: 'ignore', detached: true });
+  const child = spawn('xterm', ['-title', title, ...args], { env: { ...process.env, DISPLAY: display }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   stack.add(() => killTree(child));
   await waitFor(`window ${title}`, () => {
+    if (child.exitCode !== null) throw new Error(`xterm exited (${child.exitCode}): ${stderr.trim()}`);
     const out = execFileSync('xdotool', ['search', '--onlyvisible', '--name', `^${title}$`], { env: { ...process.env, DISPLAY: display }, encoding: 'utf8' });
     return out.trim().length > 0;
   }, 15_000, 100);

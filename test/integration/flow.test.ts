@@ -33,6 +33,8 @@ let pageUrl = '';
 let browser: import('playwright-core').Browser;
 let workDir = '';
 let captures = 0;
+/** What reached the agent, in order (moves abridged). */
+const inputs: string[] = [];
 
 function xdotool(...args: string[]): string {
   return execFileSync('xdotool', args, { env: { ...process.env, DISPLAY: display }, encoding: 'utf8' }).trim();
@@ -73,10 +75,19 @@ function newHost(prompts: Prompts): HostSession {
     maxFps: 10,
     startAgent: async () => {
       const agent = await startAgent({ log, agentPath: path.join(ROOT, 'dist/agent.js'), env: { ...process.env, DISPLAY: display } });
-      const counted: HostAgent = Object.create(agent) as HostAgent;
-      counted.capture = () => {
-        captures++;
-        return agent.capture();
+      const counted: HostAgent = {
+        screenSize: () => agent.screenSize(),
+        capture: () => {
+          captures++;
+          return agent.capture();
+        },
+        input: (event) => {
+          inputs.push(event.type === 'pointerMove' ? 'move' : event.type === 'key' ? `key ${event.code} ${event.down}` : `${event.type} ${JSON.stringify(event)}`);
+          agent.input(event);
+        },
+        releaseAll: () => agent.releaseAll(),
+        onExit: (listener) => agent.onExit(listener),
+        dispose: () => agent.dispose(),
       };
       return counted;
     },
@@ -98,7 +109,14 @@ function newHost(prompts: Prompts): HostSession {
 async function openHelper(code: string | { hostPeerId: string; proofKey: string }): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
   page.on('console', (m) => lines.push(`page ${m.type()} ${m.text()}`));
+  await page.exposeFunction('__testLog', (text: string) => lines.push(`panel ${text}`));
   await page.goto(pageUrl);
+  await page.evaluate(() => {
+    const w = window as unknown as { __onFromPanel?: (m: { type: string; level?: string; message?: string }) => void; __testLog(t: string): void };
+    w.__onFromPanel = (m) => {
+      if (m.type === 'log') void w.__testLog(`${m.level} ${m.message}`);
+    };
+  });
   let ids: { hostPeerId: string; proofKey: string };
   if (typeof code === 'string') {
     const decoded = decodeInvitation(code);
@@ -306,13 +324,18 @@ describe('the MSRA flow, end to end', { timeout: 240_000 }, () => {
     await waitFor('the control prompt', () => p.control.length === 1);
     p.answerControl(true);
     await waitFor('controlling', async () => (await helperState(vanishing)).kind === 'controlling');
+    await vanishing.waitForSelector('#screen:not([data-frames="0"])[data-frames]');
     const shell = windowGeometry('ra-shell');
     const from = await pagepoint(vanishing, shell.x + 100, shell.y + 40);
+    await vanishing.mouse.click(from.x, from.y); // gives the panel's canvas the keyboard focus
     await vanishing.mouse.move(from.x, from.y);
     await vanishing.mouse.down();
     await vanishing.keyboard.down('ShiftLeft');
     await vanishing.mouse.move(from.x + 40, from.y + 10);
-    await waitFor('button and Shift held on the host', () => heldDown().length >= 2, 5_000);
+    let held: string[] = [];
+    await waitFor('button and Shift held on the host', () => (held = heldDown()).length >= 2, 5_000).catch((error: unknown) => {
+      throw new Error(`${String(error)}; held: ${held.join(' ') || 'nothing'}; inputs: ${inputs.slice(-10).join(', ')}`);
+    });
     // The renderer dies: no bye, no close, nothing more on the wire.
     await vanishing.goto('chrome://crash').catch(() => undefined);
     const t0 = Date.now();
