@@ -47,7 +47,7 @@ const builds = [
   },
   {
     ...node,
-    entryPoints: [...testEntries('test/unit'), ...testEntries('test/integration'), ...testEntries('test/suite')],
+    entryPoints: [...testEntries('test/unit'), ...testEntries('test/integration'), ...testEntries('test/suite'), ...testEntries('test/editor')],
     outdir: 'out/test',
     outbase: 'test',
     external: testExternals,

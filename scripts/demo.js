@@ -77,6 +77,9 @@ async function main() {
     stopping ??= (async () => {
       step(`${why}: stopping everything…`);
       await stack.stop();
+      // A start-up step that was under way may have added one more process meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await stack.stop();
       step('stopped.');
     })();
     return stopping;
@@ -88,6 +91,9 @@ async function main() {
   try {
     const peerPort = await parts.startPeerServer(stack);
     step(`PeerServer on 127.0.0.1:${peerPort}`);
+    const stillStarting = () => {
+      if (stopping) throw new Error('interrupted');
+    };
     let display = process.env.DISPLAY;
     if (display) {
       step(`using your display ${display}`);
@@ -95,6 +101,7 @@ async function main() {
       display = await startDesktop(parts, stack);
       step(`no DISPLAY: started Xvfb on ${display} (1920x1080) with two xterms`);
     }
+    stillStarting();
     const port = process.env.DEMO_PORT ? Number(process.env.DEMO_PORT) : 8080;
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`DEMO_PORT=${process.env.DEMO_PORT} is not a port number`);
     const logFile = path.join(ROOT, '.cache', 'demo', 'code-server.log');
@@ -127,12 +134,17 @@ async function main() {
     console.log(`  The shared screen is X display ${display}. Ctrl+C stops everything.`);
     console.log('');
   } catch (error) {
+    if (stopping) return; // a signal is stopping everything already, and exits
     console.error(`[demo] ${error instanceof Error ? error.message : String(error)}`);
     await stop('start-up failed');
     process.exit(1);
   }
-  // The stack's children keep nothing of ours alive (their stdio is ignored or drained): hold on until a signal.
-  setInterval(() => undefined, 1 << 30);
+  // Hold on until a signal, or until our parent goes: a SIGTERM to `npm run demo` ends npm and its `sh -c`
+  // without reaching this process, which is then handed to init. A new parent id is the only sign of it.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop('the parent process exited').then(() => process.exit(143));
+  }, 500);
 }
 
 main().catch((error) => {

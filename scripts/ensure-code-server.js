@@ -98,7 +98,9 @@ function smokeTest(env) {
     });`;
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'code-server-smoke-'));
   try {
-    const r = spawnSync(process.execPath, ['-e', script, scratch], { env: { ...env, HOME: scratch, PORT: '' }, stdio: 'inherit' });
+    const smokeEnv = { ...env, HOME: scratch };
+    delete smokeEnv.PORT; // it would override --bind-addr
+    const r = spawnSync(process.execPath, ['-e', script, scratch], { env: smokeEnv, stdio: 'inherit' });
     return r.status === 0;
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
@@ -113,6 +115,8 @@ function ensureCodeServer() {
   const tmpdir = os.tmpdir();
   placeRipgrepTarball(tmpdir);
 
+  // No marker: start afresh. npm would not run code-server's postinstall again over a half-finished install.
+  fs.rmSync(DIR, { recursive: true, force: true });
   fs.mkdirSync(DIR, { recursive: true });
   fs.writeFileSync(
     path.join(DIR, 'package.json'),

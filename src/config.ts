@@ -41,6 +41,7 @@ export const Settings = {
   displayName: 'displayName',
   consentTimeoutSeconds: 'consentTimeoutSeconds',
   maxFps: 'capture.maxFps',
+  auditWriteFile: 'audit.writeFile',
 } as const;
 
 export interface Config {
@@ -50,6 +51,8 @@ export interface Config {
   readonly displayName: string;
   readonly consentTimeoutMs: number;
   readonly maxFps: number;
+  /** Append audit events to a file under the extension's storage (they always go to the output channel). */
+  readonly auditWriteFile: boolean;
   /** How long the signaling server and the host have to answer. */
   readonly connectTimeoutMs: number;
 }
@@ -76,6 +79,7 @@ export function readConfig(): Config {
     displayName: c.get<string>(Settings.displayName, '').trim() || defaultDisplayName(),
     consentTimeoutMs: num(Settings.consentTimeoutSeconds, 60, 5, 600) * 1000,
     maxFps: num(Settings.maxFps, 10, 1, 60),
+    auditWriteFile: c.get<boolean>(Settings.auditWriteFile, true) !== false,
     connectTimeoutMs: 10_000,
   };
 }

@@ -18,13 +18,15 @@ export function activate(context: vscode.ExtensionContext): { host: HostControll
 
   const statusBar = new StatusBar();
   context.subscriptions.push(statusBar);
-  const render = () => {
-    statusBar.render({ host: host.state, helper: helper.state });
+  let recent: 'host' | 'helper' = 'host';
+  const render = (side?: 'host' | 'helper') => {
+    if (side) recent = side;
+    statusBar.render({ host: host.state, helper: helper.state, recent });
     void vscode.commands.executeCommand('setContext', ContextKeys.hostState, host.state?.kind ?? 'none');
     void vscode.commands.executeCommand('setContext', ContextKeys.helperState, helper.state?.kind ?? 'none');
   };
-  const host = new HostController(context, log, render);
-  const helper = new HelperController(context, log, render);
+  const host = new HostController(context, log, () => render('host'));
+  const helper = new HelperController(context, log, () => render('helper'));
   hostController = host;
   context.subscriptions.push(host, helper);
 

@@ -6,11 +6,13 @@
 
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
+import { auditDir, FileAuditLog } from './audit';
 import { Commands, readConfig, type Config } from './config';
+import { helperAuditEvents, type AuditLog, type AuditParty } from './shared/audit';
 import {
   INVITATION_FILE_EXTENSION,
   decodeInvitation,
-  isExpired,
+  joinRefusal,
   parseInvitationFile,
   type IceServer,
   type Invitation,
@@ -43,6 +45,8 @@ export interface JoinArgs {
 export class HelperController implements vscode.Disposable {
   private panel: HelperPanel | undefined;
   private stateValue: HelperState | undefined;
+  /** The current session's audit log, and who is on the other end. */
+  private audit: { readonly log: AuditLog; party: AuditParty } | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -65,8 +69,9 @@ export class HelperController implements vscode.Disposable {
     else if (args.code !== undefined) request = this.fromCode(args.code, config);
     else request = await this.askForInvitation(config);
     if (!request) return;
-    if (isExpired(request.invitation, new Date())) {
-      await showError(`This invitation expired at ${formatTime(request.invitation.expiresAt)}. Ask for a new one.`, Commands.showLog);
+    const refusal = joinRefusal(request.invitation, new Date(), formatTime);
+    if (refusal) {
+      await showError(refusal, Commands.showLog);
       return;
     }
     if (!args.skipConfirmation && !(await confirm(request))) return;
@@ -88,11 +93,17 @@ export class HelperController implements vscode.Disposable {
       expectedHostName: request.hostName ?? '',
       connectTimeoutMs: config.connectTimeoutMs,
     };
-    const panel = new HelperPanel(this.context, connect, request.hostName ?? 'host', this.log);
+    const audit = {
+      log: new FileAuditLog({ side: 'helper', dir: config.auditWriteFile ? auditDir(this.context.globalStorageUri) : undefined, log: this.log }),
+      party: { peerId: hostPeerId, helperName: config.displayName, ...(request.hostName ? { hostName: request.hostName } : {}) },
+    };
+    this.audit = audit;
+    audit.log.record({ event: 'joining', expiresAt: request.invitation.expiresAt.toISOString(), source: request.source }, audit.party);
+    const panel = new HelperPanel(this.context, connect, request.hostName, this.log);
     this.panel = panel;
     this.setState({ kind: 'connecting' });
-    panel.onState((state) => {
-      if (this.panel === panel) this.setState(state);
+    panel.onState((state, verificationCode) => {
+      if (this.panel === panel) this.setState(state, verificationCode);
     });
     panel.onDispose(() => {
       if (this.panel !== panel) return;
@@ -114,15 +125,25 @@ export class HelperController implements vscode.Disposable {
     this.panel.post({ type: 'end' });
   }
 
-  private setState(state: HelperState): void {
+  private setState(state: HelperState, verificationCode?: string): void {
     const previous = this.stateValue;
     this.stateValue = state;
+    this.recordAudit(previous, state, verificationCode);
     this.onStateChange();
     if (state.kind === 'failed' && previous?.kind !== 'failed') {
       void showError(`Remote Assist: ${state.message}`, Commands.showLog);
     } else if (state.kind === 'ended' && previous && !isFinal(previous) && !state.message.startsWith('You ')) {
       void vscode.window.showInformationMessage(`Remote Assist: ${state.message}`);
     }
+  }
+
+  /** The panel reports states; the audit log gets what they mean (see helperAuditEvents). */
+  private recordAudit(previous: HelperState | undefined, state: HelperState, verificationCode: string | undefined): void {
+    const audit = this.audit;
+    if (!audit) return;
+    if ('hostName' in state && state.hostName) audit.party = { ...audit.party, hostName: state.hostName };
+    for (const event of helperAuditEvents(previous, state, verificationCode)) audit.log.record(event, audit.party);
+    if (isFinal(state)) this.audit = undefined;
   }
 
   private fromCode(text: string, config: Config): JoinRequest | undefined {
@@ -193,15 +214,16 @@ export class HelperController implements vscode.Disposable {
           box.validationMessage = decoded.reason === 'incomplete'
             ? { message: decoded.message, severity: vscode.InputBoxValidationSeverity.Info }
             : { message: decoded.message, severity: vscode.InputBoxValidationSeverity.Error };
-        } else if (isExpired(decoded.invitation, new Date())) {
-          box.validationMessage = { message: `This invitation expired at ${formatTime(decoded.invitation.expiresAt)}.`, severity: vscode.InputBoxValidationSeverity.Error };
         } else {
-          box.validationMessage = { message: `Valid until ${formatTime(decoded.invitation.expiresAt)}. Press Enter to continue.`, severity: vscode.InputBoxValidationSeverity.Info };
+          const refusal = joinRefusal(decoded.invitation, new Date(), formatTime);
+          box.validationMessage = refusal
+            ? { message: refusal, severity: vscode.InputBoxValidationSeverity.Error }
+            : { message: `Valid until ${formatTime(decoded.invitation.expiresAt)}. Press Enter to continue.`, severity: vscode.InputBoxValidationSeverity.Info };
         }
       });
       box.onDidAccept(() => {
         const decoded = decodeInvitation(box.value);
-        if (!decoded.ok || isExpired(decoded.invitation, new Date())) return; // the message is already shown
+        if (!decoded.ok || joinRefusal(decoded.invitation, new Date())) return; // the message is already shown
         finish(this.fromCode(box.value, config));
       });
       box.onDidTriggerButton(async (button) => {
@@ -255,14 +277,14 @@ class HelperPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
   private readonly pending: ToPanel[] = [];
-  private readonly stateListeners: ((state: HelperState) => void)[] = [];
+  private readonly stateListeners: ((state: HelperState, verificationCode: string | undefined) => void)[] = [];
   private readonly disposeListeners: (() => void)[] = [];
   private disposed = false;
 
-  constructor(context: vscode.ExtensionContext, connect: ToPanel & { type: 'connect' }, hostName: string, private readonly log: vscode.LogOutputChannel) {
+  constructor(context: vscode.ExtensionContext, connect: ToPanel & { type: 'connect' }, hostName: string | undefined, private readonly log: vscode.LogOutputChannel) {
     const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
     const media = vscode.Uri.joinPath(context.extensionUri, 'media');
-    this.panel = vscode.window.createWebviewPanel('remoteAssist.helper', `Remote Assist: ${hostName}`, vscode.ViewColumn.Active, {
+    this.panel = vscode.window.createWebviewPanel('remoteAssist.helper', hostName ? `Remote Assist: ${hostName}` : 'Remote Assist', vscode.ViewColumn.Active, {
       enableScripts: true,
       // The connection lives in the page: it must survive the tab being hidden.
       retainContextWhenHidden: true,
@@ -285,7 +307,7 @@ class HelperPanel implements vscode.Disposable {
     void this.panel.webview.postMessage(message);
   }
 
-  onState(listener: (state: HelperState) => void): void {
+  onState(listener: (state: HelperState, verificationCode: string | undefined) => void): void {
     this.stateListeners.push(listener);
   }
 
@@ -309,7 +331,7 @@ class HelperPanel implements vscode.Disposable {
         if (message.state.kind === 'viewing' || message.state.kind === 'controlling' || message.state.kind === 'waitingForConsent') {
           this.panel.title = `Remote Assist: ${message.state.hostName}`;
         }
-        for (const l of this.stateListeners) l(message.state);
+        for (const l of this.stateListeners) l(message.state, message.verificationCode);
         return;
       case 'log':
         this.log[message.level](`[panel] ${message.message}`);

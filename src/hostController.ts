@@ -4,6 +4,7 @@
  */
 
 import * as vscode from 'vscode';
+import { auditDir, FileAuditLog } from './audit';
 import { Commands, readConfig } from './config';
 import { startAgent } from './host/agentClient';
 import { HostSession, type HostUi } from './host/hostSession';
@@ -75,6 +76,7 @@ export class HostController implements vscode.Disposable {
       startAgent: () => startAgent({ log: this.log, agentPath: this.context.asAbsolutePath('dist/agent.js') }),
       ui,
       log,
+      audit: new FileAuditLog({ side: 'host', dir: config.auditWriteFile ? auditDir(this.context.globalStorageUri) : undefined, log: this.log }),
     });
     this.session = session;
     this.subscriptions.push(session.machine.onChange((state) => this.onState(state)));

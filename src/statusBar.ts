@@ -5,11 +5,13 @@
 
 import * as vscode from 'vscode';
 import { Commands } from './config';
-import type { HelperState, HostState } from './shared/stateMachine';
+import { isFinal, type HelperState, type HostState } from './shared/stateMachine';
 
 export interface SessionView {
   readonly host: HostState | undefined;
   readonly helper: HelperState | undefined;
+  /** Which side changed last: when neither is active, its final state is the one shown. */
+  readonly recent?: 'host' | 'helper';
 }
 
 interface Look {
@@ -42,10 +44,24 @@ export class StatusBar implements vscode.Disposable {
   }
 }
 
-/** Pure mapping from states to what the item shows. The host side wins when both are active. */
+/**
+ * Pure mapping from states to what the item shows: an active session first (the host side when both are), then
+ * the final state of the side that changed last, then the idle entry point.
+ */
 export function lookFor(view: SessionView): Look {
-  const host = view.host;
-  if (host && host.kind !== 'idle') {
+  const { host, helper } = view;
+  const active = (s: HostState | HelperState | undefined) => !!s && s.kind !== 'idle' && !isFinal(s);
+  if (active(host)) return hostLook(host!)!;
+  if (active(helper)) return helperLook(helper!)!;
+  const finals = view.recent === 'helper' ? [helperLook(helper), hostLook(host)] : [hostLook(host), helperLook(helper)];
+  return finals.find((l) => l !== undefined) ?? {
+    text: '$(remote-explorer) Remote Assist',
+    tooltip: 'Invite a helper to see your screen, or join someone who invited you.',
+  };
+}
+
+function hostLook(host: HostState | undefined): Look | undefined {
+  if (host) {
     switch (host.kind) {
       case 'starting':
         return { text: '$(loading~spin) Remote Assist: starting…', tooltip: 'Creating the invitation.' };
@@ -70,10 +86,15 @@ export function lookFor(view: SessionView): Look {
         return { text: '$(debug-disconnect) Remote Assist: ended', tooltip: host.message };
       case 'failed':
         return { text: '$(error) Remote Assist: failed', tooltip: host.message, background: 'error' };
+      case 'idle':
+        return undefined;
     }
   }
-  const helper = view.helper;
-  if (helper && helper.kind !== 'idle') {
+  return undefined;
+}
+
+function helperLook(helper: HelperState | undefined): Look | undefined {
+  if (helper) {
     switch (helper.kind) {
       case 'connecting':
         return { text: '$(loading~spin) Remote Assist: connecting…', tooltip: 'Connecting to the host.' };
@@ -95,7 +116,9 @@ export function lookFor(view: SessionView): Look {
         return { text: '$(debug-disconnect) Remote Assist: ended', tooltip: helper.message };
       case 'failed':
         return { text: '$(error) Remote Assist: failed', tooltip: helper.message, background: 'error' };
+      case 'idle':
+        return undefined;
     }
   }
-  return { text: '$(remote-explorer) Remote Assist', tooltip: 'Invite a helper to see your screen, or join someone who invited you.' };
+  return undefined;
 }

@@ -27,6 +27,11 @@ export interface HostAgent {
   input(event: InputEvent): void;
   /** Releases every key and button that input() pressed and did not release. Resolves when done. */
   releaseAll(): Promise<void>;
+  /**
+   * Called with true when the person at the machine moved their own mouse (the agent released everything held
+   * and drops input), with false when their mouse has been still long enough and input is applied again.
+   */
+  onInputPause(listener: (paused: boolean) => void): { dispose(): void };
   /** Called once when the agent process ends on its own (crash or error); not called after dispose(). */
   onExit(listener: (error: Error) => void): { dispose(): void };
   /** Releases everything held, then stops the agent. */

@@ -114,6 +114,7 @@ class AgentProcess implements AgentHandle {
   readonly ready: Promise<{ width: number; height: number }>;
   private readonly pending = new Map<number, Pending>();
   private readonly exitListeners = new Set<(error: Error) => void>();
+  private readonly pauseListeners = new Set<(paused: boolean) => void>();
   /** The agent's last lines on stdout/stderr, for the error that reports its exit. */
   private readonly outputTail: string[] = [];
   private nextId = 1;
@@ -184,6 +185,11 @@ class AgentProcess implements AgentHandle {
     await this.request('releaseAll', REQUEST_TIMEOUT_MS);
   }
 
+  onInputPause(listener: (paused: boolean) => void): { dispose(): void } {
+    this.pauseListeners.add(listener);
+    return { dispose: () => this.pauseListeners.delete(listener) };
+  }
+
   onExit(listener: (error: Error) => void): { dispose(): void } {
     this.exitListeners.add(listener);
     return { dispose: () => this.exitListeners.delete(listener) };
@@ -193,6 +199,7 @@ class AgentProcess implements AgentHandle {
     if (this.disposed) return;
     this.disposed = true;
     this.exitListeners.clear();
+    this.pauseListeners.clear();
     if (this.exited) return;
     const stop = (): void => {
       // The agent releases and exits by itself when the channel closes; SIGKILL is for a stuck one.
@@ -261,6 +268,15 @@ class AgentProcess implements AgentHandle {
       case 'screenSize':
       case 'released':
         this.settle(message.id, message);
+        return;
+      case 'inputPause':
+        for (const listener of [...this.pauseListeners]) {
+          try {
+            listener(message.paused);
+          } catch (error) {
+            this.log.error(error instanceof Error ? error : String(error));
+          }
+        }
         return;
       default: {
         const unknown: never = message;

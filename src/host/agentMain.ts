@@ -133,7 +133,7 @@ async function main(): Promise<void> {
   let input: NutInput;
   let source: FrameSource;
   try {
-    input = await NutInput.create(log);
+    input = await NutInput.create(log, { onPause: (paused) => send({ type: 'inputPause', paused }) });
     source = new ScreenshotDesktopSource(log);
     input.setArea(await source.area());
   } catch (error) {

@@ -38,7 +38,12 @@ export type AgentMessage =
   /** Answers a request that failed; `message` is for the log, and for the user when it is all we know. */
   | { readonly type: 'requestFailed'; readonly id: number; readonly message: string }
   /** A line for the extension's log; the agent has no log of its own. */
-  | { readonly type: 'log'; readonly level: LogLevel; readonly message: string };
+  | { readonly type: 'log'; readonly level: LogLevel; readonly message: string }
+  /**
+   * Not asked for. `paused: true`: the host's own mouse moved, everything held was released and input is dropped;
+   * `paused: false`: the host's mouse has been still long enough and input is applied again.
+   */
+  | { readonly type: 'inputPause'; readonly paused: boolean };
 
 const LOG_LEVELS: ReadonlySet<string> = new Set(['trace', 'debug', 'info', 'warn', 'error']);
 
@@ -91,6 +96,8 @@ export function isAgentMessage(value: unknown): value is AgentMessage {
       return isId(value['id']) && typeof value['message'] === 'string';
     case 'log':
       return typeof value['level'] === 'string' && LOG_LEVELS.has(value['level']) && typeof value['message'] === 'string';
+    case 'inputPause':
+      return typeof value['paused'] === 'boolean';
     default:
       return false;
   }

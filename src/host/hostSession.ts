@@ -9,9 +9,11 @@
 
 import type { DataConnection, Peer } from 'peerjs';
 import type { HostAgent, InputEvent } from './agent';
+import { noAudit, type AuditEvent, type AuditLog } from '../shared/audit';
 import { chunkFrame } from '../shared/frames';
 import {
   createInvitation,
+  isExpired,
   makeInvitationFile,
   type IceServer,
   type Invitation,
@@ -19,7 +21,17 @@ import {
   type SignalingSettings,
 } from '../shared/invitation';
 import type { Logger } from '../shared/log';
-import { channelBinding, checkProof, derivePeerId, deriveProofKey, makeProof, newNonce, verificationCode } from '../shared/proof';
+import {
+  channelBinding,
+  checkMediaProof,
+  checkProof,
+  derivePeerId,
+  deriveProofKey,
+  makeProof,
+  newNonce,
+  verificationCode,
+  type Transcript,
+} from '../shared/proof';
 import {
   CONTROL_LABEL,
   HEARTBEAT_MS,
@@ -36,6 +48,7 @@ import {
   type HelperMessage,
   type HostMessage,
 } from '../shared/protocol';
+import { RateLimiter, type Rate } from '../shared/rateLimit';
 import { HOST_TRANSITIONS, StateMachine, isFinal, type HostState } from '../shared/stateMachine';
 
 /** What the session asks of the person at the machine. Each resolves false on "no" and on timeout. */
@@ -60,7 +73,10 @@ export interface HostSessionOptions {
   readonly ui: HostUi;
   readonly log: Logger;
   readonly random?: (bytes: Uint8Array) => void;
+  /** The wall clock the invitation's times are read against (tests move it). */
   readonly now?: () => Date;
+  /** Where the session's audit events go; none by default. */
+  readonly audit?: AuditLog;
 }
 
 /** Wrong proofs an invitation takes before it is locked. */
@@ -73,10 +89,35 @@ const MEDIA_OPEN_TIMEOUT_MS = 15_000;
 const FRAMES_IN_FLIGHT = 2;
 /** Capture failures in a row before the session gives up. */
 const MAX_CAPTURE_FAILURES = 3;
-/** Malformed messages a helper may send before it is disconnected. */
-const MAX_MALFORMED = 100;
-/** Input messages per second above which the rest are dropped. */
-const MAX_INPUT_PER_SECOND = 1000;
+/**
+ * Malformed messages a helper may send before it is disconnected. Before it is admitted, every message that is
+ * not part of the handshake counts as malformed too.
+ */
+export const MAX_MALFORMED = 100;
+/**
+ * How fast each kind of message may come from a helper (token buckets: a burst of `max`, then `max` per `perMs`);
+ * the excess is dropped and counted. Releases of keys and buttons that are down are never dropped: a flood must
+ * not leave a key held. The panel sends at most one move per animation frame and a person types a few dozen
+ * keys a second; a request for control is a modal prompt on the host, so it gets very few.
+ */
+export const RATE_LIMITS: Readonly<Record<HelperMessage['type'], Rate>> = {
+  hello: { max: 2, perMs: 1000 },
+  proof: { max: 2, perMs: 1000 },
+  mediaProof: { max: 2, perMs: 1000 },
+  requestControl: { max: 3, perMs: 30_000 },
+  releaseControl: { max: 10, perMs: 1000 },
+  pointerMove: { max: 250, perMs: 1000 },
+  pointerButton: { max: 40, perMs: 1000 },
+  wheel: { max: 120, perMs: 1000 },
+  key: { max: 100, perMs: 1000 },
+  releaseAll: { max: 20, perMs: 1000 },
+  frameAck: { max: 120, perMs: 1000 },
+  heartbeat: { max: 20, perMs: 1000 },
+  bye: { max: 2, perMs: 1000 },
+};
+/** Refused connections recorded in the audit log per session; more are only logged (a flood must not fill the disk). */
+const MAX_REFUSALS_AUDITED = 20;
+
 /** Above this many bytes waiting in the media channel, no frame is captured. */
 const MEDIA_HIGH_WATER = 1024 * 1024;
 
@@ -87,11 +128,18 @@ interface Helper {
   name: string;
   helperNonce?: string;
   hostNonce?: string;
+  /** Set once the helper's proof passed: what the media proof is checked against. */
+  transcript?: Transcript;
+  /** The helper's proof of its media connection, waiting for that connection to be negotiated. */
+  mediaMac?: string;
+  /** The media connection is the helper's own: frames may go out on it. */
+  mediaVerified: boolean;
   lastHeard: number;
   malformed: number;
   ignoredInput: number;
-  inputWindowStart: number;
-  inputInWindow: number;
+  readonly rate: RateLimiter<HelperMessage['type']>;
+  /** Keys (`key:KeyA`) and buttons (`button:left`) pressed on the helper's behalf and not released. */
+  readonly held: Set<string>;
   framesSent: number;
   framesAcked: number;
   handshakeTimer?: ReturnType<typeof setTimeout>;
@@ -112,10 +160,19 @@ export class HostSession {
   private pumpRunning = false;
   private ackWaiter: (() => void) | undefined;
   private inputHeld = false;
+  /** The person at the machine is using their own mouse: the helper's input is dropped (see NutInput). */
+  private inputPaused = false;
+  /** Why the session ended, for connections that arrive after. */
+  private endReason: EndReason | undefined;
+  /** Dropped from helpers over the whole session, for the log and the audit. */
+  private readonly dropped = { malformed: 0, rateLimited: 0, inputWithoutControl: 0 };
+  private refusals = 0;
   private readonly now: () => Date;
+  private readonly audit: AuditLog;
 
   constructor(private readonly options: HostSessionOptions) {
     this.now = options.now ?? (() => new Date());
+    this.audit = options.audit ?? noAudit;
     this.machine = new StateMachine<HostState>({ kind: 'idle' }, HOST_TRANSITIONS, (from, to) =>
       options.log.warn(`refused state change ${from.kind} -> ${to.kind}`),
     );
@@ -166,6 +223,7 @@ export class HostSession {
           log.error(`the screen agent stopped: ${error.message}`);
           this.end('captureFailed', `Remote Assist's screen agent stopped: ${error.message}`);
         }),
+        this.agent.onInputPause((paused) => this.onInputPause(paused)),
       );
       if (this.machine.state.kind !== 'starting') return; // ended while the agent started
       await this.openPeer(peerId);
@@ -176,6 +234,7 @@ export class HostSession {
     }
     if (this.machine.state.kind !== 'starting') return;
     this.machine.to({ kind: 'awaiting', code, expiresAt: invitation.expiresAt });
+    this.record({ event: 'invitationCreated', expiresAt: invitation.expiresAt.toISOString() });
     const untilExpiry = invitation.expiresAt.getTime() - this.now().getTime();
     this.timer(setTimeout(() => this.onExpired(), Math.max(0, untilExpiry)));
   }
@@ -187,21 +246,43 @@ export class HostSession {
     this.options.log.info('control revoked by the host');
   }
 
+  /** Messages dropped from helpers so far (malformed, over the rate limits, input without control). */
+  get droppedCounts(): { readonly malformed: number; readonly rateLimited: number; readonly inputWithoutControl: number } {
+    return { ...this.dropped };
+  }
+
   /** Ends the session from the host's side; `reason` is what the helper is told. Safe to call more than once. */
   end(reason: EndReason = 'hostEnded', message?: string): void {
     const state = this.machine.state;
     if (isFinal(state)) return;
     const text = message ?? describeEnd(reason);
-    this.options.log.info(`ending: ${reason} (${text})`);
+    this.options.log.info(`ending: ${reason} (${text}); dropped from helpers: ${JSON.stringify(this.dropped)}`);
     if (this.helper) this.send({ type: 'bye', reason, message: describeEnd(reason) });
+    this.endReason = reason;
+    this.record({ event: 'ended', reason, message: text, ...this.dropped }, this.helper);
     this.machine.to({ kind: 'ended', message: text });
     this.teardown();
   }
 
   private fail(message: string): void {
     if (isFinal(this.machine.state)) return;
+    this.endReason = 'hostEnded';
+    this.record({ event: 'ended', message, ...this.dropped }, this.helper);
     this.machine.to({ kind: 'failed', message });
     this.teardown();
+  }
+
+  /** One audit event, with the helper it concerns (if any) and the host's name. */
+  private record(event: AuditEvent, helper?: { readonly peerId: string; readonly name?: string }): void {
+    try {
+      this.audit.record(event, {
+        ...(helper ? { peerId: helper.peerId } : {}),
+        ...(helper?.name !== undefined ? { helperName: helper.name } : {}),
+        hostName: this.options.hostName,
+      });
+    } catch (error) {
+      this.options.log.warn(`audit: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   private teardown(): void {
@@ -273,12 +354,26 @@ export class HostSession {
     });
   }
 
+  /**
+   * Ends the session if the invitation expired before a helper was admitted. Called by the expiry timer, and
+   * again whenever a helper knocks: a timer runs on a monotonic clock that stands still while the computer
+   * sleeps, the invitation's expiry is wall-clock time.
+   */
   private onExpired(): void {
     const kind = this.machine.state.kind;
     if (kind === 'awaiting' || kind === 'verifying' || kind === 'asking') {
       this.options.log.info('the invitation expired before a helper was admitted');
+      this.record({ event: 'expired' }, this.helper);
       this.end('expired', 'The invitation expired before a helper connected.');
     }
+  }
+
+  private recordRefusal(reason: string, peerId: string): void {
+    if (++this.refusals <= MAX_REFUSALS_AUDITED) this.record({ event: 'refused', reason }, { peerId });
+  }
+
+  private expiredNow(): boolean {
+    return this.invitationValue !== undefined && isExpired(this.invitationValue, this.now());
   }
 
   private onConnection(conn: DataConnection): void {
@@ -286,6 +381,7 @@ export class HostSession {
     // Only `raw` connections: no PeerJS deserializer runs on what a helper sends.
     if (conn.serialization !== 'raw' || (conn.label !== CONTROL_LABEL && conn.label !== MEDIA_LABEL)) {
       log.warn(`refused a connection from ${conn.peer}: label ${conn.label}, serialization ${conn.serialization}`);
+      this.recordRefusal(`label ${String(conn.label).slice(0, 40)}, serialization ${String(conn.serialization).slice(0, 20)}`, conn.peer);
       conn.close();
       return;
     }
@@ -298,15 +394,18 @@ export class HostSession {
       }
       helper.media = conn;
       conn.on('open', () => {
-        if (this.helper === helper && (this.kind() === 'viewing' || this.kind() === 'controlled')) this.leaveSignaling();
+        if (this.helper === helper) void this.checkMedia(helper);
       });
       conn.on('close', () => log.info('media connection closed'));
       return;
     }
+    if (this.machine.state.kind === 'awaiting' && this.expiredNow()) this.onExpired();
     if (this.helper || this.machine.state.kind !== 'awaiting') {
-      log.warn(`refused a second helper (${conn.peer}): the invitation is in use`);
+      const reason: EndReason = this.endReason ?? 'alreadyUsed';
+      log.warn(`refused a helper (${conn.peer}): ${reason === 'alreadyUsed' ? 'the invitation is in use' : `the invitation is closed (${reason})`}`);
+      this.recordRefusal(reason, conn.peer);
       conn.on('open', () => {
-        conn.send(encodeMessage({ type: 'bye', reason: 'alreadyUsed', message: describeEnd('alreadyUsed') }));
+        conn.send(encodeMessage({ type: 'bye', reason, message: describeEnd(reason) }));
         setTimeout(() => conn.close(), 100);
       });
       return;
@@ -316,11 +415,12 @@ export class HostSession {
       control: conn,
       media: undefined,
       name: 'A helper',
+      mediaVerified: false,
       lastHeard: Date.now(),
       malformed: 0,
       ignoredInput: 0,
-      inputWindowStart: Date.now(),
-      inputInWindow: 0,
+      rate: new RateLimiter(RATE_LIMITS),
+      held: new Set(),
       framesSent: 0,
       framesAcked: 0,
       askingControl: false,
@@ -328,6 +428,7 @@ export class HostSession {
     this.helper = helper;
     this.machine.to({ kind: 'verifying', helperName: helper.name });
     log.info(`a helper is connecting (${conn.peer})`);
+    this.record({ event: 'connected' }, helper);
     helper.handshakeTimer = setTimeout(() => {
       if (this.helper === helper && this.machine.state.kind === 'verifying') {
         log.warn('the helper did not prove the code in time');
@@ -354,6 +455,7 @@ export class HostSession {
 
   private onMalformed(helper: Helper): void {
     helper.malformed++;
+    this.dropped.malformed++;
     if (helper.malformed === 1 || helper.malformed % 100 === 0) this.options.log.warn(`dropped malformed message(s) from the helper: ${helper.malformed} so far`);
     if (helper.malformed > MAX_MALFORMED) {
       if (this.machine.state.kind === 'verifying' || this.machine.state.kind === 'asking') this.rejectHelper(helper, 'protocolError');
@@ -364,6 +466,14 @@ export class HostSession {
   private async onMessage(helper: Helper, message: HelperMessage): Promise<void> {
     const { log } = this.options;
     const state = this.machine.state.kind;
+    // Out of place is malformed, whatever the rate: the handshake has one order, and input waits for admission.
+    if (!expected(helper, message, state)) return this.onMalformed(helper);
+    if (!this.isHeldRelease(helper, message) && !helper.rate.take(message.type)) {
+      this.dropped.rateLimited++;
+      const n = helper.rate.dropped;
+      if (n === 1 || n % 1000 === 0) log.warn(`dropped ${message.type} message(s) over the rate limit: ${JSON.stringify(helper.rate.droppedCounts())}`);
+      return;
+    }
     switch (message.type) {
       case 'hello': {
         if (state !== 'verifying' || helper.helperNonce) return this.onMalformed(helper);
@@ -371,7 +481,7 @@ export class HostSession {
           log.warn(`the helper speaks protocol ${message.version}, not ${PROTOCOL_VERSION}`);
           return this.rejectHelper(helper, 'protocolError');
         }
-        helper.name = message.helperName.trim() || 'A helper';
+        helper.name = message.helperName || 'A helper';
         helper.helperNonce = message.helperNonce;
         helper.hostNonce = newNonce();
         this.send({ type: 'challenge', hostNonce: helper.hostNonce });
@@ -379,11 +489,21 @@ export class HostSession {
       }
       case 'proof': {
         if (state !== 'verifying' || !helper.helperNonce || !helper.hostNonce || !this.proofKey) return this.onMalformed(helper);
-        const transcript = { helperNonce: helper.helperNonce, hostNonce: helper.hostNonce, binding: this.binding(helper) };
+        const binding = this.binding(helper.control);
+        const transcript = { helperNonce: helper.helperNonce, hostNonce: helper.hostNonce, binding };
         helper.hostNonce = undefined; // one proof per challenge: a replay meets no challenge
+        if (!binding) {
+          // Without both fingerprints the proof would not be tied to this connection: refuse rather than weaken it.
+          log.error('the control connection has no DTLS fingerprints: cannot bind the proof to it');
+          return this.rejectHelper(helper, 'protocolError');
+        }
+        log.debug(`channel binding (control): ${binding}`);
+        if (this.expiredNow()) return this.onExpired();
         if (!(await checkProof(this.proofKey, 'helper', transcript, message.mac))) return this.onFailedProof(helper);
         if (this.helper !== helper) return;
+        if (this.expiredNow()) return this.onExpired();
         if (helper.handshakeTimer) clearTimeout(helper.handshakeTimer);
+        helper.transcript = transcript;
         const invitation = this.invitationValue!;
         const code = await verificationCode(this.proofKey, transcript);
         this.send({
@@ -395,30 +515,41 @@ export class HostSession {
           consentTimeoutMs: this.options.consentTimeoutMs,
         });
         log.info(`${helper.name} proved the invitation code; asking the host (verification code ${code})`);
+        this.record({ event: 'verified', verificationCode: code }, helper);
         this.machine.to({ kind: 'asking', helperName: helper.name });
         this.startHeartbeat(helper);
+        void this.checkMedia(helper);
         const allowed = await this.options.ui.askToView({ helperName: helper.name, verificationCode: code, timeoutMs: this.options.consentTimeoutMs });
         if (this.helper !== helper || this.kind() !== 'asking') return;
         if (!allowed) {
           log.info(`the host did not allow ${helper.name}`);
+          this.record({ event: 'denied' }, helper);
           return this.rejectHelper(helper, 'denied');
         }
         return this.admit(helper);
+      }
+      case 'mediaProof': {
+        if (!helper.transcript || helper.mediaVerified || helper.mediaMac !== undefined) return this.onMalformed(helper);
+        helper.mediaMac = message.mac;
+        return this.checkMedia(helper);
       }
       case 'requestControl': {
         if (state !== 'viewing' || helper.askingControl) return;
         helper.askingControl = true;
         log.info(`${helper.name} asks for control`);
+        this.record({ event: 'controlRequested' }, helper);
         const granted = await this.options.ui.askForControl({ helperName: helper.name, timeoutMs: this.options.consentTimeoutMs });
         helper.askingControl = false;
         if (this.helper !== helper || this.kind() !== 'viewing') return;
         if (!granted) {
           log.info('control denied');
+          this.record({ event: 'controlDenied' }, helper);
           this.send({ type: 'control', granted: false, reason: 'denied' });
           return;
         }
         this.machine.to({ kind: 'controlled', helperName: helper.name });
         log.info(`control granted to ${helper.name}`);
+        this.record({ event: 'controlGranted' }, helper);
         this.send({ type: 'control', granted: true, reason: 'granted' });
         return;
       }
@@ -449,22 +580,30 @@ export class HostSession {
   private onInput(helper: Helper, message: InputEvent): void {
     if (this.machine.state.kind !== 'controlled') {
       helper.ignoredInput++;
+      this.dropped.inputWithoutControl++;
       if (helper.ignoredInput === 1 || helper.ignoredInput % 100 === 0) {
         this.options.log.warn(`ignored input from a helper without control (${helper.ignoredInput} so far)`);
       }
       return;
     }
-    const now = Date.now();
-    if (now - helper.inputWindowStart >= 1000) {
-      helper.inputWindowStart = now;
-      helper.inputInWindow = 0;
+    if (this.inputPaused) return; // the agent drops it too; no need to send it there
+    const id = heldId(message);
+    if (id !== undefined) {
+      if (isPress(message)) helper.held.add(id);
+      else if (!helper.held.delete(id)) return; // an up without its down: nothing to release
     }
-    if (++helper.inputInWindow > MAX_INPUT_PER_SECOND && message.type === 'pointerMove') return;
     this.inputHeld = true;
     this.agent?.input(message);
   }
 
+  /** A key or button up for something pressed on this helper's behalf: never dropped by the rate limits. */
+  private isHeldRelease(helper: Helper, message: HelperMessage): boolean {
+    const id = heldId(message);
+    return id !== undefined && !isPress(message) && helper.held.has(id);
+  }
+
   private releaseInput(): void {
+    this.helper?.held.clear();
     if (!this.inputHeld) return;
     this.inputHeld = false;
     this.agent?.releaseAll().catch((error: unknown) => this.options.log.error(`releasing input failed: ${String(error)}`));
@@ -473,19 +612,82 @@ export class HostSession {
   private dropControl(reason: 'revoked' | 'released'): void {
     this.releaseInput();
     this.machine.to({ kind: 'viewing', helperName: this.helper?.name ?? '' });
+    this.record({ event: 'controlEnded', reason }, this.helper);
     this.send({ type: 'control', granted: false, reason });
+  }
+
+  /** The agent saw the host's own mouse move (`paused`), or saw it still again. The person at the machine wins. */
+  private onInputPause(paused: boolean): void {
+    const { log } = this.options;
+    this.inputPaused = paused;
+    const helper = this.helper;
+    if (paused) {
+      // The agent has released everything it held.
+      helper?.held.clear();
+      this.inputHeld = false;
+    }
+    if (!helper || this.kind() !== 'controlled') {
+      log.debug(`input ${paused ? 'paused' : 'resumed'} by the agent while no helper has control`);
+      return;
+    }
+    if (paused) {
+      log.info(`you moved your mouse: ${helper.name}'s input is paused`);
+      this.record({ event: 'controlPaused' }, helper);
+      this.send({ type: 'control', granted: false, reason: 'paused' });
+    } else {
+      log.info(`${helper.name}'s input is applied again`);
+      this.record({ event: 'controlResumed' }, helper);
+      this.send({ type: 'control', granted: true, reason: 'resumed' });
+    }
   }
 
   private async onFailedProof(helper: Helper): Promise<void> {
     this.failedProofs++;
     const { log, ui } = this.options;
     log.warn(`a helper (${helper.peerId}) failed to prove the invitation code (${this.failedProofs} of ${MAX_FAILED_PROOFS})`);
+    this.record({ event: 'proofFailed', attempt: this.failedProofs, maxAttempts: MAX_FAILED_PROOFS }, helper);
     if (this.failedProofs >= MAX_FAILED_PROOFS) {
+      this.record({ event: 'locked', failedProofs: this.failedProofs }, helper);
       ui.notify(`Your Remote Assist invitation was locked after ${MAX_FAILED_PROOFS} connection attempts with a wrong code.`);
       this.end('locked', `The invitation was locked after ${MAX_FAILED_PROOFS} attempts with a wrong code.`);
       return;
     }
     this.rejectHelper(helper, 'proofFailed');
+  }
+
+  /**
+   * Checks the helper's proof of its media connection once both the proof and the connection's SDPs are there.
+   * A wrong one means the screen would go to someone else than the helper that proved the code (a relay in the
+   * middle of the media connection alone): the session ends and the host is told.
+   */
+  private async checkMedia(helper: Helper): Promise<void> {
+    const { log, ui } = this.options;
+    const mac = helper.mediaMac;
+    const media = helper.media;
+    if (mac === undefined || !helper.transcript || !this.proofKey || helper.mediaVerified) return;
+    const binding = media ? this.binding(media) : '';
+    if (!binding) {
+      if (!media?.open) return; // not negotiated yet: checked again when it opens
+      log.error('the media connection has no DTLS fingerprints: cannot check it');
+      this.record({ event: 'mediaProofFailed' }, helper);
+      this.end('protocolError', "The helper's screen connection could not be checked; the session was ended.");
+      return;
+    }
+    helper.mediaMac = undefined;
+    log.debug(`channel binding (media): ${binding}`);
+    const ok = await checkMediaProof(this.proofKey, helper.transcript, binding, mac);
+    if (this.helper !== helper || isFinal(this.machine.state)) return;
+    if (!ok) {
+      log.error(`the media connection of ${helper.name} is not the one it proved: someone may be relaying it`);
+      this.record({ event: 'mediaProofFailed' }, helper);
+      ui.notify('Remote Assist ended the session: the connection for your screen did not pass the security check (someone may be in the middle). Nothing was shown.');
+      this.end('proofFailed', "The helper's screen connection did not pass the security check; nothing was shown.");
+      return;
+    }
+    helper.mediaVerified = true;
+    log.info('the media connection is the helper\'s own');
+    if (this.kind() === 'viewing' || this.kind() === 'controlled') this.leaveSignaling();
+    this.ackWaiter?.();
   }
 
   /** Sends a candidate helper away and waits for the next one. */
@@ -519,12 +721,13 @@ export class HostSession {
     const { log } = this.options;
     this.machine.to({ kind: 'viewing', helperName: helper.name });
     log.info(`${helper.name} admitted; the invitation is spent`);
+    this.record({ event: 'allowed' }, helper);
     // The invitation works once (no other helper is let in from now on); once this helper's media connection is
-    // open too, the peer leaves the signaling server, so no one else can even reach it.
-    if (helper.media?.open) this.leaveSignaling();
+    // open and checked too, the peer leaves the signaling server, so no one else can even reach it.
+    if (helper.mediaVerified) this.leaveSignaling();
     this.timer(
       setTimeout(() => {
-        if (this.helper === helper && !helper.media?.open) this.end('protocolError', "The helper's screen connection did not open.");
+        if (this.helper === helper && !helper.mediaVerified) this.end('protocolError', "The helper's screen connection did not open.");
       }, MEDIA_OPEN_TIMEOUT_MS),
     );
     void this.agent!.screenSize().then(
@@ -571,8 +774,8 @@ export class HostSession {
     }
   }
 
-  private binding(helper: Helper): string {
-    const pc = helper.control.peerConnection as RTCPeerConnectionLike | undefined;
+  private binding(conn: DataConnection): string {
+    const pc = conn.peerConnection as RTCPeerConnectionLike | undefined;
     try {
       return channelBinding(pc?.localDescription?.sdp, pc?.remoteDescription?.sdp);
     } catch {
@@ -595,7 +798,12 @@ export class HostSession {
       while (this.helper === helper && (this.machine.state.kind === 'viewing' || this.machine.state.kind === 'controlled')) {
         const media = helper.media;
         const channel = media?.dataChannel as { bufferedAmount?: number } | undefined;
-        if (!media?.open || helper.framesSent - helper.framesAcked >= FRAMES_IN_FLIGHT || (channel?.bufferedAmount ?? 0) > MEDIA_HIGH_WATER) {
+        if (
+          !media?.open ||
+          !helper.mediaVerified ||
+          helper.framesSent - helper.framesAcked >= FRAMES_IN_FLIGHT ||
+          (channel?.bufferedAmount ?? 0) > MEDIA_HIGH_WATER
+        ) {
           await this.waitForAck(media?.open ? 1000 : 50);
           if (helper.framesSent - helper.framesAcked >= FRAMES_IN_FLIGHT && Date.now() - last > 3000) {
             // An ack was lost or the helper reloaded: do not stall forever.
@@ -656,6 +864,37 @@ export class HostSession {
 interface RTCPeerConnectionLike {
   readonly localDescription?: { sdp?: string } | null;
   readonly remoteDescription?: { sdp?: string } | null;
+}
+
+/**
+ * Whether a message has its place now: the handshake's in its order and once each, everything else only after
+ * admission. Anything else counts as malformed.
+ */
+function expected(helper: Helper, message: HelperMessage, state: HostState['kind']): boolean {
+  switch (message.type) {
+    case 'hello':
+      return state === 'verifying' && helper.helperNonce === undefined;
+    case 'proof':
+      return state === 'verifying' && helper.hostNonce !== undefined;
+    case 'mediaProof':
+      return helper.transcript !== undefined && !helper.mediaVerified && helper.mediaMac === undefined;
+    case 'heartbeat':
+    case 'bye':
+      return true;
+    default:
+      return state !== 'verifying' && state !== 'asking';
+  }
+}
+
+/** The key or button an input message presses or releases, or undefined for moves and wheels. */
+function heldId(message: HelperMessage | InputEvent): string | undefined {
+  if (message.type === 'key') return `key:${message.code}`;
+  if (message.type === 'pointerButton') return `button:${message.button}`;
+  return undefined;
+}
+
+function isPress(message: HelperMessage | InputEvent): boolean {
+  return (message.type === 'key' || message.type === 'pointerButton') && message.down;
 }
 
 function sleep(ms: number): Promise<void> {

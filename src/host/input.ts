@@ -7,6 +7,11 @@
  * Every key and button pressed here and not yet released is remembered, so that `releaseAll()` can undo
  * them when the helper's panel loses the focus, the helper goes away, or the agent stops: a modifier left
  * down on the host would turn the user's own typing into shortcuts.
+ *
+ * The person at the machine always wins (as in Quick Assist): while remote input is active, the pointer is
+ * read every POINTER_POLL_MS; when it is somewhere the helper did not put it, the host's own mouse moved, so
+ * everything held is released and remote input is dropped until the host's mouse has been still for
+ * HOST_PAUSE_MS. `onPause` hears both edges.
  */
 
 import type { InputEvent } from './agent';
@@ -27,6 +32,23 @@ export interface NutInputOptions {
    * macOS (not measured here) are not known to repeat injected keys: there the helper's repeats go through.
    */
   readonly systemRepeatsKeys?: boolean;
+  /** Called with true when the host's own mouse moved and remote input is paused, with false when it resumes. */
+  readonly onPause?: (paused: boolean) => void;
+}
+
+/**
+ * How long remote input stays paused after the host's own mouse last moved. Long enough for the person at the
+ * machine to finish a gesture; short enough that a helper is not locked out by a nudge of the desk.
+ */
+export const HOST_PAUSE_MS = 1_500;
+/** How often the pointer is read while remote input is active (XQueryPointer: microseconds). */
+export const POINTER_POLL_MS = 50;
+/** How far (in pixels, either axis) the pointer may be from where it was put before it counts as the host's move. */
+const POINTER_SLACK_PX = 1;
+
+interface Point {
+  readonly x: number;
+  readonly y: number;
 }
 
 /** While errors keep coming (the X server went away, say), one is logged per this many ms. */
@@ -40,7 +62,7 @@ export class NutInput {
     nut.mouse.config.autoDelayMs = 0;
     nut.keyboard.config.autoDelayMs = 0;
     const systemRepeatsKeys = options.systemRepeatsKeys ?? (process.platform !== 'win32' && process.platform !== 'darwin');
-    const input = new NutInput(nut, log, systemRepeatsKeys);
+    const input = new NutInput(nut, log, systemRepeatsKeys, options.onPause);
     await input.refreshScreenSize();
     return input;
   }
@@ -55,11 +77,19 @@ export class NutInput {
   private disposed = false;
   private lastErrorLog = 0;
   private suppressedErrors = 0;
+  /** Where remote input last left the pointer (read back, so scaling and clamping do not count as moves); undefined: not watching. */
+  private expected: Point | undefined;
+  /** Set while the host's own mouse has the upper hand: remote input is dropped until `until`. */
+  private pause: { until: number; seen: Point } | undefined;
+  private poller: ReturnType<typeof setInterval> | undefined;
+  private pollQueued = false;
+  private droppedWhilePaused = 0;
 
   private constructor(
     private readonly nut: Nut,
     private readonly log: Logger,
     private readonly systemRepeatsKeys: boolean,
+    private readonly onPause: ((paused: boolean) => void) | undefined,
   ) {}
 
   /** Reads the screen size from nut-js again (after a resolution change) and returns it. */
@@ -81,24 +111,107 @@ export class NutInput {
     return this.area ? { width: this.area.width, height: this.area.height } : { ...this.screen };
   }
 
-  /** Queues one event. Never throws; failures are logged. */
+  /** Queues one event. Never throws; failures are logged. Dropped while the host's own mouse has the upper hand. */
   apply(event: InputEvent): void {
     if (this.disposed) return;
-    void this.enqueue(event.type, () => this.inject(event));
+    void this.enqueue(event.type, async () => {
+      if (this.pause) {
+        this.droppedWhilePaused++;
+        return;
+      }
+      await this.inject(event);
+      await this.watchPointer(event.type === 'pointerMove' || event.type === 'pointerButton');
+    });
   }
 
-  /** Releases every held button, then every held key (last pressed first). Idempotent; never rejects. */
+  /** Whether remote input is paused now because the host's own mouse moved. */
+  get paused(): boolean {
+    return this.pause !== undefined;
+  }
+
+  /**
+   * Releases every held button, then every held key (last pressed first), and stops watching the pointer until
+   * the next event (a pause under way still runs to its end). Idempotent; never rejects.
+   */
   releaseAll(): Promise<void> {
     return this.enqueue('releaseAll', async () => {
-      for (const button of [...this.heldButtons].reverse()) {
-        this.heldButtons.delete(button);
-        await this.attempt(`release button ${this.nut.Button[button]}`, () => this.nut.mouse.releaseButton(button));
+      await this.releaseHeld();
+      if (!this.pause) this.stopWatching();
+    });
+  }
+
+  /**
+   * Remote input went out: remember where it left the pointer. `moved`: it put the pointer somewhere, so
+   * that is the new expected place; else (keys, wheel) the first expected place is wherever the pointer is.
+   */
+  private async watchPointer(moved: boolean): Promise<void> {
+    if (!moved && this.expected) return;
+    const at = await this.position();
+    if (!at) return;
+    this.expected = at;
+    this.poller ??= setInterval(() => this.poll(), POINTER_POLL_MS);
+    this.poller.unref?.();
+  }
+
+  private stopWatching(): void {
+    this.expected = undefined;
+    if (this.poller !== undefined) clearInterval(this.poller);
+    this.poller = undefined;
+  }
+
+  /** One look at the pointer, in line with the events (so it never sees a move of ours half-done). */
+  private poll(): void {
+    if (this.pollQueued || this.disposed) return;
+    this.pollQueued = true;
+    void this.enqueue('pointer check', async () => {
+      this.pollQueued = false;
+      const at = await this.position();
+      if (!at) return;
+      const now = Date.now();
+      if (this.pause) {
+        if (differs(at, this.pause.seen)) {
+          this.pause = { until: now + HOST_PAUSE_MS, seen: at };
+        } else if (now >= this.pause.until) {
+          this.pause = undefined;
+          this.stopWatching();
+          this.log.info(`the host's mouse is still again: remote input resumes (${this.droppedWhilePaused} events dropped in the pause)`);
+          this.droppedWhilePaused = 0;
+          this.onPause?.(false);
+        }
+        return;
       }
-      for (const key of [...this.heldKeys].reverse()) {
-        this.heldKeys.delete(key);
-        await this.attempt(`release key ${this.nut.Key[key]}`, () => this.nut.keyboard.releaseKey(key));
+      if (this.expected && differs(at, this.expected)) {
+        this.pause = { until: now + HOST_PAUSE_MS, seen: at };
+        const held = this.heldCount();
+        await this.releaseHeld();
+        this.log.info(
+          `the host's own mouse moved (to ${at.x},${at.y}, remote input left it at ${this.expected.x},${this.expected.y}): ` +
+            `remote input paused, ${held} key(s)/button(s) released`,
+        );
+        this.onPause?.(true);
       }
     });
+  }
+
+  private async position(): Promise<Point | undefined> {
+    try {
+      const p = await this.nut.mouse.getPosition();
+      return { x: p.x, y: p.y };
+    } catch (error) {
+      this.failed('read the pointer position', error);
+      return undefined;
+    }
+  }
+
+  private async releaseHeld(): Promise<void> {
+    for (const button of [...this.heldButtons].reverse()) {
+      this.heldButtons.delete(button);
+      await this.attempt(`release button ${this.nut.Button[button]}`, () => this.nut.mouse.releaseButton(button));
+    }
+    for (const key of [...this.heldKeys].reverse()) {
+      this.heldKeys.delete(key);
+      await this.attempt(`release key ${this.nut.Key[key]}`, () => this.nut.keyboard.releaseKey(key));
+    }
   }
 
   /** How many keys and buttons are down now (for the log and the tests). */
@@ -110,6 +223,8 @@ export class NutInput {
   dispose(): Promise<void> {
     const released = this.releaseAll();
     this.disposed = true;
+    this.pause = undefined;
+    this.stopWatching();
     return released;
   }
 
@@ -210,4 +325,8 @@ export class NutInput {
     this.suppressedErrors = 0;
     this.log.error(`input ${label} failed: ${error instanceof Error ? error.message : String(error)}${suppressed}`);
   }
+}
+
+function differs(a: Point, b: Point): boolean {
+  return Math.abs(a.x - b.x) > POINTER_SLACK_PX || Math.abs(a.y - b.y) > POINTER_SLACK_PX;
 }

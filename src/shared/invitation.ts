@@ -120,6 +120,16 @@ export function isExpired(invitation: Invitation, now: Date): boolean {
   return now.getTime() >= invitation.expiresAt.getTime();
 }
 
+/**
+ * Why Join refuses an invitation before connecting (undefined: it may go ahead). An expired code never reaches
+ * the network: the helper is told at once, in words that say what to do. `formatTime` renders the expiry time
+ * (the extension passes the user's locale).
+ */
+export function joinRefusal(invitation: Invitation, now: Date, formatTime: (date: Date) => string = (d) => d.toISOString()): string | undefined {
+  if (isExpired(invitation, now)) return `This invitation expired at ${formatTime(invitation.expiresAt)}. Ask for a new one.`;
+  return undefined;
+}
+
 function formatSymbols(symbols: readonly number[]): string {
   const text = symbols.map((s) => ALPHABET[s]).join('');
   const groups: string[] = [];

@@ -11,6 +11,11 @@
  *   host   -> helper challenge { hostNonce }
  *   helper -> host   proof     { mac = HMAC(k, "helper" | transcript) }
  *   host   -> helper welcome   { mac = HMAC(k, "host" | transcript) }     (the helper checks the host too)
+ *   helper -> host   mediaProof { mac = HMAC(k, "media" | transcript | media binding) }
+ *
+ * PeerJS gives every connection its own RTCPeerConnection, hence its own DTLS session: the `media` connection
+ * (the screen) is bound separately, over the already authenticated `control` connection, and the host sends no
+ * frame until it has checked that proof.
  *
  * Uses WebCrypto (`crypto.subtle`), present in Node 20, Electron and the webview alike.
  */
@@ -44,8 +49,11 @@ export interface Transcript {
   readonly binding: string;
 }
 
-function transcriptText(role: 'helper' | 'host', t: Transcript): string {
-  return [LABEL, role, t.helperNonce, t.hostNonce, t.binding].join('|');
+/** Who a MAC speaks for: the helper's and the host's proofs, and the helper's proof of its media connection. */
+type Role = 'helper' | 'host' | 'media';
+
+function transcriptText(role: Role, t: Transcript, extra?: string): string {
+  return [LABEL, role, t.helperNonce, t.hostNonce, t.binding, ...(extra === undefined ? [] : [extra])].join('|');
 }
 
 export async function makeProof(proofKey: Uint8Array, role: 'helper' | 'host', t: Transcript): Promise<string> {
@@ -54,6 +62,19 @@ export async function makeProof(proofKey: Uint8Array, role: 'helper' | 'host', t
 
 /** Constant-time check (WebCrypto's verify) of the other side's proof. */
 export async function checkProof(proofKey: Uint8Array, role: 'helper' | 'host', t: Transcript, mac: string): Promise<boolean> {
+  return verifyMac(proofKey, transcriptText(role, t), mac);
+}
+
+/** The helper's proof that the media connection with `mediaBinding` is its own (made once the handshake is done). */
+export async function makeMediaProof(proofKey: Uint8Array, t: Transcript, mediaBinding: string): Promise<string> {
+  return toBase64(await hmac(proofKey, transcriptText('media', t, mediaBinding)));
+}
+
+export async function checkMediaProof(proofKey: Uint8Array, t: Transcript, mediaBinding: string, mac: string): Promise<boolean> {
+  return verifyMac(proofKey, transcriptText('media', t, mediaBinding), mac);
+}
+
+async function verifyMac(proofKey: Uint8Array, text: string, mac: string): Promise<boolean> {
   let bytes: Uint8Array;
   try {
     bytes = fromBase64(mac);
@@ -62,7 +83,7 @@ export async function checkProof(proofKey: Uint8Array, role: 'helper' | 'host', 
   }
   if (bytes.length !== 32) return false;
   const k = await crypto.subtle.importKey('raw', own(proofKey), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
-  return crypto.subtle.verify('HMAC', k, own(bytes), encoder.encode(transcriptText(role, t)));
+  return crypto.subtle.verify('HMAC', k, own(bytes), encoder.encode(text));
 }
 
 export function newNonce(): string {
@@ -81,9 +102,15 @@ export function sdpFingerprints(sdp: string | undefined | null): string[] {
   return out;
 }
 
-/** Binding string from the local and remote SDPs: order-independent, so both peers compute the same. */
+/**
+ * Binding string from the local and remote SDPs: order-independent, so both peers compute the same. Empty
+ * when either SDP has no fingerprint (no DTLS, or not negotiated yet): both sides refuse to prove over that.
+ */
 export function channelBinding(localSdp: string | undefined | null, remoteSdp: string | undefined | null): string {
-  return [...new Set([...sdpFingerprints(localSdp), ...sdpFingerprints(remoteSdp)])].sort().join(',');
+  const local = sdpFingerprints(localSdp);
+  const remote = sdpFingerprints(remoteSdp);
+  if (local.length === 0 || remote.length === 0) return '';
+  return [...new Set([...local, ...remote])].sort().join(',');
 }
 
 /** A short code both people can compare by voice: 6 digits from the transcript. */

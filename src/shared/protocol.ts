@@ -15,7 +15,8 @@
 import { isRecord } from './invitation';
 import { isKnownKeyCode } from './keys';
 
-export const PROTOCOL_VERSION = 1;
+/** 2: the helper proves its media connection too (`mediaProof`); control has `resumed`. */
+export const PROTOCOL_VERSION = 2;
 export const CONTROL_LABEL = 'control';
 export const MEDIA_LABEL = 'media';
 /** Heartbeats go both ways this often. */
@@ -26,6 +27,27 @@ export const INPUT_RELEASE_SILENCE_MS = 1_000;
 export const PEER_GONE_SILENCE_MS = 5_000;
 
 export type MouseButton = 'left' | 'middle' | 'right';
+
+/** Why control changed hands. `granted` and `resumed` give control; the others take it away or refuse it. */
+export type ControlReason = ControlChange['reason'];
+
+/** A change of control as the host announces it: the two fields always agree. */
+export type ControlChange =
+  /** The host allowed the helper's request. */
+  | { readonly granted: true; readonly reason: 'granted' }
+  /** The person at the machine stopped using their own mouse: the helper's input is applied again. */
+  | { readonly granted: true; readonly reason: 'resumed' }
+  /** The host refused the helper's request (or did not answer in time). */
+  | { readonly granted: false; readonly reason: 'denied' }
+  /** The host took control back. */
+  | { readonly granted: false; readonly reason: 'revoked' }
+  /** The helper gave control back (the host confirms). */
+  | { readonly granted: false; readonly reason: 'released' }
+  /**
+   * The person at the machine moved their own mouse: everything the helper held is released and its input
+   * is dropped until they have left the mouse alone for a moment (then `resumed`).
+   */
+  | { readonly granted: false; readonly reason: 'paused' };
 
 /** Why a session ended, said to the other side. */
 export type EndReason =
@@ -47,6 +69,11 @@ export type HelperMessage =
   | { readonly type: 'hello'; readonly version: number; readonly helperName: string; readonly helperNonce: string }
   /** Answer to the host's challenge: HMAC over the transcript with the proof key. */
   | { readonly type: 'proof'; readonly mac: string }
+  /**
+   * Once the host has proved itself and the media connection is open: HMAC over the transcript and the media
+   * connection's own DTLS fingerprints, so that the screen goes only over a connection the helper opened.
+   */
+  | { readonly type: 'mediaProof'; readonly mac: string }
   /** The helper asks to take control of mouse and keyboard. */
   | { readonly type: 'requestControl' }
   /** The helper gives control back on its own. */
@@ -83,8 +110,8 @@ export type HostMessage =
     }
   /** The host allowed the helper to see the screen; frames follow on the media connection. */
   | { readonly type: 'viewGranted'; readonly width: number; readonly height: number }
-  /** Control was granted or taken back (or refused, when `granted` is false after a request). */
-  | { readonly type: 'control'; readonly granted: boolean; readonly reason: 'granted' | 'denied' | 'revoked' | 'released' | 'paused' }
+  /** Control was granted, resumed, paused or taken back (or refused, after a request). */
+  | ({ readonly type: 'control' } & ControlChange)
   /** I am still here. */
   | { readonly type: 'heartbeat' }
   /** The host ends the session, and says why. */
@@ -119,30 +146,35 @@ export function decodeJson(data: unknown): unknown {
 }
 
 const MAX_NAME = 100;
-const MAX_B64 = 200;
+/** Nonces and MACs are 32 bytes: 44 characters of base64. */
+const B64_32 = /^[A-Za-z0-9+/]{43}=$/;
 const BUTTONS: ReadonlySet<string> = new Set(['left', 'middle', 'right']);
 const END_REASONS: ReadonlySet<string> = new Set<EndReason>([
   'hostEnded', 'helperEnded', 'denied', 'consentTimeout', 'expired', 'alreadyUsed', 'proofFailed', 'locked',
   'protocolError', 'peerGone', 'captureFailed',
 ]);
-const CONTROL_REASONS: ReadonlySet<string> = new Set(['granted', 'denied', 'revoked', 'released', 'paused']);
+const GRANTING: ReadonlySet<string> = new Set<ControlReason>(['granted', 'resumed']);
+const NOT_GRANTING: ReadonlySet<string> = new Set<ControlReason>(['denied', 'revoked', 'released', 'paused']);
+/** Frame ids are u32 on the wire (frames.ts). */
+const MAX_FRAME_ID = 0xffff_ffff;
 
 const isUnit = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1;
 const isShortString = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
-const isB64 = (v: unknown): v is string => isShortString(v, MAX_B64) && /^[A-Za-z0-9+/]*={0,2}$/.test(v);
+const isB64 = (v: unknown): v is string => typeof v === 'string' && B64_32.test(v);
 const isNotch = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= 50;
 
 /** Checks a message from the helper. Unknown fields are ignored; anything out of shape gives undefined. */
 export function parseHelperMessage(data: unknown): HelperMessage | undefined {
-  if (!isRecord(data) || typeof data['type'] !== 'string') return undefined;
-  const m = data;
+  const m = ownFields(data);
+  if (!m || typeof m['type'] !== 'string') return undefined;
   switch (m['type']) {
     case 'hello':
-      return typeof m['version'] === 'number' && isShortString(m['helperName'], MAX_NAME) && isB64(m['helperNonce'])
-        ? { type: 'hello', version: m['version'], helperName: m['helperName'], helperNonce: m['helperNonce'] }
+      return typeof m['version'] === 'number' && Number.isSafeInteger(m['version']) && isShortString(m['helperName'], MAX_NAME) && isB64(m['helperNonce'])
+        ? { type: 'hello', version: m['version'], helperName: cleanName(m['helperName']), helperNonce: m['helperNonce'] }
         : undefined;
     case 'proof':
-      return isB64(m['mac']) ? { type: 'proof', mac: m['mac'] } : undefined;
+    case 'mediaProof':
+      return isB64(m['mac']) ? { type: m['type'], mac: m['mac'] } : undefined;
     case 'requestControl':
     case 'releaseControl':
     case 'releaseAll':
@@ -161,7 +193,7 @@ export function parseHelperMessage(data: unknown): HelperMessage | undefined {
         ? { type: 'key', code: m['code'], down: m['down'] }
         : undefined;
     case 'frameAck':
-      return typeof m['id'] === 'number' && Number.isInteger(m['id']) && m['id'] >= 0 ? { type: 'frameAck', id: m['id'] } : undefined;
+      return typeof m['id'] === 'number' && Number.isInteger(m['id']) && m['id'] >= 0 && m['id'] <= MAX_FRAME_ID ? { type: 'frameAck', id: m['id'] } : undefined;
     case 'bye':
       return typeof m['reason'] === 'string' && END_REASONS.has(m['reason']) ? { type: 'bye', reason: m['reason'] as EndReason } : undefined;
     default:
@@ -171,8 +203,8 @@ export function parseHelperMessage(data: unknown): HelperMessage | undefined {
 
 /** Checks a message from the host. The helper trusts the host no more than the host trusts it. */
 export function parseHostMessage(data: unknown): HostMessage | undefined {
-  if (!isRecord(data) || typeof data['type'] !== 'string') return undefined;
-  const m = data;
+  const m = ownFields(data);
+  if (!m || typeof m['type'] !== 'string') return undefined;
   switch (m['type']) {
     case 'challenge':
       return isB64(m['hostNonce']) ? { type: 'challenge', hostNonce: m['hostNonce'] } : undefined;
@@ -187,7 +219,7 @@ export function parseHostMessage(data: unknown): HostMessage | undefined {
         ? {
             type: 'welcome',
             mac: m['mac'],
-            hostName: m['hostName'],
+            hostName: cleanName(m['hostName']),
             createdAt: m['createdAt'],
             expiresAt: m['expiresAt'],
             consentTimeoutMs: m['consentTimeoutMs'],
@@ -195,10 +227,15 @@ export function parseHostMessage(data: unknown): HostMessage | undefined {
         : undefined;
     case 'viewGranted':
       return isDimension(m['width']) && isDimension(m['height']) ? { type: 'viewGranted', width: m['width'], height: m['height'] } : undefined;
-    case 'control':
-      return typeof m['granted'] === 'boolean' && typeof m['reason'] === 'string' && CONTROL_REASONS.has(m['reason'])
-        ? { type: 'control', granted: m['granted'], reason: m['reason'] as 'granted' }
-        : undefined;
+    case 'control': {
+      const reason = m['reason'];
+      if (typeof reason !== 'string') return undefined;
+      if (m['granted'] === true && GRANTING.has(reason)) return { type: 'control', granted: true, reason: reason as 'granted' | 'resumed' };
+      if (m['granted'] === false && NOT_GRANTING.has(reason)) {
+        return { type: 'control', granted: false, reason: reason as 'denied' | 'revoked' | 'released' | 'paused' };
+      }
+      return undefined;
+    }
     case 'heartbeat':
       return { type: 'heartbeat' };
     case 'bye':
@@ -208,6 +245,27 @@ export function parseHostMessage(data: unknown): HostMessage | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * A message's own fields, on an object with no prototype: nothing inherited (a polluted `Object.prototype`, an
+ * object made with a prototype) can stand in for a field the sender did not send.
+ */
+function ownFields(data: unknown): Record<string, unknown> | undefined {
+  if (!isRecord(data)) return undefined;
+  return Object.assign(Object.create(null) as Record<string, unknown>, data);
+}
+
+/**
+ * A display name as the other side may show it (in a consent prompt above all): control characters, line
+ * breaks, bidirectional overrides and zero-width characters are removed, runs of spaces collapsed. A name
+ * cannot fake extra lines in a prompt or reverse the text around it.
+ */
+export function cleanName(name: string): string {
+  return name
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function isDimension(v: unknown): v is number {

@@ -3,7 +3,8 @@
  * No DOM here (timers and PeerJS only), so it can be read as the protocol it runs:
  *
  *   connecting         Peer opens on the signaling server, then the `control` connection (JSON text over `raw`) opens
- *   verifying          hello -> challenge -> proof -> welcome (the host proves itself too); `media` (raw) opens
+ *   verifying          hello -> challenge -> proof -> welcome (the host proves itself too); `media` (raw) opens,
+ *                      then mediaProof (the screen comes only over the connection this side opened)
  *   waitingForConsent  the host is asked; the verification code is shown on both sides
  *   viewing            frames arrive on `media`; each one is acknowledged once drawn (or skipped)
  *   requestingControl  the helper asked for control
@@ -18,6 +19,7 @@ import { Peer, type DataConnection, type PeerError, type PeerOptions } from 'pee
 import { type ReceivedFrame, FrameAssembler } from '../shared/frames';
 import type { SignalingSettings, IceServer } from '../shared/invitation';
 import {
+  type ControlChange,
   type EndReason,
   type HelperMessage,
   type HostMessage,
@@ -32,7 +34,7 @@ import {
   encodeMessage,
   parseHostMessage,
 } from '../shared/protocol';
-import { type Transcript, channelBinding, checkProof, fromBase64, makeProof, newNonce, verificationCode } from '../shared/proof';
+import { type Transcript, channelBinding, checkProof, fromBase64, makeMediaProof, makeProof, newNonce, verificationCode } from '../shared/proof';
 import { type HelperState, HELPER_TRANSITIONS, StateMachine, isFinal } from '../shared/stateMachine';
 import type { LogLevel } from './bridge';
 
@@ -90,6 +92,8 @@ export class HelperSession {
   private readonly held = new Set<string>();
   private peer: Peer | undefined;
   private control: DataConnection | undefined;
+  private media: DataConnection | undefined;
+  private mediaProofSent = false;
   private peerOpen = false;
   private controlOpen = false;
   private mediaOpen = false;
@@ -250,10 +254,12 @@ export class HelperSession {
 
     // The host takes connections by label; media is dialled once control is up so it pairs with it.
     const media = this.peer.connect(this.settings.hostPeerId, { label: MEDIA_LABEL, reliable: true, serialization: 'raw' });
+    this.media = media;
     media.on('open', () => {
       if (this.isDone()) return;
       this.mediaOpen = true;
       this.log('info', 'media connection open');
+      void this.sendMediaProof();
       this.checkConnected();
     });
     media.on('data', (data) => this.onMediaData(data));
@@ -373,10 +379,11 @@ export class HelperSession {
         this.to({ kind: 'viewing', hostName: this.hostName });
         return;
       case 'control':
-        return this.onControl(message.granted, message.reason);
+        return this.onControl(message);
       case 'bye':
-        this.log('info', `host said bye (${message.reason})`);
-        this.finish('ended', message.message || describeEnd(message.reason));
+        // Our own words for the reason: the host's text would reach a VS Code notification, where links work.
+        this.log('info', `host said bye (${message.reason}): ${message.message}`);
+        this.finish('ended', describeEnd(message.reason));
         return;
       default:
         return assertNever(message);
@@ -388,7 +395,13 @@ export class HelperSession {
     if (hs.step !== 'helloSent') return this.protocolError(`challenge during ${hs.step}`);
     const pc = this.control?.peerConnection;
     const binding = channelBinding(pc?.localDescription?.sdp, pc?.remoteDescription?.sdp);
-    if (!binding) this.log('warn', 'no DTLS fingerprints in the SDPs: the proof is not bound to this connection');
+    if (!binding) {
+      // Without both fingerprints the proof would not be tied to this connection: refuse rather than weaken it.
+      this.log('error', 'no DTLS fingerprints in the SDPs: the proof cannot be bound to this connection');
+      this.finish('failed', 'The connection to the host could not be secured. See the log for details.', 'protocolError');
+      return;
+    }
+    this.log('debug', `channel binding (control): ${binding}`);
     const transcript: Transcript = { helperNonce: hs.helperNonce, hostNonce, binding };
     this.handshake = { step: 'proofSent', transcript };
     const mac = await makeProof(this.key, 'helper', transcript);
@@ -420,7 +433,29 @@ export class HelperSession {
       if (this.state.kind === 'waitingForConsent') this.finish('ended', describeEnd('consentTimeout'));
     });
     this.to({ kind: 'waitingForConsent', hostName: this.hostName });
+    void this.sendMediaProof();
     this.checkConnected();
+  }
+
+  /**
+   * Once the host has proved itself and the media connection is open: proves, over the authenticated control
+   * connection, that the media connection is the one this side opened (its own DTLS fingerprints), so that a
+   * relay on the media connection alone gets no frame. Sent once.
+   */
+  private async sendMediaProof(): Promise<void> {
+    const hs = this.handshake;
+    if (this.mediaProofSent || hs.step !== 'done' || this.code === undefined || !this.mediaOpen || this.isDone()) return;
+    this.mediaProofSent = true;
+    const pc = this.media?.peerConnection;
+    const binding = channelBinding(pc?.localDescription?.sdp, pc?.remoteDescription?.sdp);
+    if (!binding) {
+      this.log('error', 'no DTLS fingerprints in the media connection\'s SDPs');
+      this.finish('failed', 'The connection for the host\'s screen could not be secured. See the log for details.', 'protocolError');
+      return;
+    }
+    this.log('debug', `channel binding (media): ${binding}`);
+    const mac = await makeMediaProof(this.key, hs.transcript, binding);
+    if (!this.isDone()) this.send({ type: 'mediaProof', mac });
   }
 
   /** Both connections open and the host verified: the connect timeout has done its job. */
@@ -428,19 +463,19 @@ export class HelperSession {
     if (this.handshake.step === 'done' && this.code !== undefined && this.mediaOpen) this.clearConnectTimer();
   }
 
-  private onControl(granted: boolean, reason: Extract<HostMessage, { type: 'control' }>['reason']): void {
+  private onControl(change: ControlChange): void {
     const kind = this.state.kind;
     if (kind !== 'viewing' && kind !== 'requestingControl' && kind !== 'controlling') {
       return this.protocolError(`control in ${kind}`);
     }
-    if (granted) {
+    const who = this.hostName;
+    if (change.granted) {
       if (kind !== 'controlling') this.to({ kind: 'controlling', hostName: this.hostName });
-      this.events.onNotice('');
+      this.events.onNotice(change.reason === 'resumed' ? `${who} left their mouse alone: you have control again.` : '');
       return;
     }
     if (kind !== 'viewing') this.to({ kind: 'viewing', hostName: this.hostName });
-    const who = this.hostName;
-    switch (reason) {
+    switch (change.reason) {
       case 'denied':
         this.events.onNotice(`${who} declined your request for control.`);
         return;
@@ -451,14 +486,10 @@ export class HelperSession {
         this.events.onNotice('You gave control back.');
         return;
       case 'paused':
-        this.events.onNotice(`Control is paused on ${who}'s side. You can ask again later.`);
-        return;
-      case 'granted':
-        // "granted: false, reason: granted" makes no sense; treat it as a plain loss of control.
-        this.events.onNotice('You no longer have control.');
+        this.events.onNotice(`${who} is using their mouse: your control is paused until they stop.`);
         return;
       default:
-        assertNever(reason);
+        assertNever(change);
     }
   }
 

@@ -116,6 +116,9 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     XDG_CACHE_HOME: path.join(dirs.home, '.cache'),
     XDG_STATE_HOME: path.join(dirs.home, '.local', 'state'),
     XDG_RUNTIME_DIR: dirs.tmp,
+    // No extension gallery: the workbench would query one at start-up (and fail, offline). Everything it needs
+    // is built in or installed here.
+    EXTENSIONS_GALLERY: '{}',
   };
   // PORT overrides --bind-addr; the others would tie this server to an editor that started us.
   for (const key of Object.keys(env)) {

@@ -30,12 +30,13 @@ export async function openWorkbench(browser: Browser, url: string, options: Work
 }
 
 /**
- * The workbench is ready when its frame is laid out and the status bar holds items: by then the remote
- * connection is up and the extension host has been asked to start.
+ * The workbench is ready when its frame is laid out and the Problems item is in the status bar: the workbench
+ * adds it once it has restored its parts, by which time the remote connection is up and the extension host has
+ * been asked to start. An extension's own items come a little later: wait for those by name (`statusBarItem`).
  */
 export async function waitForWorkbench(page: Page, timeoutMs = 60_000): Promise<void> {
   await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: timeoutMs });
-  await page.locator('.part.statusbar .statusbar-item').first().waitFor({ state: 'visible', timeout: timeoutMs });
+  await page.locator('.part.statusbar [id="status.problems"]').waitFor({ state: 'visible', timeout: timeoutMs });
 }
 
 /** A status-bar item whose text contains `text` (icons are glyphs, so only the words count). */
@@ -59,7 +60,16 @@ export async function runCommand(page: Page, title: string, timeoutMs = 15_000):
   });
   await row.first().waitFor({ state: 'visible', timeout: timeoutMs });
   await row.first().click();
-  await input.waitFor({ state: 'hidden', timeout: timeoutMs });
+  // The palette closes, or the command opens a quick input of its own in the same widget (Join does).
+  await waitUntil(async () => !(await input.isVisible()) || !(await input.inputValue()).startsWith('>'), timeoutMs);
+}
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > end) throw new Error('timed out waiting for the command palette to close');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** The visible notifications' messages (toasts), newest last. */

@@ -18,6 +18,7 @@ import type { HostAgent, InputEvent } from '../../src/host/agent';
 import { AgentError, describeAgentExit, startAgent, type AgentHandle } from '../../src/host/agentClient';
 import { isAgentMessage, type AgentMessage } from '../../src/host/agentProtocol';
 import { pickLinuxOutput } from '../../src/host/capture';
+import { HOST_PAUSE_MS } from '../../src/host/input';
 import { imageSize } from '../../src/shared/frames';
 import type { Logger } from '../../src/shared/log';
 import { ROOT, Stack, keystrokes, startXterm, waitFor } from './env';
@@ -189,6 +190,59 @@ describe('host agent on Xvfb', { timeout: 90_000 }, () => {
     send(agent, [{ type: 'key', code: 'KeyA', down: false }, { type: 'key', code: 'Enter', down: true }, { type: 'key', code: 'Enter', down: false }]);
     const typed = await waitFor('the typed line', () => fs.existsSync(file) && fs.readFileSync(file, 'utf8'), 8000);
     assert.equal(typed, 'a\n');
+  });
+
+  it("pauses remote input while the host's own mouse moves, releasing what it held, and resumes once it is still", { timeout: 20_000 }, async () => {
+    const pauses: { paused: boolean; at: number }[] = [];
+    const subscription = agent.onInputPause((paused) => pauses.push({ paused, at: Date.now() }));
+    const at = (): string => /^x:(\d+) y:(\d+) /.exec(x('xdotool', 'getmouselocation'))!.slice(1, 3).join(',');
+    try {
+      // The helper moves about on its own for a while: its own moves never count as the host's.
+      for (let i = 0; i < 20; i++) {
+        send(agent, [{ type: 'pointerMove', x: 0.2 + i / 100, y: 0.25 }]);
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      send(agent, [
+        { type: 'pointerButton', button: 'left', down: true, x: 0.25, y: 0.25 },
+        { type: 'key', code: 'ShiftLeft', down: true },
+      ]);
+      await waitFor('a button and Shift held', () => down('pointer').length === 1 && down('keyboard').length === 1, 3000);
+      assert.equal(pauses.length, 0, 'no pause from the helper alone');
+
+      // The person at the machine moves their mouse (another X client, as their own mouse would be).
+      const moved = Date.now();
+      x('xdotool', 'mousemove', '900', '600');
+      await waitFor('the pause', () => pauses.length === 1, 2000, 10);
+      assert.equal(pauses[0]!.paused, true);
+      const noticedAfter = pauses[0]!.at - moved;
+      assert.ok(noticedAfter < 300, `noticed after ${noticedAfter} ms`);
+      await waitFor('everything released', () => down('pointer').length === 0 && down('keyboard').length === 0, 1000, 10);
+
+      // Remote input is dropped during the pause, and the pause lasts while the host keeps moving.
+      send(agent, [{ type: 'pointerMove', x: 0.1, y: 0.1 }, { type: 'key', code: 'ControlLeft', down: true }]);
+      await new Promise((r) => setTimeout(r, 700));
+      x('xdotool', 'mousemove', '910', '610');
+      const lastHostMove = Date.now();
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(at(), '910,610', 'the helper did not move the pointer during the pause');
+      assert.deepEqual(down('keyboard'), []);
+      assert.equal(pauses.length, 1, 'still paused');
+
+      await waitFor('the end of the pause', () => pauses.length === 2, 3000, 10);
+      assert.equal(pauses[1]!.paused, false);
+      const stillFor = pauses[1]!.at - lastHostMove;
+      assert.ok(stillFor >= HOST_PAUSE_MS && stillFor < HOST_PAUSE_MS + 400, `resumed ${stillFor} ms after the host's last move`);
+      send(agent, [{ type: 'pointerMove', x: 0.5, y: 0.5 }]);
+      await waitFor('the helper drives again', () => at() === '640,400', 2000);
+
+      // Once the helper lets go of everything (releaseAll), the host's mouse is theirs without a pause.
+      await agent.releaseAll();
+      x('xdotool', 'mousemove', '100', '100');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(pauses.length, 2, 'no pause while no remote input is active');
+    } finally {
+      subscription.dispose();
+    }
   });
 
   it('captures and drives only the primary monitor when there are several', { timeout: 15_000 }, async () => {

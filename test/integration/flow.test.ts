@@ -3,182 +3,44 @@
  * session and its agent in Node (nut-js, screenshot-desktop), the helper's webview bundle in headless Chromium.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { startAgent } from '../../src/host/agentClient';
-import type { HostAgent } from '../../src/host/agent';
 import { HostSession } from '../../src/host/hostSession';
 import { decodeInvitation } from '../../src/shared/invitation';
-import type { Logger } from '../../src/shared/log';
-import { derivePeerId, deriveProofKey, toBase64 } from '../../src/shared/proof';
+import { derivePeerId, toBase64 } from '../../src/shared/proof';
 import { ROOT, Stack, launchChromium, startPageServer, startPeerServer, startXterm, startXvfb, typePhysically, waitFor } from './env';
+import {
+  fakeAgent,
+  heldDown as xHeldDown,
+  helperState,
+  newHost as rigHost,
+  newRig,
+  openHelper as rigHelper,
+  canvasPixel,
+  pagepoint,
+  pointer as xPointer,
+  windowGeometry as xWindowGeometry,
+  type Prompts,
+} from './session';
 
 const stack = new Stack();
-const lines: string[] = [];
-const log: Logger = {
-  trace: () => undefined,
-  debug: (m) => lines.push(`debug ${m}`),
-  info: (m) => lines.push(`info ${m}`),
-  warn: (m) => lines.push(`warn ${m}`),
-  error: (m) => lines.push(`error ${String(m)}`),
-};
-
-let display = '';
-let peerPort = 0;
-let pageUrl = '';
-let browser: import('playwright-core').Browser;
+const rig = newRig();
+const { lines, log, inputs } = rig;
 let workDir = '';
-let captures = 0;
-/** What reached the agent, in order (moves abridged). */
-const inputs: string[] = [];
 
-function xdotool(...args: string[]): string {
-  return execFileSync('xdotool', args, { env: { ...process.env, DISPLAY: display }, encoding: 'utf8' }).trim();
-}
-
-function windowGeometry(title: string): { x: number; y: number; width: number; height: number } {
-  const id = xdotool('search', '--onlyvisible', '--name', `^${title}$`).split('\n')[0]!;
-  const out = xdotool('getwindowgeometry', '--shell', id);
-  const v = Object.fromEntries(out.split('\n').map((l) => l.split('=') as [string, string]));
-  return { x: Number(v['X']), y: Number(v['Y']), width: Number(v['WIDTH']), height: Number(v['HEIGHT']) };
-}
-
-function pointer(): { x: number; y: number } {
-  const out = xdotool('getmouselocation', '--shell');
-  const v = Object.fromEntries(out.split('\n').map((l) => l.split('=') as [string, string]));
-  return { x: Number(v['X']), y: Number(v['Y']) };
-}
-
-interface Prompts {
-  view: { helperName: string; verificationCode: string }[];
-  control: string[];
-  answerView: (allow: boolean) => void;
-  answerControl: (allow: boolean) => void;
-}
-
-function newHost(prompts: Prompts): HostSession {
-  let resolveView: ((v: boolean) => void) | undefined;
-  let resolveControl: ((v: boolean) => void) | undefined;
-  prompts.answerView = (v) => resolveView?.(v);
-  prompts.answerControl = (v) => resolveControl?.(v);
-  return new HostSession({
-    signaling: { host: '127.0.0.1', port: peerPort, path: '/', secure: false, key: 'peerjs' },
-    iceServers: [],
-    hostName: 'Ada (test host)',
-    lifetimeMinutes: 30,
-    consentTimeoutMs: 60_000,
-    signalingTimeoutMs: 10_000,
-    maxFps: 10,
-    startAgent: async () => {
-      const agent = await startAgent({ log, agentPath: path.join(ROOT, 'dist/agent.js'), env: { ...process.env, DISPLAY: display } });
-      const counted: HostAgent = {
-        screenSize: () => agent.screenSize(),
-        capture: () => {
-          captures++;
-          return agent.capture();
-        },
-        input: (event) => {
-          inputs.push(event.type === 'pointerMove' ? 'move' : event.type === 'key' ? `key ${event.code} ${event.down}` : `${event.type} ${JSON.stringify(event)}`);
-          agent.input(event);
-        },
-        releaseAll: () => agent.releaseAll(),
-        onExit: (listener) => agent.onExit(listener),
-        dispose: () => agent.dispose(),
-      };
-      return counted;
-    },
-    ui: {
-      askToView: (r) => {
-        prompts.view.push(r);
-        return new Promise((resolve) => (resolveView = resolve));
-      },
-      askForControl: (r) => {
-        prompts.control.push(r.helperName);
-        return new Promise((resolve) => (resolveControl = resolve));
-      },
-      notify: (m) => lines.push(`notify ${m}`),
-    },
-    log,
-  });
-}
-
-async function openHelper(code: string | { hostPeerId: string; proofKey: string }): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
-  page.on('console', (m) => lines.push(`page ${m.type()} ${m.text()}`));
-  await page.exposeFunction('__testLog', (text: string) => lines.push(`panel ${text}`));
-  await page.goto(pageUrl);
-  await page.evaluate(() => {
-    const w = window as unknown as { __onFromPanel?: (m: { type: string; level?: string; message?: string }) => void; __testLog(t: string): void };
-    w.__onFromPanel = (m) => {
-      if (m.type === 'log') void w.__testLog(`${m.level} ${m.message}`);
-    };
-  });
-  let ids: { hostPeerId: string; proofKey: string };
-  if (typeof code === 'string') {
-    const decoded = decodeInvitation(code);
-    assert.ok(decoded.ok, 'the code decodes');
-    ids = { hostPeerId: await derivePeerId(decoded.invitation.secret), proofKey: toBase64(await deriveProofKey(decoded.invitation.secret)) };
-  } else ids = code;
-  await page.evaluate((m) => (window as unknown as { __toPanel(m: unknown): void }).__toPanel(m), {
-    type: 'connect',
-    signaling: { host: '127.0.0.1', port: peerPort, path: '/', secure: false, key: 'peerjs' },
-    iceServers: [],
-    hostPeerId: ids.hostPeerId,
-    proofKey: ids.proofKey,
-    helperName: 'Grace (test helper)',
-    expectedHostName: '',
-    connectTimeoutMs: 10_000,
-  });
-  return page;
-}
-
-async function helperState(page: Page): Promise<{ kind: string; message?: string; hostName?: string }> {
-  return page.evaluate(() => {
-    const all = (window as unknown as { __fromPanel: { type: string; state?: { kind: string } }[] }).__fromPanel;
-    const states = all.filter((m) => m.type === 'state');
-    return (states[states.length - 1]?.state ?? { kind: 'none' }) as { kind: string };
-  });
-}
-
-/** The helper's canvas pixel at a host screen position (the canvas holds the frame at full size). */
-async function canvasPixel(page: Page, x: number, y: number): Promise<[number, number, number]> {
-  return page.evaluate(([px, py]) => {
-    const canvas = document.querySelector('#screen') as HTMLCanvasElement;
-    const d = canvas.getContext('2d')!.getImageData(px!, py!, 1, 1).data;
-    return [d[0]!, d[1]!, d[2]!] as [number, number, number];
-  }, [x, y]);
-}
-
-/** Where a host screen position is on the helper's page, given the canvas's letterboxed layout. */
-async function pagepoint(page: Page, x: number, y: number): Promise<{ x: number; y: number }> {
-  return page.evaluate(([px, py]) => {
-    const canvas = document.querySelector('#screen') as HTMLCanvasElement;
-    const r = canvas.getBoundingClientRect();
-    const scale = Math.min(r.width / canvas.width, r.height / canvas.height);
-    const ox = r.left + (r.width - canvas.width * scale) / 2;
-    const oy = r.top + (r.height - canvas.height * scale) / 2;
-    return { x: ox + (px! + 0.5) * scale, y: oy + (py! + 0.5) * scale };
-  }, [x, y]);
-}
+const windowGeometry = (title: string) => xWindowGeometry(rig, title);
+const pointer = () => xPointer(rig);
+const heldDown = () => xHeldDown(rig);
+const newHost = (prompts: Prompts): HostSession => rigHost(rig, prompts);
+const openHelper = (code: string | { hostPeerId: string; proofKey: string }): Promise<Page> => rigHelper(rig, code);
 
 /** Saves what the helper sees, as a test artifact (test-results/ is ignored by git). */
 async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
   await page.screenshot({ path: path.join(ROOT, 'test-results', `${name}.png`) });
-}
-
-/** What the X server says is held down by the XTEST devices nut-js injects through. */
-function heldDown(): string[] {
-  return ['pointer', 'keyboard'].flatMap((device) =>
-    execFileSync('xinput', ['query-state', `Virtual core XTEST ${device}`], { env: { ...process.env, DISPLAY: display }, encoding: 'utf8' })
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l.endsWith('=down')),
-  );
 }
 
 const near = (a: readonly number[], b: readonly number[], tolerance = 48) => a.every((v, i) => Math.abs(v - b[i]!) <= tolerance);
@@ -189,14 +51,14 @@ describe('the MSRA flow, end to end', { timeout: 240_000 }, () => {
   let page: Page;
 
   before(async () => {
-    display = await startXvfb(stack, 1280, 800);
-    peerPort = await startPeerServer(stack);
-    pageUrl = await startPageServer(stack);
-    browser = await launchChromium(stack);
+    rig.display = await startXvfb(stack, 1280, 800);
+    rig.peerPort = await startPeerServer(stack);
+    rig.pageUrl = await startPageServer(stack);
+    rig.browser = await launchChromium(stack);
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ra-flow-'));
     stack.add(() => fs.rmSync(workDir, { recursive: true, force: true }));
-    await startXterm(stack, display, ['-geometry', '40x8+700+80', '-bg', '#ff00ff', '-fg', '#ff00ff', '-e', 'sleep', '600'], 'ra-magenta');
-    await startXterm(stack, display, ['-geometry', '100x12+40+420', '-bg', 'black', '-fg', 'white', '-e', 'sh', '-c', `cd '${workDir}' && exec sh`], 'ra-shell');
+    await startXterm(stack, rig.display, ['-geometry', '40x8+700+80', '-bg', '#ff00ff', '-fg', '#ff00ff', '-e', 'sleep', '600'], 'ra-magenta');
+    await startXterm(stack, rig.display, ['-geometry', '100x12+40+420', '-bg', 'black', '-fg', 'white', '-e', 'sh', '-c', `cd '${workDir}' && exec sh`], 'ra-shell');
   });
 
   after(async () => {
@@ -223,7 +85,7 @@ describe('the MSRA flow, end to end', { timeout: 240_000 }, () => {
     await waitFor('the helper to wait for consent', async () => (await helperState(page)).kind === 'waitingForConsent');
     assert.equal((await helperState(page)).hostName, 'Ada (test host)');
     await new Promise((r) => setTimeout(r, 500));
-    assert.equal(captures, 0, 'no capture before Allow');
+    assert.equal(rig.captures, 0, 'no capture before Allow');
   });
 
   it('shows the host screen live once allowed: the magenta window at its place', async () => {
@@ -357,14 +219,7 @@ function signalingOnly(port: number, signalingTimeoutMs: number): HostSession {
     consentTimeoutMs: 1_000,
     signalingTimeoutMs,
     maxFps: 1,
-    startAgent: async () => ({
-      screenSize: async () => ({ width: 1, height: 1 }),
-      capture: () => Promise.reject(new Error('unused')),
-      input: () => undefined,
-      releaseAll: async () => undefined,
-      onExit: () => ({ dispose: () => undefined }),
-      dispose: () => undefined,
-    }),
+    startAgent: async () => fakeAgent(),
     ui: { askToView: async () => false, askForControl: async () => false, notify: () => undefined },
     log,
   });

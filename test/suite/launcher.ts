@@ -92,9 +92,16 @@ async function main(): Promise<number> {
         resolve(code);
       });
     });
+    // Errors the suite never got to report (a test file that does not load, an extension host that dies) only
+    // reach the workbench's console: keep them to show on failure.
+    const errors: string[] = [];
     let lastConsole = Promise.resolve();
     page.on('console', (message) => {
-      lastConsole = lastConsole.then(async () => void pageLog.write(`${message.type()}: ${await consoleText(message)}\n`));
+      lastConsole = lastConsole.then(async () => {
+        const text = await consoleText(message);
+        pageLog.write(`${message.type()}: ${text}\n`);
+        if (message.type() === 'error' && !text.startsWith('Failed to load resource')) errors.push(text);
+      });
     });
     page.on('pageerror', (error) => pageLog.write(`pageerror: ${error.stack ?? error.message}\n`));
     page.on('crash', () => console.error('[launcher] the workbench page crashed'));
@@ -109,7 +116,11 @@ async function main(): Promise<number> {
     );
     const code = await Promise.race([exit, timedOut]);
     console.log(`[launcher] suite finished with exit code ${code} after ${Date.now() - started} ms`);
-    if (code !== 0) console.log(`[launcher] logs: ${path.relative(process.cwd(), LOGS)}/`);
+    if (code !== 0) {
+      await lastConsole;
+      if (errors.length > 0) console.log(`[launcher] errors in the workbench's console:\n${errors.slice(-10).join('\n')}`);
+      console.log(`[launcher] logs: ${path.relative(process.cwd(), LOGS)}/`);
+    }
     return await stop(code);
   } catch (error) {
     console.error(`[launcher] ${error instanceof Error ? error.stack : String(error)}`);

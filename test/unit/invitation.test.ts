@@ -7,6 +7,7 @@ import {
   createInvitation,
   decodeInvitation,
   isExpired,
+  joinRefusal,
   makeInvitationFile,
   parseInvitationFile,
 } from '../../src/shared/invitation';
@@ -85,6 +86,18 @@ describe('invitation code', () => {
     const { invitation } = createInvitation(random, now, 30);
     assert.equal(isExpired(invitation, new Date('2026-11-26T10:29:59Z')), false);
     assert.equal(isExpired(invitation, new Date('2026-11-26T10:30:00Z')), true);
+  });
+
+  it('Join refuses an expired code before connecting, saying when it expired and what to do', () => {
+    const { code } = createInvitation(random, now, 30);
+    const decoded = decodeInvitation(code);
+    assert.ok(decoded.ok);
+    assert.equal(joinRefusal(decoded.invitation, new Date('2026-11-26T10:29:59Z')), undefined);
+    assert.equal(
+      joinRefusal(decoded.invitation, new Date('2026-11-26T10:30:00Z')),
+      'This invitation expired at 2026-11-26T10:30:00.000Z. Ask for a new one.',
+    );
+    assert.equal(joinRefusal(decoded.invitation, new Date('2027-01-01T00:00:00Z'), () => '10:30'), 'This invitation expired at 10:30. Ask for a new one.');
   });
 });
 

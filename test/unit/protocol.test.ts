@@ -2,14 +2,19 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FrameAssembler, chunkFrame, imageSize, CHUNK_PAYLOAD } from '../../src/shared/frames';
 import { KEY_CODES, isKnownKeyCode, nutKeyName, toPixel, toUnit } from '../../src/shared/keys';
-import { decodeJson, encodeMessage, parseHelperMessage, parseHostMessage } from '../../src/shared/protocol';
+import { cleanName, decodeJson, encodeMessage, parseHelperMessage, parseHostMessage, type HelperMessage } from '../../src/shared/protocol';
+import { JunkMaker } from './fuzz';
 import { HELPER_TRANSITIONS, HOST_TRANSITIONS, StateMachine, type HostState } from '../../src/shared/stateMachine';
+
+/** 32 bytes of base64, the size of every nonce and MAC. */
+const B64 = 'A'.repeat(43) + '=';
 
 describe('helper messages', () => {
   it('accepts every well-formed message', () => {
     const good = [
-      { type: 'hello', version: 1, helperName: 'Grace', helperNonce: 'AAAA' },
-      { type: 'proof', mac: 'abc=' },
+      { type: 'hello', version: 2, helperName: 'Grace', helperNonce: B64 },
+      { type: 'proof', mac: B64 },
+      { type: 'mediaProof', mac: B64 },
       { type: 'requestControl' },
       { type: 'releaseControl' },
       { type: 'pointerMove', x: 0, y: 1 },
@@ -36,6 +41,51 @@ describe('helper messages', () => {
     for (const m of bad) assert.equal(parseHelperMessage(m), undefined, JSON.stringify(m));
   });
 
+  it('refuses prototype keys, huge and non-finite numbers, wrong-sized nonces and nested junk', () => {
+    const bad: unknown[] = [
+      decodeJson('{"__proto__":{"type":"heartbeat"}}'),
+      decodeJson('{"type":"pointerMove","x":1e999,"y":0}'),
+      decodeJson('{"type":"frameAck","id":1e300}'),
+      { type: 'frameAck', id: 2 ** 32 },
+      { type: 'hello', version: 1.5, helperName: 'G', helperNonce: B64 },
+      { type: 'hello', version: 2, helperName: 'G', helperNonce: 'AAAA' },
+      { type: 'hello', version: 2, helperName: 'G', helperNonce: B64 + B64 },
+      { type: 'proof', mac: '' },
+      { type: 'key', code: 'toString', down: true },
+      { type: 'pointerButton', button: '__proto__', down: true, x: 0, y: 0 },
+      { type: 'wheel', dx: [1], dy: 0 },
+      { type: { toString: 'heartbeat' } },
+      Object.create({ type: 'heartbeat' }),
+    ];
+    for (const m of bad) assert.equal(parseHelperMessage(m), undefined, JSON.stringify(m));
+    // Extra fields, prototype names among them, are never copied into the message.
+    const parsed = parseHelperMessage(decodeJson('{"type":"pointerMove","x":0.5,"y":0.5,"__proto__":{"x":2},"constructor":1}'));
+    assert.deepEqual(parsed, { type: 'pointerMove', x: 0.5, y: 0.5 });
+    assert.equal(Object.getPrototypeOf(parsed), Object.prototype);
+  });
+
+  it('sorts 20,000 random messages exactly: every malformed one refused, every well-formed one rebuilt', () => {
+    const junk = new JunkMaker(0x5eed);
+    const kinds = [
+      'hello', 'proof', 'mediaProof', 'requestControl', 'releaseControl', 'pointerMove', 'pointerButton', 'wheel', 'key',
+      'releaseAll', 'frameAck', 'heartbeat', 'bye',
+    ] as const satisfies readonly HelperMessage['type'][];
+    for (let i = 0; i < 10_000; i++) {
+      const m = junk.malformed();
+      assert.equal(parseHelperMessage(decodeJson(m)), undefined, `seed ${junk.seed}, #${i}: ${typeof m === 'string' ? m.slice(0, 200) : `bytes ${m.length}`}`);
+      const good = junk.wellFormed(kinds);
+      assert.deepEqual(parseHelperMessage(decodeJson(good.text)), good.message, good.text);
+    }
+  });
+
+  it('cleans names: no line breaks, control or bidirectional characters to fake a prompt with', () => {
+    assert.equal(cleanName('Grace\n\nVerified by Microsoft'), 'Grace Verified by Microsoft');
+    assert.equal(cleanName('\u202eecarG\u200b  Hopper\t'), 'ecarG Hopper');
+    assert.equal(cleanName('\u0000\u0085\u2028x'), 'x');
+    const hello = parseHelperMessage({ type: 'hello', version: 2, helperName: 'Eve\r\nThis request is safe: Allow', helperNonce: B64 });
+    assert.equal(hello?.type === 'hello' && hello.helperName, 'Eve This request is safe: Allow');
+  });
+
   it('parses JSON text without ever throwing', () => {
     assert.equal(decodeJson('{'), undefined);
     assert.equal(decodeJson(new Uint8Array([0xff, 0xfe])), undefined);
@@ -50,6 +100,15 @@ describe('host messages', () => {
     assert.deepEqual(parseHostMessage({ type: 'viewGranted', width: 1920, height: 1080 }), { type: 'viewGranted', width: 1920, height: 1080 });
     assert.equal(parseHostMessage({ type: 'viewGranted', width: 0, height: 1080 }), undefined);
     assert.equal(parseHostMessage({ type: 'control', granted: true, reason: 'whatever' }), undefined);
+    // Granted and reason must agree.
+    assert.deepEqual(parseHostMessage({ type: 'control', granted: true, reason: 'resumed' }), { type: 'control', granted: true, reason: 'resumed' });
+    assert.deepEqual(parseHostMessage({ type: 'control', granted: false, reason: 'paused' }), { type: 'control', granted: false, reason: 'paused' });
+    assert.equal(parseHostMessage({ type: 'control', granted: true, reason: 'paused' }), undefined);
+    assert.equal(parseHostMessage({ type: 'control', granted: false, reason: 'granted' }), undefined);
+    assert.equal(parseHostMessage({ type: 'control', granted: 'yes', reason: 'granted' }), undefined);
+    assert.equal(parseHostMessage({ type: 'challenge', hostNonce: 'AAAA' }), undefined);
+    const welcome = parseHostMessage({ type: 'welcome', mac: B64, hostName: 'Ada\u202e\nClick here', createdAt: 'x', expiresAt: 'y', consentTimeoutMs: 1000 });
+    assert.equal(welcome?.type === 'welcome' && welcome.hostName, 'Ada Click here');
     assert.equal(parseHostMessage({ type: 'bye', reason: 'hostEnded', message: 'x'.repeat(600) }), undefined);
   });
 });

@@ -1,0 +1,677 @@
+/**
+ * `npm run bench`: the product, the baseline and a peer (x11vnc + noVNC), measured side by side in one run on
+ * one X display at 1920x1080, host and helper on 127.0.0.1. See bench/README.md for what each figure means.
+ *
+ * The pieces are the integration tests' own (test/integration/env.ts, session.ts): Xvfb, a PeerServer, the
+ * helper's page with the real webview bundle in headless Chromium. The host runs the real HostSession and agent
+ * in a process of its own (bench/host.ts), so that its CPU and memory can be read apart. The host's screen is
+ * one window (bench/window.c) that shows code, a click target and a barcode of the time it was drawn; the page
+ * probe (bench/probe.ts) reads the helper's view every animation frame.
+ *
+ * Benchmarks print; they do not fail: a system that breaks gets nulls and a note, and the exit code is 0
+ * unless the harness itself cannot run.
+ */
+
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import type { Browser, Page } from 'playwright-core';
+import { ROOT, Stack, launchChromium, startPageServer, startPeerServer, startXvfb, waitFor } from '../test/integration/env';
+import { helperState, newRig, openHelper, type Rig } from '../test/integration/session';
+import type { HostConfig } from './host';
+import { installProbe, type Probe, type ProbeConfig } from './probe';
+import { childrenNamed, cpuMark, cpuPercent, rssByProcess, rssMb } from './proc';
+import { emptyFigures, percentile, percentiles, psnr, round, table, type Figures, type Results } from './stats';
+
+// --- Settings ---
+
+const args = process.argv.slice(2);
+const flag = (name: string, env: string) => args.includes(`--${name}`) || /^(1|true|yes)$/i.test(process.env[env] ?? '');
+const option = (name: string, env: string, fallback: number) => {
+  const a = args.find((x) => x.startsWith(`--${name}=`));
+  const v = Number(a ? a.slice(name.length + 3) : (process.env[env] ?? NaN));
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+};
+const WITH_PEER = flag('with-peer', 'BENCH_WITH_PEER');
+const LONG = flag('long', 'BENCH_LONG');
+/** Seconds each of the static, typing and scrolling phases is measured for. */
+const PHASE_S = option('phase-seconds', 'BENCH_PHASE_SECONDS', 8);
+const CLICKS = option('clicks', 'BENCH_CLICKS', 50);
+const LONG_MIN = option('long-minutes', 'BENCH_LONG_MINUTES', 10);
+const ONLY = (args.find((x) => x.startsWith('--only='))?.slice(7) ?? process.env['BENCH_ONLY'] ?? 'product,baseline,peer').split(',');
+
+const SCREEN = { width: 1920, height: 1080 };
+/** The helper's browser window (both systems): a laptop-sized view of a 1080p host. */
+const VIEWPORT = { width: 1280, height: 800 };
+/** Where the target and the barcode are on the host's screen: inside the top-left of noVNC's 1:1 view. */
+const TARGET = { x: 100, y: 140, width: 400, height: 300 };
+const BARCODE = { x: 640, y: 160, cell: 16, cols: 12, rows: 4 };
+const COLOURS = { a: [220, 40, 40], b: [40, 60, 230] };
+/** Where text fidelity is compared: the top-left of the screen, which every system's view shows. */
+const FIDELITY_AREA = { width: 1280, height: 800 };
+/** How often the window redraws (barcode, scroll step) and how far it scrolls per redraw. */
+const WINDOW_HZ = 60;
+const SCROLL_PX = 4;
+
+const OUT = path.join(ROOT, 'out/bench');
+const LOGS = path.join(OUT, 'logs');
+const RESULTS = path.join(ROOT, 'bench/results');
+
+type SystemName = 'product' | 'baseline' | 'peer';
+
+const say = (m: string) => console.log(`[bench] ${m}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+// --- The host window ---
+
+class HostWindow {
+  private readonly waiters: ((line: string) => boolean)[] = [];
+  /** Presses on the target as the window saw them: epoch ms. */
+  readonly clicks: number[] = [];
+
+  private constructor(private readonly child: ChildProcess) {
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      const click = /^click \d+ (\d+)$/.exec(line);
+      if (click) this.clicks.push(Number(click[1]));
+      for (const w of [...this.waiters]) if (w(line)) this.waiters.splice(this.waiters.indexOf(w), 1);
+    });
+  }
+
+  static async start(stack: Stack, display: string): Promise<HostWindow> {
+    const argv = [SCREEN.width, SCREEN.height, path.join(ROOT, 'bench/window.c'), TARGET.x, TARGET.y, TARGET.width, TARGET.height, BARCODE.x, BARCODE.y, BARCODE.cell, WINDOW_HZ, SCROLL_PX];
+    const child = spawn(path.join(OUT, 'bench-window'), argv.map(String), { env: { ...process.env, DISPLAY: display }, stdio: ['pipe', 'pipe', 'inherit'] });
+    stack.add(() => child.kill());
+    const w = new HostWindow(child);
+    await w.next('ready', 10_000);
+    return w;
+  }
+
+  private next(line: string, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the host window did not say "${line}"`)), timeoutMs);
+      this.waiters.push((l) => {
+        if (l !== line) return false;
+        clearTimeout(timer);
+        resolve();
+        return true;
+      });
+    });
+  }
+
+  async mode(mode: 'static' | 'typing' | 'scroll'): Promise<void> {
+    const ack = this.next(`mode ${mode}`, 5_000);
+    this.child.stdin!.write(`mode ${mode}\n`);
+    await ack;
+  }
+}
+
+// --- Systems: what serves the screen, and the page that views it ---
+
+interface Running {
+  /** Processes whose CPU and memory are the host's. */
+  readonly hostPids: number[];
+  readonly page: Page;
+  /** How the page's view maps to the host's screen (see ProbeConfig). */
+  readonly oneToOne: boolean;
+  /** Bytes received by the page so far, over the system's transport. */
+  bytes(): Promise<number>;
+  /** Makes the page's clicks reach the host (asks for control where that is needed). */
+  takeControl(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function probeConfig(selector: string | null, oneToOne: boolean): ProbeConfig {
+  return { selector, oneToOne, screen: SCREEN, barcode: BARCODE, target: TARGET, colours: COLOURS };
+}
+
+async function newProbedPage(browser: Browser, config: ProbeConfig): Promise<Page> {
+  const page = await browser.newPage({ viewport: VIEWPORT });
+  await page.addInitScript(installProbe, config);
+  return page;
+}
+
+/** The product (or the baseline): the host session in its own process, the helper's real panel in Chromium. */
+async function startProduct(name: SystemName, rig: Rig, browser: Browser, maxFps: number, frameSource: string | undefined): Promise<Running> {
+  const config: HostConfig = { root: ROOT, display: rig.display, peerPort: rig.peerPort, maxFps, ...(frameSource ? { frameSource } : {}) };
+  const logFile = fs.openSync(path.join(LOGS, `host-${name}.log`), 'w');
+  const host = fork(path.join(OUT, 'bundle/host.js'), [JSON.stringify(config)], {
+    env: { ...process.env, DISPLAY: rig.display },
+    stdio: ['ignore', logFile, logFile, 'ipc'],
+    execArgv: [],
+  });
+  const messages: { type: string; code?: string; kind?: string; message?: string }[] = [];
+  host.on('message', (m: { type: string }) => messages.push(m));
+  const stop = async () => {
+    if (host.exitCode !== null || host.signalCode !== null) return;
+    const exited = new Promise((r) => host.once('exit', r));
+    if (host.connected) host.send({ type: 'end' });
+    await Promise.race([exited, sleep(3_000)]);
+    if (host.exitCode === null && host.signalCode === null) host.kill('SIGKILL');
+    fs.closeSync(logFile);
+  };
+  try {
+    const code = await waitFor('the host session to open', () => {
+      const failed = messages.find((m) => m.type === 'failed');
+      if (failed) throw new Error(failed.message);
+      if (host.exitCode !== null) throw new Error(`the host process exited (${host.exitCode})`);
+      return messages.find((m) => m.type === 'code')?.code;
+    }, 30_000);
+    // openHelper is the integration tests' own: it opens the panel and sends it `connect` as the extension does.
+    // Its page comes from the rig's browser, which here gives it the bench's viewport and probe.
+    rig.browser = new Proxy(browser, {
+      get(target, prop, receiver) {
+        if (prop === 'newPage') return () => newProbedPage(target, probeConfig('#screen', false));
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const page = await openHelper(rig, code, 'Bench helper');
+    await waitFor('viewing', async () => ['viewing', 'controlling'].includes((await helperState(page)).kind), 30_000, 100);
+    return {
+      hostPids: [host.pid!],
+      page,
+      oneToOne: false,
+      bytes: () => page.evaluate(() => (window as unknown as { __bench: Probe }).__bench.rtcBytes()),
+      takeControl: async () => {
+        if ((await helperState(page)).kind === 'controlling') return;
+        await page.click('#request-control');
+        await waitFor('control', async () => (await helperState(page)).kind === 'controlling', 15_000, 100);
+      },
+      stop: async () => {
+        await page.close().catch(() => undefined);
+        await stop();
+      },
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function spawnGroup(name: string, command: string, argv: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; stop: () => Promise<void> } {
+  const logFile = fs.openSync(path.join(LOGS, `${name}.log`), 'w');
+  const child = spawn(command, argv, { env, stdio: ['ignore', logFile, logFile], detached: true });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        child.kill('SIGTERM');
+      }
+      await Promise.race([exited, sleep(3_000)]);
+      if (child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    }
+    fs.closeSync(logFile);
+  };
+  return { child, stop };
+}
+
+const NOVNC_DIR = '/usr/share/novnc';
+
+/** noVNC's files over HTTP on 127.0.0.1. */
+async function serveNoVnc(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const types: Record<string, string> = {
+    '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png',
+    '.ico': 'image/x-icon', '.json': 'application/json', '.oga': 'audio/ogg', '.mp3': 'audio/mpeg', '.woff': 'font/woff',
+  };
+  const server = http.createServer((req, res) => {
+    const file = path.normalize(path.join(NOVNC_DIR, decodeURIComponent((req.url ?? '/').split('?')[0]!)));
+    if (!file.startsWith(NOVNC_DIR + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' }).end(fs.readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    stop: () => new Promise((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}
+
+function peerInstalled(): boolean {
+  const has = (tool: string) => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return has('x11vnc') && has('websockify') && fs.existsSync(path.join(NOVNC_DIR, 'vnc.html'));
+}
+
+/** The peer: x11vnc on the display, websockify in front of it, noVNC's own page in Chromium, all at their defaults. */
+async function startPeer(display: string, browser: Browser): Promise<Running> {
+  const vncPort = await freePort();
+  const x11vnc = spawnGroup('x11vnc', 'x11vnc', ['-display', display, '-rfbport', String(vncPort), '-localhost', '-nopw', '-forever', '-shared'], {
+    ...process.env,
+    DISPLAY: display,
+  });
+  const stops = [x11vnc.stop];
+  const stopAll = async () => {
+    for (const s of stops.reverse()) await s();
+  };
+  try {
+    await waitFor('x11vnc to listen', async () => {
+      if (x11vnc.child.exitCode !== null) throw new Error(`x11vnc exited (${x11vnc.child.exitCode}); see out/bench/logs/x11vnc.log`);
+      return listening(vncPort);
+    }, 15_000, 100);
+    const wsPort = await freePort();
+    // websockify as the WebSocket-to-TCP proxy only: with --web it would also serve noVNC's files, one forked
+    // process per keep-alive connection of the browser's, and count as host memory; a web server does that part.
+    const websockify = spawnGroup('websockify', 'websockify', [`127.0.0.1:${wsPort}`, `127.0.0.1:${vncPort}`], process.env);
+    stops.push(websockify.stop);
+    await waitFor('websockify to listen', async () => {
+      if (websockify.child.exitCode !== null) throw new Error(`websockify exited (${websockify.child.exitCode}); see out/bench/logs/websockify.log`);
+      return listening(wsPort);
+    }, 15_000, 100);
+    const web = await serveNoVnc();
+    stops.push(web.stop);
+    const page = await newProbedPage(browser, probeConfig(null, true));
+    const lines: string[] = [];
+    page.on('console', (m) => lines.push(`${m.type()} ${m.text()}`));
+    stops.push(async () => {
+      await page.close().catch(() => undefined);
+      fs.writeFileSync(path.join(LOGS, 'helper-peer.log'), lines.join('\n') + '\n');
+    });
+    // noVNC's own page, as a person would open it; `autoconnect` only saves the click on Connect.
+    await page.goto(`${web.url}/vnc.html?autoconnect=true&host=127.0.0.1&port=${wsPort}`);
+    return {
+      hostPids: [x11vnc.child.pid!, websockify.child.pid!],
+      page,
+      oneToOne: true,
+      bytes: () => page.evaluate(() => (window as unknown as { __bench: Probe }).__bench.wsBytes),
+      takeControl: async () => undefined,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+// --- Measuring ---
+
+const bench = (page: Page) => ({
+  reset: () => page.evaluate(() => {
+    const b = (window as unknown as { __bench: Probe }).__bench;
+    b.observations = [];
+    b.badReads = 0;
+    b.recording = true;
+  }),
+  collect: () => page.evaluate(() => {
+    const b = (window as unknown as { __bench: Probe }).__bench;
+    b.recording = false;
+    return { observations: b.observations, badReads: b.badReads };
+  }),
+});
+
+/** Waits until the view shows the barcode (the picture is there and readable). */
+async function waitForPicture(page: Page): Promise<void> {
+  await waitFor('the host screen in the helper view, with a readable barcode', () =>
+    page.evaluate(() => (window as unknown as { __bench: Probe }).__bench.goodReads > 0), 30_000, 100);
+}
+
+/** RSS of the set every 500 ms for `ms`. */
+async function sampleRss(pids: readonly number[], ms: number): Promise<number[]> {
+  const samples: number[] = [];
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    samples.push(rssMb(pids));
+    await sleep(Math.min(500, Math.max(0, end - performance.now())));
+  }
+  return samples;
+}
+
+/** Processes that are not the host's but share the cores: for the notes. */
+const others = {
+  xvfb: [] as number[],
+  chromium: [] as number[],
+};
+
+interface PhaseResult {
+  /** CPU of Xvfb and of the helper's Chromium over the phase (% of a core). */
+  xvfbPct: number;
+  chromiumPct: number;
+  /** Median of the host's RSS sampled every 500 ms (a transient child such as `import` is there or not). */
+  rssMb: number;
+  latencies: number[];
+  fps: number;
+  kbps: number;
+  cpuPct: number;
+  badReads: number;
+}
+
+async function phase(win: HostWindow, sys: Running, mode: 'static' | 'typing' | 'scroll', seconds: number): Promise<PhaseResult> {
+  await win.mode(mode);
+  await sleep(1_000); // the first frames after a change of mode are not the steady state
+  const b = bench(sys.page);
+  await b.reset();
+  const bytes0 = await sys.bytes();
+  const cpu0 = cpuMark(sys.hostPids);
+  const x0 = cpuMark(others.xvfb);
+  const c0 = cpuMark(others.chromium);
+  const t0 = performance.now();
+  const rss = await sampleRss(sys.hostPids, seconds * 1000);
+  const bytes1 = await sys.bytes();
+  const cpu1 = cpuMark(sys.hostPids);
+  const x1 = cpuMark(others.xvfb);
+  const c1 = cpuMark(others.chromium);
+  const elapsed = (performance.now() - t0) / 1000;
+  const { observations, badReads } = await b.collect();
+  return {
+    xvfbPct: cpuPercent(x0, x1),
+    chromiumPct: cpuPercent(c0, c1),
+    rssMb: percentile(rss, 50) ?? 0,
+    latencies: observations.map(([drawn, seen]) => seen - drawn),
+    fps: observations.length / elapsed,
+    kbps: ((bytes1 - bytes0) * 8) / 1000 / elapsed,
+    cpuPct: cpuPercent(cpu0, cpu1),
+    badReads,
+  };
+}
+
+/**
+ * The host's screen and the helper's view at the same moment, compared: PSNR over FIDELITY_AREA (the part of
+ * the screen every system's view holds), after the view is mapped back to host pixels.
+ */
+async function textFidelity(display: string, sys: Running, name: SystemName): Promise<number | null> {
+  const hostPng = path.join(LOGS, `fidelity-${name}-host.png`);
+  const helperPng = path.join(LOGS, `fidelity-${name}-helper.png`);
+  const [, shot] = await Promise.all([
+    new Promise<void>((resolve, reject) => {
+      const p = spawn('import', ['-window', 'root', hostPng], { env: { ...process.env, DISPLAY: display }, stdio: 'ignore' });
+      p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`import exited ${code}`))));
+    }),
+    sys.page.evaluate(() => {
+      const b = (window as unknown as { __bench: Probe }).__bench;
+      return { url: b.snapshot(), size: b.viewSize() };
+    }),
+  ]);
+  if (!shot.url || !shot.size) return null;
+  fs.writeFileSync(helperPng, Buffer.from(shot.url.slice(shot.url.indexOf(',') + 1), 'base64'));
+  const { width: w, height: h } = FIDELITY_AREA;
+  // The view's part that shows the area: 1:1, or scaled by the view's size against the screen's.
+  const vw = sys.oneToOne ? w : Math.round((w * shot.size.width) / SCREEN.width);
+  const vh = sys.oneToOne ? h : Math.round((h * shot.size.height) / SCREEN.height);
+  const raw = (file: string, cw: number, ch: number) =>
+    execFileSync('convert', [file, '-alpha', 'off', '-crop', `${cw}x${ch}+0+0`, '+repage', '-resize', `${w}x${h}!`, '-depth', '8', 'rgb:-'], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  return psnr(raw(hostPng, w, h), raw(helperPng, vw, vh));
+}
+
+interface ClickResult {
+  latencies: number[];
+  /** From the click in the page to the press reaching the host window (the input half). */
+  inputLatencies: number[];
+  missed: number;
+}
+
+async function clicks(win: HostWindow, sys: Running, count: number): Promise<ClickResult> {
+  await win.mode('static');
+  await sys.takeControl();
+  const page = sys.page;
+  const at = await page.evaluate(
+    ([x, y]) => (window as unknown as { __bench: Probe }).__bench.pagePoint(x!, y!),
+    [TARGET.x + TARGET.width / 2, TARGET.y + TARGET.height / 2],
+  );
+  if (!at) throw new Error('no view to click on');
+  // Hover first: the first move into a view may do more than a move (focus, cursor).
+  await page.mouse.move(at.x, at.y);
+  await sleep(500);
+  const latencies: number[] = [];
+  const inputLatencies: number[] = [];
+  let missed = 0;
+  for (let i = 0; i < count && missed < 10; i++) {
+    const colour = await page.evaluate(() => (window as unknown as { __bench: Probe }).__bench.targetColour());
+    const want = colour === 'a' ? 'b' : 'a';
+    const seenBefore = win.clicks.length;
+    const clickedAt = Date.now();
+    await page.mouse.click(at.x, at.y);
+    const ms = await page.evaluate(([c, t]) => (window as unknown as { __bench: Probe }).__bench.waitForTarget(c!, Number(t)), [want, '5000']);
+    if (ms < 0) {
+      missed++;
+      await sleep(1_000); // let a late change land before the next click reads the colour
+      continue;
+    }
+    latencies.push(ms);
+    if (win.clicks.length > seenBefore) inputLatencies.push(win.clicks[seenBefore]! - clickedAt);
+    // Out of step with the capture cadence: clicks land at every phase of it.
+    await sleep(150 + Math.random() * 250);
+  }
+  return { latencies, inputLatencies, missed };
+}
+
+/** RSS growth over `minutes` of scrolling: median of the last minute's samples minus the first minute's. */
+async function longRun(win: HostWindow, sys: Running, minutes: number): Promise<number | null> {
+  await win.mode('scroll');
+  await sleep(30_000); // warm-up: caches, JIT, the first buffers
+  const window = Math.min(60_000, (minutes * 60_000) / 3);
+  const first = percentile(await sampleRss(sys.hostPids, window), 50)!;
+  const end = Date.now() + minutes * 60_000 - 2 * window;
+  while (Date.now() < end) {
+    await sleep(Math.min(60_000, Math.max(0, end - Date.now())));
+    say(`  long run: ${Math.ceil((end - Date.now() + window) / 60_000)} min left, RSS ${rssMb(sys.hostPids).toFixed(1)} MB (first minute: ${first.toFixed(1)})`);
+  }
+  const last = percentile(await sampleRss(sys.hostPids, window), 50)!;
+  return last - first;
+}
+
+/**
+ * Fills `f` step by step: a step that fails leaves its figures null, says why in the notes, and the next step
+ * still runs (the session may still be up).
+ */
+async function measure(name: SystemName, win: HostWindow, display: string, sys: Running, f: Figures, notes: string[]): Promise<void> {
+  const step = async (what: string, run: () => Promise<void>) => {
+    try {
+      await run();
+    } catch (error) {
+      notes.push(`${name}: ${what} not measured: ${errorText(error)}`);
+      say(`  ${name}: ${what} failed: ${errorText(error)}`);
+    }
+  };
+  await waitForPicture(sys.page);
+  const cpus = (p: PhaseResult) => `Xvfb ${p.xvfbPct.toFixed(0)} %, helper Chromium ${p.chromiumPct.toFixed(0)} %`;
+  const others: string[] = [];
+  let badReads = 0;
+  await step('static screen', async () => {
+    say(`  ${name}: picture is up; static screen ${PHASE_S} s`);
+    const still = await phase(win, sys, 'static', PHASE_S);
+    f.kbpsStatic = round(still.kbps, 0);
+    f.hostCpuStaticPct = round(still.cpuPct, 1);
+    others.push(`static ${cpus(still)}`);
+    f.textPsnrDb = round(await textFidelity(display, sys, name), 2);
+  });
+  await step('typing', async () => {
+    say(`  ${name}: typing ${PHASE_S} s`);
+    const typing = await phase(win, sys, 'typing', PHASE_S);
+    f.glassToGlassTypingMs = percentiles(typing.latencies);
+    f.fpsTyping = round(typing.fps, 1);
+    f.kbpsTyping = round(typing.kbps, 0);
+    others.push(`typing ${cpus(typing)}`);
+    badReads += typing.badReads;
+  });
+  await step('scrolling', async () => {
+    say(`  ${name}: scrolling ${PHASE_S} s`);
+    const scroll = await phase(win, sys, 'scroll', PHASE_S);
+    f.glassToGlassScrollMs = percentiles(scroll.latencies);
+    f.fpsScroll = round(scroll.fps, 1);
+    f.kbpsScroll = round(scroll.kbps, 0);
+    f.hostCpuStreamingPct = round(scroll.cpuPct, 1);
+    f.hostRssMb = round(scroll.rssMb, 1);
+    others.push(`scrolling ${cpus(scroll)}`);
+    badReads += scroll.badReads;
+    const rss = rssByProcess(sys.hostPids);
+    notes.push(`${name}: host processes at the end of scrolling: ${rss.map((p) => `${p.name} ${p.mb.toFixed(0)} MB`).join(', ')}`);
+  });
+  if (others.length > 0) notes.push(`${name}: not the host's, on the same cores (% of a core): ${others.join('; ')}`);
+  if (badReads > 0) notes.push(`${name}: ${badReads} barcode readings failed their check (torn or blurred), ignored`);
+  await step('click-to-photon', async () => {
+    say(`  ${name}: ${CLICKS} clicks`);
+    const c = await clicks(win, sys, CLICKS);
+    f.clickToPhotonMs = percentiles(c.latencies);
+    if (c.missed > 0) notes.push(`${name}: ${c.missed} click(s) never showed their colour within 5 s`);
+    const input = percentiles(c.inputLatencies);
+    if (input.p50 !== null) notes.push(`${name}: of click-to-photon, the press reached the host window after p50 ${input.p50} ms, p95 ${input.p95} ms`);
+  });
+  if (LONG) {
+    await step('memory growth', async () => {
+      say(`  ${name}: long run, ${LONG_MIN} min of scrolling`);
+      f.rssGrowthMb10min = round(await longRun(win, sys, LONG_MIN), 1);
+    });
+  }
+  await win.mode('static');
+}
+
+// --- Main ---
+
+function productMaxFps(): number {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    contributes?: { configuration?: { properties?: Record<string, { default?: unknown }> } };
+  };
+  const v = pkg.contributes?.configuration?.properties?.['remoteAssist.capture.maxFps']?.default;
+  return typeof v === 'number' ? v : 10;
+}
+
+/** Whether the built agent knows the hook that forces screenshot-desktop (else the baseline is the product). */
+function baselineHookPresent(): boolean {
+  try {
+    return fs.readFileSync(path.join(ROOT, 'dist/agent.js'), 'utf8').includes('REMOTE_ASSIST_FRAME_SOURCE');
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  fs.mkdirSync(LOGS, { recursive: true });
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const cpus = os.cpus();
+  const results: Results = {
+    date: new Date().toISOString(),
+    machine: { cores: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown' },
+    product: emptyFigures(),
+    baseline: emptyFigures(),
+    peer: emptyFigures(),
+  };
+  const notes: string[] = [];
+  const maxFps = productMaxFps();
+  const hook = baselineHookPresent();
+  const headers = ['product', hook ? 'baseline' : 'baseline (=product)', 'peer'];
+  if (!hook) notes.push('baseline: the agent has no REMOTE_ASSIST_FRAME_SOURCE hook yet, so the baseline ran the product pipeline as it is');
+
+  let peerWanted = ONLY.includes('peer');
+  if (peerWanted && !peerInstalled()) {
+    if (WITH_PEER) {
+      say('installing the peer (bench/install-peer.sh)');
+      try {
+        execFileSync('bash', [path.join(ROOT, 'bench/install-peer.sh')], { stdio: 'inherit' });
+      } catch (error) {
+        notes.push(`peer: install failed: ${errorText(error)}`);
+      }
+    }
+    if (!peerInstalled()) {
+      console.log('peer: not measured (x11vnc/novnc not installed)');
+      peerWanted = false;
+    }
+  }
+
+  const stack = new Stack();
+  const stopOnSignal = () => {
+    void stack.stop().then(() => process.exit(130));
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+  try {
+    const rig = newRig();
+    rig.display = await startXvfb(stack, SCREEN.width, SCREEN.height);
+    rig.peerPort = await startPeerServer(stack);
+    rig.pageUrl = await startPageServer(stack);
+    const browser = await launchChromium(stack);
+    const win = await HostWindow.start(stack, rig.display);
+    others.xvfb = childrenNamed(process.pid, /^Xvfb$/);
+    others.chromium = childrenNamed(process.pid, /chrom/i);
+    say(`display ${rig.display} at ${SCREEN.width}x${SCREEN.height}; phases ${PHASE_S} s, ${CLICKS} clicks, maxFps ${maxFps}${LONG ? `, long run ${LONG_MIN} min` : ''}`);
+
+    const systems: { name: SystemName; start: () => Promise<Running> }[] = [];
+    if (ONLY.includes('product')) systems.push({ name: 'product', start: () => startProduct('product', rig, browser, maxFps, undefined) });
+    if (ONLY.includes('baseline')) systems.push({ name: 'baseline', start: () => startProduct('baseline', rig, browser, maxFps, 'screenshot-desktop') });
+    if (peerWanted) systems.push({ name: 'peer', start: () => startPeer(rig.display, browser) });
+
+    for (const { name, start } of systems) {
+      say(`${name}: starting`);
+      rig.lines.length = 0;
+      let sys: Running | undefined;
+      try {
+        sys = await start();
+        await measure(name, win, rig.display, sys, results[name], notes);
+      } catch (error) {
+        notes.push(`${name}: stopped early: ${errorText(error)} (see out/bench/logs/)`);
+        say(`${name}: ${errorText(error)}`);
+      } finally {
+        await sys?.stop().catch(() => undefined);
+        if (name !== 'peer') fs.writeFileSync(path.join(LOGS, `helper-${name}.log`), rig.lines.join('\n') + '\n');
+        await win.mode('static').catch(() => undefined);
+      }
+    }
+  } finally {
+    await stack.stop();
+  }
+
+  const file = path.join(RESULTS, 'latest.json');
+  fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  console.log('');
+  console.log(`Remote Assist benchmark, ${results.date}`);
+  console.log(`machine: ${results.machine.cores} cores, ${results.machine.cpuModel}; screen ${SCREEN.width}x${SCREEN.height}; helper view ${VIEWPORT.width}x${VIEWPORT.height}`);
+  console.log('');
+  console.log(table(results, headers));
+  console.log('');
+  for (const n of notes) console.log(`note: ${n}`);
+  console.log(`written: ${path.relative(ROOT, file)} (logs and fidelity images: out/bench/logs/)`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`[bench] the harness failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,137 @@
+/**
+ * The audit log: a record of who connected to whom, what was allowed and how it ended, kept by both sides
+ * of every session (as MSRA keeps one). One JSON object per line:
+ *
+ *   {"time":"2026-11-25T10:12:03.120Z","side":"host","event":"allowed","peerId":"…","helperName":"Grace","hostName":"Ada"}
+ *
+ * `peerId` is the other side's PeerJS id; `helperName` and `hostName` are the names as each side announced
+ * them. The invitation code and the proof key are never written. Pure module: the writers live elsewhere
+ * (src/audit.ts writes files, tests keep records in memory).
+ */
+
+import type { EndReason } from './protocol';
+import type { HelperState } from './stateMachine';
+
+export type AuditSide = 'host' | 'helper';
+
+/** What happened. Each side records the events it can see; the comment says which side. */
+export type AuditEvent =
+  /** Host: an invitation was made. Its code is not recorded. */
+  | { readonly event: 'invitationCreated'; readonly expiresAt: string }
+  /** Helper: the helper set out to join a host with a code or an invitation file. */
+  | { readonly event: 'joining'; readonly expiresAt: string; readonly source: 'code' | 'file' }
+  /** Both: the connection to the other side is open; nothing is proved yet. */
+  | { readonly event: 'connected' }
+  /** Host: a connection was turned away before any handshake (the invitation is in use, spent or closed). */
+  | { readonly event: 'refused'; readonly reason: string }
+  /** Host: a helper's proof of the code was wrong (`attempt` of `maxAttempts` before the invitation locks). */
+  | { readonly event: 'proofFailed'; readonly attempt: number; readonly maxAttempts: number }
+  /** Host: the helper's screen connection is not the one it proved it opened; the session ends. */
+  | { readonly event: 'mediaProofFailed' }
+  /** Host: too many wrong proofs; the invitation is dead. */
+  | { readonly event: 'locked'; readonly failedProofs: number }
+  /** Host: the invitation expired before a helper was admitted. */
+  | { readonly event: 'expired' }
+  /** Both: each side proved it holds the code; `verificationCode` is what both people see. */
+  | { readonly event: 'verified'; readonly verificationCode: string }
+  /** Both: the host allowed the helper to see the screen. */
+  | { readonly event: 'allowed' }
+  /** Host: the host did not allow the helper (Deny, or no answer in time). */
+  | { readonly event: 'denied' }
+  /** Both: the helper asked for control. */
+  | { readonly event: 'controlRequested' }
+  /** Both: the host gave the helper control of mouse and keyboard. */
+  | { readonly event: 'controlGranted' }
+  /** Host: the host refused control. */
+  | { readonly event: 'controlDenied' }
+  /** Both: control ended: `revoked` by the host or `released` by the helper (the helper side does not know which). */
+  | { readonly event: 'controlEnded'; readonly reason?: 'revoked' | 'released' }
+  /** Host: the person at the machine moved their own mouse; the helper's input is held off. */
+  | { readonly event: 'controlPaused' }
+  /** Host: the pause is over; the helper's input is applied again. */
+  | { readonly event: 'controlResumed' }
+  /**
+   * Both: the session is over. `reason` is the protocol's (host side); the counts are what the host dropped
+   * from the helper over the whole session.
+   */
+  | {
+      readonly event: 'ended';
+      readonly message: string;
+      readonly reason?: EndReason;
+      readonly malformed?: number;
+      readonly rateLimited?: number;
+      readonly inputWithoutControl?: number;
+    };
+
+/** Who is on the other end, as far as it is known when the event is recorded. */
+export interface AuditParty {
+  readonly peerId?: string;
+  readonly helperName?: string;
+  readonly hostName?: string;
+}
+
+export interface AuditLog {
+  /** Records one event. Never throws and never waits: writing happens behind the caller's back. */
+  record(event: AuditEvent, party?: AuditParty): void;
+}
+
+/** One line of the audit file. */
+export type AuditRecord = { readonly time: string; readonly side: AuditSide } & AuditParty & AuditEvent;
+
+/** The record for an event, fields in a fixed order (time, side, event, peer, names, details). */
+export function auditRecord(time: Date, side: AuditSide, event: AuditEvent, party: AuditParty = {}): AuditRecord {
+  const { event: name, ...details } = event;
+  return {
+    time: time.toISOString(),
+    side,
+    event: name,
+    ...(party.peerId !== undefined ? { peerId: party.peerId } : {}),
+    ...(party.helperName !== undefined ? { helperName: party.helperName } : {}),
+    ...(party.hostName !== undefined ? { hostName: party.hostName } : {}),
+    ...details,
+  } as AuditRecord;
+}
+
+/** The audit file a record goes to: one per UTC day, named after the day its records' `time` fields start with. */
+export function auditFileName(time: Date): string {
+  return `${time.toISOString().slice(0, 10)}.log`;
+}
+
+/** An audit log that records nothing. */
+export const noAudit: AuditLog = { record: () => undefined };
+
+/**
+ * The helper's audit events for a move of its session, read off the states the panel reports: the helper's
+ * session lives in the webview, and the extension audits what the panel tells it.
+ */
+export function helperAuditEvents(previous: HelperState | undefined, state: HelperState, verificationCode: string | undefined): AuditEvent[] {
+  const from = previous?.kind;
+  if (from === state.kind) return [];
+  const events: AuditEvent[] = [];
+  if (from === 'controlling') events.push({ event: 'controlEnded' });
+  switch (state.kind) {
+    case 'verifying':
+      events.push({ event: 'connected' });
+      break;
+    case 'waitingForConsent':
+      events.push({ event: 'verified', verificationCode: verificationCode ?? '' });
+      break;
+    case 'viewing':
+      if (from === 'waitingForConsent') events.push({ event: 'allowed' });
+      break;
+    case 'requestingControl':
+      events.push({ event: 'controlRequested' });
+      break;
+    case 'controlling':
+      events.push({ event: 'controlGranted' });
+      break;
+    case 'ended':
+    case 'failed':
+      events.push({ event: 'ended', message: state.message });
+      break;
+    case 'idle':
+    case 'connecting':
+      break;
+  }
+  return events;
+}
