@@ -102,7 +102,8 @@ export const noAudit: AuditLog = { record: () => undefined };
 
 /**
  * The helper's audit events for a move of its session, read off the states the panel reports: the helper's
- * session lives in the webview, and the extension audits what the panel tells it.
+ * session lives in the webview, and the extension audits what the panel tells it. States say less than the
+ * protocol: a pause (the host moved their mouse) reads as control ended, then granted again.
  */
 export function helperAuditEvents(previous: HelperState | undefined, state: HelperState, verificationCode: string | undefined): AuditEvent[] {
   const from = previous?.kind;

@@ -7,7 +7,7 @@
  */
 
 import * as assert from 'node:assert/strict';
-import { execFileSync, fork, spawn } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -21,7 +21,7 @@ import { pickLinuxOutput } from '../../src/host/capture';
 import { HOST_PAUSE_MS } from '../../src/host/input';
 import { imageSize } from '../../src/shared/frames';
 import type { Logger } from '../../src/shared/log';
-import { ROOT, Stack, keystrokes, startXterm, waitFor } from './env';
+import { ROOT, Stack, keystrokes, startXterm, startXvfb, waitFor } from './env';
 
 const AGENT = path.join(ROOT, 'dist', 'agent.js');
 const WIDTH = 1280;
@@ -36,31 +36,6 @@ const log: Logger = {
   warn: (m) => lines.push(`warn  ${m}`),
   error: (m) => lines.push(`error ${m instanceof Error ? (m.stack ?? m.message) : m}`),
 };
-
-/**
- * Starts Xvfb on the first free display of :91..:120. Stopped with SIGTERM, so that it removes its socket and
- * lock file (after SIGKILL they stay, and the next runs find fewer free displays).
- */
-async function startXvfb(stack: Stack, width: number, height: number, extraArgs: readonly string[] = []): Promise<string> {
-  for (let n = 91; n <= 120; n++) {
-    if (fs.existsSync(`/tmp/.X11-unix/X${n}`) || fs.existsSync(`/tmp/.X${n}-lock`)) continue;
-    const xvfb = spawn('Xvfb', [`:${n}`, '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp', ...extraArgs], { stdio: 'ignore' });
-    const exited = new Promise<void>((resolve) => xvfb.once('exit', () => resolve()));
-    const up = await Promise.race([
-      waitFor(`Xvfb :${n}`, () => fs.existsSync(`/tmp/.X11-unix/X${n}`), 10_000).then(() => true),
-      exited.then(() => false), // lost a race for this display to someone else: next
-    ]);
-    if (!up) continue;
-    stack.add(async () => {
-      xvfb.kill('SIGTERM');
-      const timer = setTimeout(() => xvfb.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    });
-    return `:${n}`;
-  }
-  throw new Error('no free X display in :91..:120');
-}
 
 describe('host agent on Xvfb', { timeout: 90_000 }, () => {
   const stack = new Stack();
@@ -215,14 +190,14 @@ describe('host agent on Xvfb', { timeout: 90_000 }, () => {
       await waitFor('the pause', () => pauses.length === 1, 2000, 10);
       assert.equal(pauses[0]!.paused, true);
       const noticedAfter = pauses[0]!.at - moved;
-      assert.ok(noticedAfter < 300, `noticed after ${noticedAfter} ms`);
+      assert.ok(noticedAfter < 500, `noticed after ${noticedAfter} ms (polled every 50 ms)`);
       await waitFor('everything released', () => down('pointer').length === 0 && down('keyboard').length === 0, 1000, 10);
 
       // Remote input is dropped during the pause, and the pause lasts while the host keeps moving.
       send(agent, [{ type: 'pointerMove', x: 0.1, y: 0.1 }, { type: 'key', code: 'ControlLeft', down: true }]);
       await new Promise((r) => setTimeout(r, 700));
+      const lastHostMove = Date.now(); // before the move: the agent cannot see it earlier than this
       x('xdotool', 'mousemove', '910', '610');
-      const lastHostMove = Date.now();
       await new Promise((r) => setTimeout(r, 500));
       assert.equal(at(), '910,610', 'the helper did not move the pointer during the pause');
       assert.deepEqual(down('keyboard'), []);
@@ -231,7 +206,7 @@ describe('host agent on Xvfb', { timeout: 90_000 }, () => {
       await waitFor('the end of the pause', () => pauses.length === 2, 3000, 10);
       assert.equal(pauses[1]!.paused, false);
       const stillFor = pauses[1]!.at - lastHostMove;
-      assert.ok(stillFor >= HOST_PAUSE_MS && stillFor < HOST_PAUSE_MS + 400, `resumed ${stillFor} ms after the host's last move`);
+      assert.ok(stillFor >= HOST_PAUSE_MS && stillFor < HOST_PAUSE_MS + 1000, `resumed ${stillFor} ms after the host's last move`);
       send(agent, [{ type: 'pointerMove', x: 0.5, y: 0.5 }]);
       await waitFor('the helper drives again', () => at() === '640,400', 2000);
 

@@ -60,21 +60,30 @@ async function killTree(child: ChildProcess): Promise<void> {
   if (!done) signal('SIGKILL');
 }
 
-/** Starts Xvfb on the first free display from :90 and returns its DISPLAY. */
-export async function startXvfb(stack: Stack, width = 1280, height = 800): Promise<string> {
-  for (let n = 90; n < 140; n++) {
-    if (fs.existsSync(`/tmp/.X11-unix/X${n}`) || fs.existsSync(`/tmp/.X${n}-lock`)) continue;
-    const xvfb = spawn('Xvfb', [`:${n}`, '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp'], { stdio: 'ignore', detached: true });
-    const exited = new Promise<boolean>((resolve) => xvfb.once('exit', () => resolve(true)));
-    const up = await Promise.race([
-      waitFor(`Xvfb :${n}`, () => fs.existsSync(`/tmp/.X11-unix/X${n}`), 10_000).then(() => false),
-      exited,
-    ]);
-    if (up) continue; // lost a race for this display; try the next
-    stack.add(() => killTree(xvfb));
-    return `:${n}`;
-  }
-  throw new Error('no free X display');
+/**
+ * Starts Xvfb on a display it picks itself (`-displayfd`: no race with other test runs for a free number; it
+ * writes the number once it accepts connections) and returns its DISPLAY. Stopped with SIGTERM, so that it removes
+ * its socket and lock file.
+ */
+export async function startXvfb(stack: Stack, width = 1280, height = 800, extraArgs: readonly string[] = []): Promise<string> {
+  const xvfb = spawn('Xvfb', ['-displayfd', '1', '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp', ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  stack.add(() => killTree(xvfb));
+  let stderr = '';
+  xvfb.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  const display = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    xvfb.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /^(\d+)\n/.exec(out);
+      if (m) resolve(`:${m[1]}`);
+    });
+    xvfb.once('exit', (code) => reject(new Error(`Xvfb exited (${code}): ${stderr.trim()}`)));
+    setTimeout(() => reject(new Error(`Xvfb did not start within 15 s: ${stderr.trim()}`)), 15_000).unref();
+  });
+  return display;
 }
 
 /** Starts a window on the display; resolves once it is mapped. */
