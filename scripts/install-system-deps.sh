@@ -7,8 +7,10 @@
 #   binutils, gcc: the native-module check (nm) and its self-test
 #   libkrb5-dev, ripgrep, g++, make: code-server's install (scripts/ensure-code-server.js) builds kerberos,
 #     node-pty and friends from source, and hands Debian's rg to @vscode/ripgrep instead of a download
+# With arguments, installs those packages instead (the bench's extras use this).
 set -euo pipefail
-packages=(xvfb xterm xdotool x11-utils xinput imagemagick libxtst6 libx11-6 libxext6 chromium binutils gcc libc6-dev libkrb5-dev ripgrep g++ make)
+default_packages=(xvfb xterm xdotool x11-utils xinput imagemagick libxtst6 libx11-6 libxext6 chromium binutils gcc libc6-dev libkrb5-dev ripgrep g++ make)
+if [ "$#" -gt 0 ]; then packages=("$@"); else packages=("${default_packages[@]}"); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

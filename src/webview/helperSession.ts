@@ -17,7 +17,6 @@
 
 import { Peer, type DataConnection, type PeerError, type PeerOptions } from 'peerjs';
 import { type ReceivedFrame, FrameAssembler } from '../shared/frames';
-import type { SignalingSettings, IceServer } from '../shared/invitation';
 import {
   type ControlChange,
   type EndReason,
@@ -37,18 +36,10 @@ import {
 import { type Transcript, channelBinding, checkProof, fromBase64, makeMediaProof, makeProof, newNonce, verificationCode } from '../shared/proof';
 import { type HelperState, HELPER_TRANSITIONS, StateMachine, isFinal } from '../shared/stateMachine';
 import type { LogLevel } from './bridge';
+import type { ToPanel } from '../shared/panelProtocol';
 
-/** What the session needs to connect: the `connect` message from the extension. */
-export interface ConnectSettings {
-  readonly signaling: SignalingSettings;
-  readonly iceServers: readonly IceServer[];
-  readonly hostPeerId: string;
-  /** Base64 of the 32-byte proof key. */
-  readonly proofKey: string;
-  readonly helperName: string;
-  readonly expectedHostName: string;
-  readonly connectTimeoutMs: number;
-}
+/** What the session needs to connect: the `connect` message from the extension, less its type. */
+export type ConnectSettings = Omit<Extract<ToPanel, { type: 'connect' }>, 'type'>;
 
 /** Input the viewer captures; sent only while controlling (`releaseAll` also right after). */
 export type InputMessage = Extract<HelperMessage, { type: 'pointerMove' | 'pointerButton' | 'wheel' | 'key' | 'releaseAll' }>;
