@@ -794,6 +794,7 @@ export class HostSession {
     const minInterval = 1000 / Math.max(1, maxFps);
     let failures = 0;
     let last = 0;
+    let previous: Uint8Array | undefined;
     try {
       while (this.helper === helper && (this.machine.state.kind === 'viewing' || this.machine.state.kind === 'controlled')) {
         const media = helper.media;
@@ -829,6 +830,10 @@ export class HostSession {
           continue;
         }
         if (this.helper !== helper || !media.open) continue;
+        // A still screen costs nothing: the same picture is not sent again once the helper has drawn all that was
+        // sent (an unacknowledged frame may have been lost, so then it goes again).
+        if (previous && helper.framesAcked === helper.framesSent && sameBytes(previous, frame.data)) continue;
+        previous = frame.data;
         const id = helper.framesSent++;
         for (const chunk of chunkFrame(id, frame)) media.send(chunk);
       }
@@ -895,6 +900,10 @@ function heldId(message: HelperMessage | InputEvent): string | undefined {
 
 function isPress(message: HelperMessage | InputEvent): boolean {
   return (message.type === 'key' || message.type === 'pointerButton') && message.down;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
 }
 
 function sleep(ms: number): Promise<void> {
