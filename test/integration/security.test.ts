@@ -17,7 +17,7 @@ import { HostSession, MAX_FAILED_PROOFS, MAX_MALFORMED } from '../../src/host/ho
 import { toBase64 } from '../../src/shared/proof';
 import { PROTOCOL_VERSION, type HelperMessage } from '../../src/shared/protocol';
 import { JunkMaker, type Junk } from '../unit/fuzz';
-import { ROOT, Stack, launchChromium, startPageServer, startPeerServer, startXvfb, waitFor } from './env';
+import { ROOT, Stack, launchChromium, startPageServer, startPeerServer, startXterm, startXvfb, waitFor } from './env';
 import {
   MemoryAudit,
   fakeAgent,
@@ -94,6 +94,8 @@ describe('security: the safeguards hold against the real pieces', { timeout: 600
 
   before(async () => {
     rig.display = await startXvfb(stack, 1280, 800);
+    // A screen that keeps changing: the host sends nothing for a still one, and these tests watch frames flow.
+    await startXterm(stack, rig.display, ['-geometry', '30x4+10+10', '-e', 'sh', '-c', 'while :; do date +%s.%N; sleep 0.05; done'], 'ra-ticker');
     rig.peerPort = await startPeerServer(stack);
     rig.pageUrl = await startPageServer(stack);
     rig.browser = await launchChromium(stack);
