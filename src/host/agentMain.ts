@@ -11,7 +11,7 @@
 
 import type { AgentMessage, AgentRequest, LogLevel } from './agentProtocol';
 import { isAgentRequest } from './agentProtocol';
-import { ScreenshotDesktopSource, type FrameSource } from './capture';
+import { ChangeGatedSource, ScreenshotDesktopSource, type FrameSource } from './capture';
 import { checkDisplay } from './display';
 import { NutInput } from './input';
 import type { Logger } from '../shared/log';
@@ -134,7 +134,11 @@ async function main(): Promise<void> {
   let source: FrameSource;
   try {
     input = await NutInput.create(log, { onPause: (paused) => send({ type: 'inputPause', paused }) });
-    source = new ScreenshotDesktopSource(log);
+    const screenshots = new ScreenshotDesktopSource(log);
+    // REMOTE_ASSIST_FRAME_SOURCE=screenshot-desktop keeps the first design's pipeline (the benchmark's baseline).
+    source = process.env['REMOTE_ASSIST_FRAME_SOURCE'] === 'screenshot-desktop'
+      ? screenshots
+      : new ChangeGatedSource(screenshots, (area) => input.grab(area));
     input.setArea(await source.area());
   } catch (error) {
     fail(`The screen cannot be captured or controlled here: ${errorText(error)}`);

@@ -180,3 +180,45 @@ export function explainCaptureError(error: unknown, platform: NodeJS.Platform): 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message.trim() : String(error);
 }
+
+/**
+ * Skips the expensive capture while the screen stands still: a raw grab of the same area (a few ms) is compared
+ * with the one taken before the last real capture, and when nothing changed the last frame is returned again
+ * (the host session then sends nothing). The grab comes before the capture, so a change during a capture is seen
+ * by the next grab. When grabbing fails, every call captures.
+ */
+export class ChangeGatedSource implements FrameSource {
+  readonly name: string;
+  private last: { frame: EncodedFrame; pixels: Uint8Array | undefined } | undefined;
+
+  constructor(
+    private readonly inner: FrameSource,
+    private readonly grab: (area: ScreenArea | undefined) => Promise<Uint8Array>,
+  ) {
+    this.name = `${inner.name}, skipped while the screen is still`;
+  }
+
+  async capture(): Promise<EncodedFrame> {
+    let pixels: Uint8Array | undefined;
+    try {
+      pixels = await this.grab(await this.inner.area());
+    } catch {
+      pixels = undefined;
+    }
+    const last = this.last;
+    if (pixels && last?.pixels && Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength).equals(last.pixels)) return last.frame;
+    const frame = await this.inner.capture();
+    this.last = { frame, pixels };
+    return frame;
+  }
+
+  area(): Promise<ScreenArea | undefined> {
+    return this.inner.area();
+  }
+
+  dispose(): void {
+    this.last = undefined;
+    this.inner.dispose();
+  }
+}
+

@@ -92,6 +92,17 @@ export class NutInput {
     private readonly onPause: ((paused: boolean) => void) | undefined,
   ) {}
 
+  /**
+   * The raw pixels of `area` (the whole screen when undefined), through XGetImage on X11: about 7 ms for 1080p,
+   * against ~110 ms for an encoded screenshot. Used to tell whether anything changed, not to encode.
+   */
+  async grab(area: ScreenArea | undefined): Promise<Uint8Array> {
+    const image = area
+      ? await this.nut.screen.grabRegion(new this.nut.Region(area.x, area.y, area.width, area.height))
+      : await this.nut.screen.grab();
+    return image.data;
+  }
+
   /** Reads the screen size from nut-js again (after a resolution change) and returns it. */
   async refreshScreenSize(): Promise<{ width: number; height: number }> {
     this.screen = { width: await this.nut.screen.width(), height: await this.nut.screen.height() };

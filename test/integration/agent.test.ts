@@ -254,7 +254,9 @@ EOF
 if [ -e '${flag}' ]; then echo "xrandr: cannot open display" >&2; exit 1; fi
 exec /usr/bin/xrandr "$@"
 `, { mode: 0o755 });
-    const flaky = await startAgent({ log, agentPath: AGENT, env: { ...process.env, DISPLAY: display, PATH: `${bin}${path.delimiter}${process.env['PATH'] ?? ''}` } });
+    // screenshot-desktop alone: the default source would not even capture while the screen stands still.
+    const env = { ...process.env, DISPLAY: display, PATH: `${bin}${path.delimiter}${process.env['PATH'] ?? ''}`, REMOTE_ASSIST_FRAME_SOURCE: 'screenshot-desktop' };
+    const flaky = await startAgent({ log, agentPath: AGENT, env });
     stack.add(() => flaky.dispose());
     await flaky.capture(); // reads the monitor layout, which is then trusted for 2 s
     fs.writeFileSync(flag, '');
