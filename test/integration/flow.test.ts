@@ -13,7 +13,9 @@ import { decodeInvitation } from '../../src/shared/invitation';
 import { derivePeerId, toBase64 } from '../../src/shared/proof';
 import { ROOT, Stack, launchChromium, startPageServer, startPeerServer, startXterm, startXvfb, typePhysically, waitFor } from './env';
 import {
+  allowView,
   fakeAgent,
+  grantControl,
   heldDown as xHeldDown,
   helperState,
   newHost as rigHost,
@@ -116,10 +118,8 @@ describe('the MSRA flow, end to end', { timeout: 240_000 }, () => {
   });
 
   it('with control granted, the helper clicks and types into the host xterm', async () => {
-    await page.click('#request-control');
-    await waitFor('the control prompt', () => prompts.control.length === 1);
-    prompts.answerControl(true);
-    await waitFor('controlling', async () => (await helperState(page)).kind === 'controlling');
+    await grantControl(page, prompts);
+    assert.equal(prompts.control.length, 1);
     assert.equal(host.state.kind, 'controlled');
     const shell = windowGeometry('ra-shell');
     const at = await pagepoint(page, shell.x + 60, shell.y + 60);
@@ -179,13 +179,8 @@ describe('the MSRA flow, end to end', { timeout: 240_000 }, () => {
     stack.add(() => h.end());
     await h.start();
     const vanishing = await openHelper(h.code);
-    await waitFor('the consent prompt', () => p.view.length === 1);
-    p.answerView(true);
-    await waitFor('viewing', async () => (await helperState(vanishing)).kind === 'viewing');
-    await vanishing.click('#request-control');
-    await waitFor('the control prompt', () => p.control.length === 1);
-    p.answerControl(true);
-    await waitFor('controlling', async () => (await helperState(vanishing)).kind === 'controlling');
+    await allowView(vanishing, p);
+    await grantControl(vanishing, p);
     await vanishing.waitForSelector('#screen:not([data-frames="0"])[data-frames]');
     const shell = windowGeometry('ra-shell');
     const from = await pagepoint(vanishing, shell.x + 100, shell.y + 40);

@@ -26,6 +26,8 @@ import {
   helperState,
   idsOf,
   newHost,
+  allowView,
+  grantControl,
   newPrompts,
   newRig,
   nodeHelper,
@@ -415,13 +417,7 @@ describe('security: the safeguards hold against the real pieces', { timeout: 600
     let host: HostSession;
     let page: Page;
 
-    async function takeControl(): Promise<void> {
-      const asked = prompts.control.length;
-      await page.click('#request-control');
-      await waitFor('the control prompt', () => prompts.control.length === asked + 1);
-      prompts.answerControl(true);
-      await waitFor('controlling', async () => (await helperState(page)).kind === 'controlling');
-    }
+    const takeControl = () => grantControl(page, prompts);
 
     /** Presses a button and Shift through the panel, as a drag with Shift would, and waits until X has them down. */
     async function holdSomething(): Promise<void> {
@@ -521,13 +517,8 @@ describe('security: the safeguards hold against the real pieces', { timeout: 600
       stack.add(() => second.end());
       await second.start();
       page = await openHelper(rig, second.code);
-      await waitFor('the consent prompt', () => p2.view.length === 1);
-      p2.answerView(true);
-      await waitFor('viewing', async () => (await helperState(page)).kind === 'viewing');
-      await page.click('#request-control');
-      await waitFor('the control prompt', () => p2.control.length === 1);
-      p2.answerControl(true);
-      await waitFor('controlling', async () => (await helperState(page)).kind === 'controlling');
+      await allowView(page, p2);
+      await grantControl(page, p2);
       await holdSomething();
       const t0 = Date.now();
       await page.close({ runBeforeUnload: true });

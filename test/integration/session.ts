@@ -17,7 +17,7 @@ import { decodeInvitation } from '../../src/shared/invitation';
 import type { Logger } from '../../src/shared/log';
 import { channelBinding, derivePeerId, deriveProofKey, fromBase64, makeMediaProof, makeProof, newNonce, toBase64 } from '../../src/shared/proof';
 import { PROTOCOL_VERSION } from '../../src/shared/protocol';
-import { ROOT } from './env';
+import { ROOT, waitFor } from './env';
 
 /** The running pieces a test talks to, and what happened (log lines, captures, input that reached the agent). */
 export interface Rig {
@@ -62,6 +62,22 @@ export interface Prompts {
   control: string[];
   answerView: (allow: boolean) => void;
   answerControl: (allow: boolean) => void;
+}
+
+/** The host allows the helper in (its prompt must be up): waits until the panel says `viewing`. */
+export async function allowView(page: Page, prompts: Prompts): Promise<void> {
+  await waitFor('the consent prompt', () => prompts.view.length > 0);
+  prompts.answerView(true);
+  await waitFor('viewing', async () => (await helperState(page)).kind === 'viewing');
+}
+
+/** The helper clicks Request Control and the host grants it: waits until the panel says `controlling`. */
+export async function grantControl(page: Page, prompts: Prompts): Promise<void> {
+  const asked = prompts.control.length;
+  await page.click('#request-control');
+  await waitFor('the control prompt', () => prompts.control.length === asked + 1);
+  prompts.answerControl(true);
+  await waitFor('controlling', async () => (await helperState(page)).kind === 'controlling');
 }
 
 export function newPrompts(): Prompts {
