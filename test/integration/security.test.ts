@@ -286,10 +286,13 @@ describe('security: the safeguards hold against the real pieces', { timeout: 600
       assert.match(endMessage(host), /locked after 5 attempts/);
       assert.ok(rig.lines.some((l) => l.startsWith('notify ') && l.includes('locked')), 'the host was notified');
       assert.deepEqual(audit.events().filter((e) => e === 'proofFailed' || e === 'locked'), [...Array<string>(MAX_FAILED_PROOFS).fill('proofFailed'), 'locked']);
-      // The next attempt, even with the right key, gets nowhere.
+      // The next attempt, even with the right key, gets nowhere. The locked host has left the signaling
+      // server, which answers peer-unavailable only after its expire_timeout (5 s): under load the offer
+      // may simply go unanswered, which is as good a refusal.
       const sixth = await nodeHelper(node, hostPeerId, { proofKey: (await idsOf(host.code)).proofKey }, 5_000);
       assert.notEqual(sixth.outcome, 'welcome');
-      assert.ok(['locked', 'unavailable', 'closed'].includes(sixth.outcome), sixth.outcome);
+      assert.ok(['locked', 'unavailable', 'closed', 'no answer'].includes(sixth.outcome), sixth.outcome);
+      assert.ok(!audit.events().includes('verified'), 'nobody proved the code to the locked host');
       sixth.control.conn.close();
     }
     rig.lines.push(`${attempts} wrong proofs over real connections, ${hosts} invitations locked`);
