@@ -21,8 +21,12 @@ export type InputEvent =
 export interface HostAgent {
   /** The size of the screen that is captured and driven, in pixels. */
   screenSize(): Promise<{ width: number; height: number }>;
-  /** Captures the screen now and returns it encoded. Rejects (never hangs) within a few seconds on failure. */
-  capture(): Promise<EncodedFrame>;
+  /**
+   * Captures the screen and returns it encoded: a whole picture, or a screen update (what changed since the
+   * last frame; `full` asks for every pixel). Resolves undefined when nothing changed within `waitMs`. Rejects
+   * (never hangs) within a few seconds on failure.
+   */
+  capture(request?: { readonly full?: boolean; readonly waitMs?: number }): Promise<EncodedFrame | undefined>;
   /** Injects one input event; events are applied in order. Errors are logged, not thrown. */
   input(event: InputEvent): void;
   /** Releases every key and button that input() pressed and did not release. Resolves when done. */

@@ -170,8 +170,9 @@ class AgentProcess implements AgentHandle {
     return { width: reply.width, height: reply.height };
   }
 
-  async capture(): Promise<EncodedFrame> {
-    const reply = await this.request('capture', CAPTURE_TIMEOUT_MS);
+  async capture(request: { readonly full?: boolean; readonly waitMs?: number } = {}): Promise<EncodedFrame | undefined> {
+    const reply = await this.request('capture', CAPTURE_TIMEOUT_MS + (request.waitMs ?? 0), request);
+    if (reply.type === 'unchanged') return undefined;
     if (reply.type !== 'frame') throw new Error(`unexpected reply ${reply.type}`);
     return reply.frame;
   }
@@ -221,7 +222,7 @@ class AgentProcess implements AgentHandle {
     }
   }
 
-  private request(type: Request, timeoutMs: number): Promise<AgentMessage> {
+  private request(type: Request, timeoutMs: number, options: { readonly full?: boolean; readonly waitMs?: number } = {}): Promise<AgentMessage> {
     if (this.exited || !this.child.connected) {
       return Promise.reject(new AgentError('The screen agent is not running.', 'stopped'));
     }
@@ -232,7 +233,7 @@ class AgentProcess implements AgentHandle {
         reject(new AgentError(`The screen agent did not answer ${type} within ${timeoutMs / 1000} s.`, 'timeout'));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      this.post({ type, id });
+      this.post(type === 'capture' ? { type, id, ...options } : { type, id });
     });
   }
 
@@ -265,6 +266,7 @@ class AgentProcess implements AgentHandle {
         this.settle(message.id, new Error(message.message));
         return;
       case 'frame':
+      case 'unchanged':
       case 'screenSize':
       case 'released':
         this.settle(message.id, message);

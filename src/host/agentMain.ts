@@ -11,7 +11,8 @@
 
 import type { AgentMessage, AgentRequest, LogLevel } from './agentProtocol';
 import { isAgentRequest } from './agentProtocol';
-import { ChangeGatedSource, ScreenshotDesktopSource, type FrameSource } from './capture';
+import { ScreenshotDesktopSource, TileSource, type CaptureRequest, type FrameSource } from './capture';
+import { DamageWatcher } from './damage';
 import { checkDisplay } from './display';
 import { NutInput } from './input';
 import type { Logger } from '../shared/log';
@@ -60,7 +61,7 @@ class Agent {
         this.input.apply(request.event);
         return;
       case 'capture':
-        this.capture(request.id);
+        this.capture(request.id, { ...(request.full !== undefined ? { full: request.full } : {}), ...(request.waitMs !== undefined ? { waitMs: request.waitMs } : {}) });
         return;
       case 'screenSize':
         this.screenSize(request.id);
@@ -86,9 +87,13 @@ class Agent {
     void this.input.dispose().then(exit);
   }
 
-  private capture(id: number): void {
-    this.source.capture().then(
+  private capture(id: number, request: CaptureRequest): void {
+    this.source.capture(request).then(
       async (frame) => {
+        if (!frame) {
+          send({ type: 'unchanged', id });
+          return;
+        }
         // The frame's place on the desktop may have changed (monitors); input follows what the helper sees.
         this.input.setArea(await this.source.area().catch(() => undefined));
         send({ type: 'frame', id, frame });
@@ -115,6 +120,31 @@ class Agent {
   }
 }
 
+/**
+ * The product's source, changed tiles from raw grabs, told where the screen changed by X DAMAGE on Linux; the
+ * whole JPEG pictures of screenshot-desktop when grabbing does not work here.
+ */
+async function tileSource(input: NutInput, screenshots: ScreenshotDesktopSource): Promise<FrameSource> {
+  const linux = process.platform === 'linux';
+  const areaOf = linux ? () => screenshots.area() : () => Promise.resolve(undefined);
+  try {
+    const probe = await input.grab(await areaOf());
+    if (probe.data.length < probe.width * probe.height * 4) throw new Error(`${probe.data.length} bytes for ${probe.width}x${probe.height}`);
+  } catch (error) {
+    log.warn(`grabbing the screen failed (${errorText(error)}); capturing whole pictures with screenshot-desktop instead`);
+    return screenshots;
+  }
+  let watcher: DamageWatcher | undefined;
+  if (linux) {
+    try {
+      watcher = await DamageWatcher.start(log);
+    } catch (error) {
+      log.warn(`the X server does not report changes (${errorText(error)}); the screen is polled instead`);
+    }
+  }
+  return new TileSource(log, (area) => input.grab(area), areaOf, watcher);
+}
+
 async function main(): Promise<void> {
   if (!process.send) {
     // Nobody to tell but the terminal: this file is only meant to be forked.
@@ -136,9 +166,7 @@ async function main(): Promise<void> {
     input = await NutInput.create(log, { onPause: (paused) => send({ type: 'inputPause', paused }) });
     const screenshots = new ScreenshotDesktopSource(log);
     // REMOTE_ASSIST_FRAME_SOURCE=screenshot-desktop keeps the first design's pipeline (the benchmark's baseline).
-    source = process.env['REMOTE_ASSIST_FRAME_SOURCE'] === 'screenshot-desktop'
-      ? screenshots
-      : new ChangeGatedSource(screenshots, (area) => input.grab(area));
+    source = process.env['REMOTE_ASSIST_FRAME_SOURCE'] === 'screenshot-desktop' ? screenshots : await tileSource(input, screenshots);
     input.setArea(await source.area());
   } catch (error) {
     fail(`The screen cannot be captured or controlled here: ${errorText(error)}`);

@@ -12,8 +12,11 @@ import type { EncodedFrame } from '../shared/frames';
 
 /** Parent -> agent. */
 export type AgentRequest =
-  /** Capture the screen now. Answered by `frame` or `requestFailed`. */
-  | { readonly type: 'capture'; readonly id: number }
+  /**
+   * Capture the screen (see `CaptureRequest`). Answered by `frame`, by `unchanged` when nothing changed within
+   * `waitMs`, or by `requestFailed`.
+   */
+  | { readonly type: 'capture'; readonly id: number; readonly full?: boolean; readonly waitMs?: number }
   /** The size of what is captured and driven, measured again. Answered by `screenSize` or `requestFailed`. */
   | { readonly type: 'screenSize'; readonly id: number }
   /** Inject one input event. Not answered: events are applied in the order sent, failures are logged. */
@@ -31,6 +34,8 @@ export type AgentMessage =
   | { readonly type: 'startFailed'; readonly message: string }
   /** Answers `capture`. */
   | { readonly type: 'frame'; readonly id: number; readonly frame: EncodedFrame }
+  /** Answers `capture`: nothing changed since the last frame. */
+  | { readonly type: 'unchanged'; readonly id: number }
   /** Answers `screenSize`. */
   | { readonly type: 'screenSize'; readonly id: number; readonly width: number; readonly height: number }
   /** Answers `releaseAll`: nothing is held any more. */
@@ -59,6 +64,7 @@ export function isAgentRequest(value: unknown): value is AgentRequest {
   if (!isRecord(value)) return false;
   switch (value['type']) {
     case 'capture':
+      return isId(value['id']) && (value['full'] === undefined || typeof value['full'] === 'boolean') && (value['waitMs'] === undefined || (typeof value['waitMs'] === 'number' && value['waitMs'] >= 0));
     case 'screenSize':
     case 'releaseAll':
       return isId(value['id']);
@@ -82,7 +88,7 @@ export function isAgentMessage(value: unknown): value is AgentMessage {
       return (
         isId(value['id']) &&
         isRecord(frame) &&
-        (frame['format'] === 'jpeg' || frame['format'] === 'png') &&
+        (frame['format'] === 'jpeg' || frame['format'] === 'png' || frame['format'] === 'update') &&
         frame['data'] instanceof Uint8Array &&
         isSize(frame['width']) &&
         isSize(frame['height'])
@@ -91,6 +97,7 @@ export function isAgentMessage(value: unknown): value is AgentMessage {
     case 'screenSize':
       return isId(value['id']) && isSize(value['width']) && isSize(value['height']);
     case 'released':
+    case 'unchanged':
       return isId(value['id']);
     case 'requestFailed':
       return isId(value['id']) && typeof value['message'] === 'string';

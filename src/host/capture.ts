@@ -1,12 +1,17 @@
 /**
- * Screen capture, behind `FrameSource` so that a faster source (nut-js `screen.grab()` plus an encoder,
- * ~7 ms a grab instead of ~100 ms) can take the place of screenshot-desktop without the agent changing.
+ * Screen capture, behind `FrameSource`: `TileSource` (the product's: raw nut-js grabs, only what changed,
+ * lossless) and `ScreenshotDesktopSource` (the first design's whole JPEG pictures, ~100 ms each; the
+ * benchmark's baseline, and the fallback where grabbing fails).
  *
  * Runs in the agent process only: screenshot-desktop is loaded lazily, after the display check.
  */
 
 import { imageSize, type EncodedFrame } from '../shared/frames';
 import type { Logger } from '../shared/log';
+import { encodeUpdate, type Rect } from '../shared/screenUpdate';
+import type { ChangeWatcher } from './damage';
+import type { Pixels } from './png';
+import { ScreenEncoder, bounds, clip } from './screenEncoder';
 
 /** A rectangle of the desktop, in the pixels the input is injected in (X11: the root window). */
 export interface ScreenArea {
@@ -19,8 +24,12 @@ export interface ScreenArea {
 export interface FrameSource {
   /** For the log. */
   readonly name: string;
-  /** Captures the screen now. Rejects, never hangs, when the capture fails or takes too long. */
-  capture(): Promise<EncodedFrame>;
+  /**
+   * Captures the screen. Rejects, never hangs, when the capture fails or takes too long. A source of screen
+   * updates resolves undefined when nothing changed within `request.waitMs`; a source of whole pictures always
+   * resolves a picture.
+   */
+  capture(request?: CaptureRequest): Promise<EncodedFrame | undefined>;
   /**
    * The part of the desktop the frames show, so that input lands where the helper points; undefined when
    * they show the whole main screen as nut-js measures it (Windows and macOS: the main display is at 0,0).
@@ -181,44 +190,129 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message.trim() : String(error);
 }
 
+/** Pixels of a part of the screen: 4 bytes each, blue first, rows `width * 4` bytes apart. */
+export type Grab = (area: ScreenArea | undefined) => Promise<Pixels>;
+
+/** When the X server reports changes, the whole screen is still compared this often, in case it missed one. */
+const SAFETY_CHECK_MS = 2000;
+/** Without change reports, the screen is compared this often while it changes, and this often once it is still. */
+const POLL_BUSY_MS = 16;
+const POLL_IDLE_MS = 100;
+const IDLE_AFTER_MS = 1000;
+/** Changed rectangles covering more than this share of the screen are captured in one grab of the whole. */
+const WHOLE_GRAB_SHARE = 0.3;
+/** More changed rectangles than this are captured as their bounds. */
+const MAX_GRABS = 16;
+
 /**
- * Skips the expensive capture while the screen stands still: a raw grab of the same area (a few ms) is compared
- * with the one taken before the last real capture, and when nothing changed the last frame is returned again
- * (the host session then sends nothing). The grab comes before the capture, so a change during a capture is seen
- * by the next grab. When grabbing fails, every call captures.
+ * The product's source: raw grabs (nut-js, ~10 ms for 1080p, well under 1 ms for a typing-sized region) turned
+ * into screen updates, only what changed, lossless (screenEncoder.ts). With a `ChangeWatcher` (X DAMAGE on
+ * Linux) it grabs only the reported rectangles, only when something changed; without one it compares the
+ * whole screen at a polling rate that drops while the screen stands still.
  */
-export class ChangeGatedSource implements FrameSource {
+export class TileSource implements FrameSource {
   readonly name: string;
-  private last: { frame: EncodedFrame; pixels: Uint8Array | undefined } | undefined;
+  private readonly encoder = new ScreenEncoder();
+  /** The last capture of the whole area, kept up to date by partial grabs. */
+  private current: Pixels | undefined;
+  private currentArea: ScreenArea | undefined;
+  private lastWholeCompare = 0;
+  private lastChange = 0;
+  private disposed = false;
 
   constructor(
-    private readonly inner: FrameSource,
-    private readonly grab: (area: ScreenArea | undefined) => Promise<Uint8Array>,
+    private readonly log: Logger,
+    private readonly grab: Grab,
+    private readonly areaOf: () => Promise<ScreenArea | undefined>,
+    private readonly watcher?: ChangeWatcher,
   ) {
-    this.name = `${inner.name}, skipped while the screen is still`;
+    this.name = `changed tiles, lossless (${watcher ? 'X DAMAGE' : 'polling'})`;
   }
 
-  async capture(): Promise<EncodedFrame> {
-    let pixels: Uint8Array | undefined;
-    try {
-      pixels = await this.grab(await this.inner.area());
-    } catch {
-      pixels = undefined;
+  async capture(request: CaptureRequest = {}): Promise<EncodedFrame | undefined> {
+    if (this.disposed) throw new Error('The screen capture was stopped.');
+    if (request.full) this.encoder.reset();
+    const deadline = Date.now() + (request.waitMs ?? 0);
+    let full = request.full === true;
+    for (;;) {
+      const area = await this.areaOf();
+      let dirty: Rect[] | undefined;
+      if (this.watcher && !full) {
+        const safetyDue = this.lastWholeCompare + SAFETY_CHECK_MS - Date.now();
+        await this.watcher.changed(Math.max(0, Math.min(deadline - Date.now(), safetyDue)));
+        dirty = this.watcher.take();
+        if (Date.now() - this.lastWholeCompare >= SAFETY_CHECK_MS) dirty = undefined;
+      } else {
+        this.watcher?.take();
+      }
+      if (this.disposed) throw new Error('The screen capture was stopped.');
+      const inArea = dirty && area ? dirty.map((r) => ({ ...r, x: r.x - area.x, y: r.y - area.y })) : dirty;
+      const pixels = await withTimeout(this.pixels(area, inArea), CAPTURE_TIMEOUT_MS, `The screen capture took more than ${CAPTURE_TIMEOUT_MS / 1000} s and was given up.`);
+      if (inArea === undefined) this.lastWholeCompare = Date.now();
+      const update = this.encoder.update(pixels, inArea);
+      full = false;
+      if (update) {
+        this.lastChange = Date.now();
+        return { format: 'update', width: pixels.width, height: pixels.height, data: encodeUpdate(update) };
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      if (!this.watcher) await sleep(Math.min(left, Date.now() - this.lastChange > IDLE_AFTER_MS ? POLL_IDLE_MS : POLL_BUSY_MS));
     }
-    const last = this.last;
-    if (pixels && last?.pixels && Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength).equals(last.pixels)) return last.frame;
-    const frame = await this.inner.capture();
-    this.last = { frame, pixels };
-    return frame;
   }
 
   area(): Promise<ScreenArea | undefined> {
-    return this.inner.area();
+    return this.areaOf();
   }
 
   dispose(): void {
-    this.last = undefined;
-    this.inner.dispose();
+    this.disposed = true;
+    this.current = undefined;
+    this.watcher?.dispose();
+  }
+
+  /** The whole area's pixels, grabbing only `dirty` (area coordinates) when it is small enough. */
+  private async pixels(area: ScreenArea | undefined, dirty: Rect[] | undefined): Promise<Pixels> {
+    const current = this.current;
+    const sameArea = current && (area === undefined ? this.currentArea === undefined : this.currentArea !== undefined && sameAreas(area, this.currentArea));
+    let rects = dirty?.map((r) => clip(r, current?.width ?? 0, current?.height ?? 0)).filter((r): r is Rect => r !== undefined);
+    if (rects && rects.length > MAX_GRABS) rects = [bounds(rects)];
+    const share = rects && current ? rects.reduce((n, r) => n + r.width * r.height, 0) / (current.width * current.height) : 1;
+    if (!current || !sameArea || !rects || share > WHOLE_GRAB_SHARE) {
+      const whole = await this.grab(area);
+      if (whole.data.length < whole.width * whole.height * 4) throw new Error(`The capture returned ${whole.data.length} bytes for ${whole.width}x${whole.height}.`);
+      if (current && (current.width !== whole.width || current.height !== whole.height)) this.log.info(`the screen is now ${whole.width}x${whole.height}`);
+      this.current = whole;
+      this.currentArea = area;
+      return whole;
+    }
+    const ox = area?.x ?? 0;
+    const oy = area?.y ?? 0;
+    const stride = current.width * 4;
+    for (const r of rects) {
+      const part = await this.grab({ x: ox + r.x, y: oy + r.y, width: r.width, height: r.height });
+      const w = Math.min(part.width, r.width);
+      for (let row = 0; row < Math.min(part.height, r.height); row++) {
+        const from = row * part.width * 4;
+        current.data.set(part.data.subarray(from, from + w * 4), (r.y + row) * stride + r.x * 4);
+      }
+    }
+    return current;
   }
 }
 
+/** What a capture is asked for. */
+export interface CaptureRequest {
+  /** The whole screen, not only what changed since the last capture (a new helper). */
+  readonly full?: boolean;
+  /** Wait up to this long for a change before answering that nothing changed. */
+  readonly waitMs?: number;
+}
+
+function sameAreas(a: ScreenArea, b: ScreenArea): boolean {
+  return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

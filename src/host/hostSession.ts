@@ -118,6 +118,8 @@ export const RATE_LIMITS: Readonly<Record<HelperMessage['type'], Rate>> = {
 /** Refused connections recorded in the audit log per session; more are only logged (a flood must not fill the disk). */
 const MAX_REFUSALS_AUDITED = 20;
 
+/** How long one capture waits for the screen to change before the pump looks at the session again. */
+const CHANGE_WAIT_MS = 500;
 /** Above this many bytes waiting in the media channel, no frame is captured. */
 const MEDIA_HIGH_WATER = 1024 * 1024;
 
@@ -785,7 +787,10 @@ export class HostSession {
 
   /**
    * Sends the screen: capture, send, and capture again only when the helper has drawn enough of what was
-   * sent. Nothing is ever queued: a slow helper gets fewer, fresher frames.
+   * sent. Nothing is ever queued: a slow helper gets fewer, fresher frames. With a source of screen updates
+   * the first frame paints the whole screen and each later one what changed since the one before (the agent
+   * waits for a change, so a still screen costs nothing); updates are never dropped, the next one simply
+   * holds everything that changed while the link was busy.
    */
   private async pump(helper: Helper): Promise<void> {
     if (this.pumpRunning) return;
@@ -795,6 +800,7 @@ export class HostSession {
     let failures = 0;
     let last = 0;
     let previous: Uint8Array | undefined;
+    let needKey = true;
     try {
       while (this.helper === helper && (this.machine.state.kind === 'viewing' || this.machine.state.kind === 'controlled')) {
         const media = helper.media;
@@ -814,10 +820,9 @@ export class HostSession {
         }
         const wait = last + minInterval - Date.now();
         if (wait > 0) await sleep(wait);
-        last = Date.now();
         let frame;
         try {
-          frame = await this.agent!.capture();
+          frame = await this.agent!.capture({ full: needKey, waitMs: CHANGE_WAIT_MS });
           failures = 0;
         } catch (error) {
           failures++;
@@ -829,11 +834,20 @@ export class HostSession {
           await sleep(200);
           continue;
         }
-        if (this.helper !== helper || !media.open) continue;
-        // A still screen costs nothing: the same picture is not sent again once the helper has drawn all that was
-        // sent (an unacknowledged frame may have been lost, so then it goes again).
-        if (previous && helper.framesAcked === helper.framesSent && sameBytes(previous, frame.data)) continue;
-        previous = frame.data;
+        if (!frame) continue; // nothing changed
+        last = Date.now();
+        if (this.helper !== helper || !media.open) {
+          needKey = true;
+          continue;
+        }
+        if (frame.format === 'update') {
+          needKey = false;
+        } else {
+          // A whole picture: a still screen costs nothing once the helper has drawn all that was sent (an
+          // unacknowledged frame may have been lost, so then it goes again).
+          if (previous && helper.framesAcked === helper.framesSent && sameBytes(previous, frame.data)) continue;
+          previous = frame.data;
+        }
         const id = helper.framesSent++;
         for (const chunk of chunkFrame(id, frame)) media.send(chunk);
       }

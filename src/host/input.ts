@@ -16,6 +16,7 @@
 
 import type { InputEvent } from './agent';
 import type { ScreenArea } from './capture';
+import type { Pixels } from './png';
 import type { Logger } from '../shared/log';
 import { nutKeyName, toPixel } from '../shared/keys';
 import type { MouseButton } from '../shared/protocol';
@@ -96,11 +97,11 @@ export class NutInput {
    * The raw pixels of `area` (the whole screen when undefined), through XGetImage on X11: about 7 ms for 1080p,
    * against ~110 ms for an encoded screenshot. Used to tell whether anything changed, not to encode.
    */
-  async grab(area: ScreenArea | undefined): Promise<Uint8Array> {
+  async grab(area: ScreenArea | undefined): Promise<Pixels> {
     const image = area
       ? await this.nut.screen.grabRegion(new this.nut.Region(area.x, area.y, area.width, area.height))
       : await this.nut.screen.grab();
-    return image.data;
+    return { data: image.data, width: image.width, height: image.height };
   }
 
   /** Reads the screen size from nut-js again (after a resolution change) and returns it. */

@@ -1,9 +1,10 @@
 /**
- * Screen frames on the media connection. A frame is an encoded image (JPEG or PNG) cut in chunks that fit
+ * Screen frames on the media connection. A frame is an encoded image (JPEG or PNG), or a screen update (the
+ * changes since the last one, see screenUpdate.ts), cut in chunks that fit
  * every data channel (Chromium's limit is 256 KiB a message; we stay far below), each with a 16-byte header:
  *
  *   0  u8   magic 0x52 ('R')
- *   1  u8   format (1 = JPEG, 2 = PNG)
+ *   1  u8   format (1 = JPEG, 2 = PNG, 3 = update)
  *   2  u16  chunk index
  *   4  u16  chunk count
  *   6  u16  reserved
@@ -20,7 +21,7 @@ const MAGIC = 0x52;
 /** A frame larger than this is refused on both sides (a 4K PNG stays under it). */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
-export type FrameFormat = 'jpeg' | 'png';
+export type FrameFormat = 'jpeg' | 'png' | 'update';
 
 export interface EncodedFrame {
   readonly format: FrameFormat;
@@ -33,7 +34,7 @@ export interface ReceivedFrame extends EncodedFrame {
   readonly id: number;
 }
 
-const formatCode: Record<FrameFormat, number> = { jpeg: 1, png: 2 };
+const formatCode: Record<FrameFormat, number> = { jpeg: 1, png: 2, update: 3 };
 
 export function chunkFrame(id: number, frame: EncodedFrame): Uint8Array[] {
   const count = Math.max(1, Math.ceil(frame.data.length / CHUNK_PAYLOAD));
@@ -70,7 +71,7 @@ export class FrameAssembler {
     if (bytes.length < HEADER) return this.reject();
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const fmt = view.getUint8(1);
-    const format: FrameFormat | undefined = fmt === 1 ? 'jpeg' : fmt === 2 ? 'png' : undefined;
+    const format: FrameFormat | undefined = fmt === 1 ? 'jpeg' : fmt === 2 ? 'png' : fmt === 3 ? 'update' : undefined;
     const index = view.getUint16(2, true);
     const count = view.getUint16(4, true);
     const id = view.getUint32(8, true);
@@ -109,7 +110,7 @@ export class FrameAssembler {
 }
 
 /** Reads width and height from a JPEG's SOF marker, or from a PNG's IHDR. */
-export function imageSize(data: Uint8Array): { width: number; height: number; format: FrameFormat } | undefined {
+export function imageSize(data: Uint8Array): { width: number; height: number; format: 'jpeg' | 'png' } | undefined {
   if (data.length > 24 && data[0] === 0x89 && data[1] === 0x50 && data[2] === 0x4e && data[3] === 0x47) {
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     return { format: 'png', width: view.getUint32(16), height: view.getUint32(20) };

@@ -3,14 +3,16 @@
  * and input modules). The canvas holds the picture at its own size; CSS scales it to the panel with
  * `object-fit: contain`, so pointer positions are mapped through the same letterbox.
  *
- * Decoding never queues: while one frame decodes, only the newest waiting frame is kept. Every frame is
- * handed back through `frameDone`, in order, once drawn or once skipped for a newer one.
+ * Whole pictures never queue: while one decodes, only the newest waiting one is kept. Screen updates (deltas,
+ * see screenUpdate.ts) are all applied, in order; the host keeps at most a couple in flight. Every frame is
+ * handed back through `frameDone`, in order, once drawn or once skipped.
  *
  * Input is only captured while controlling; otherwise the panel is view-only and lets every key through to
  * VS Code.
  */
 
 import type { ReceivedFrame } from '../shared/frames';
+import { parseUpdate, type ScreenUpdate } from '../shared/screenUpdate';
 import { MODIFIER_CODES, isKnownKeyCode, toUnit } from '../shared/keys';
 import type { MouseButton } from '../shared/protocol';
 import type { LogLevel } from './bridge';
@@ -39,6 +41,13 @@ const MAX_NOTCHES = 50;
 
 type EventMap = HTMLElementEventMap & DocumentEventMap;
 
+interface PreparedUpdate {
+  readonly update: ScreenUpdate;
+  /** The decoded image of each image operation (undefined for copies). */
+  readonly bitmaps: readonly (ImageBitmap | undefined)[];
+  readonly failed: boolean;
+}
+
 export class Viewer {
   private readonly ctx: CanvasRenderingContext2D;
   private readonly cleanup: (() => void)[] = [];
@@ -50,6 +59,10 @@ export class Viewer {
   // Frames
   private decoding = false;
   private pending: ReceivedFrame | undefined;
+  /** Screen updates waiting to be applied, in order, their images decoding. */
+  private readonly updates: { frame: ReceivedFrame; ready: Promise<PreparedUpdate | undefined> }[] = [];
+  /** A full update was applied: deltas have a picture to apply to. */
+  private hasKey = false;
   private skipped: number[] = [];
   private drawn = 0;
   private decodeErrors = 0;
@@ -115,10 +128,19 @@ export class Viewer {
     this.canvas.focus({ preventScroll: true });
   }
 
-  /** Shows a frame: at once if the decoder is free, else as the one waiting frame (replacing an older one). */
+  /**
+   * Shows a frame. A whole picture is drawn at once if the decoder is free, else kept as the one waiting
+   * picture (replacing an older one). A screen update is never skipped: it is a delta on the picture before it,
+   * so updates are applied in order, their images decoding in parallel as soon as they arrive.
+   */
   present(frame: ReceivedFrame): void {
     if (this.disposed) {
       this.events.frameDone(frame.id);
+      return;
+    }
+    if (frame.format === 'update') {
+      this.updates.push({ frame, ready: this.prepare(frame) });
+      if (!this.decoding) void this.drain();
       return;
     }
     if (this.decoding) {
@@ -157,6 +179,68 @@ export class Viewer {
     const next = this.pending;
     this.pending = undefined;
     if (next) void this.decode(next);
+    else if (this.updates.length > 0) void this.drain();
+  }
+
+  /** Parses an update and starts decoding its images; undefined when it is malformed. */
+  private prepare(frame: ReceivedFrame): Promise<PreparedUpdate | undefined> {
+    const update = parseUpdate(frame.data, frame.width, frame.height);
+    if (!update) return Promise.resolve(undefined);
+    const images = update.ops.map((op) => (op.kind === 'image' ? createImageBitmap(new Blob([op.png as Uint8Array<ArrayBuffer>], { type: 'image/png' })) : undefined));
+    return Promise.allSettled(images).then((settled) => ({
+      update,
+      bitmaps: settled.map((r) => (r.status === 'fulfilled' ? r.value : undefined)),
+      failed: settled.some((r, i) => update.ops[i]!.kind === 'image' && r.status === 'rejected'),
+    }));
+  }
+
+  /** Applies the waiting updates, in order. */
+  private async drain(): Promise<void> {
+    this.decoding = true;
+    while (this.updates.length > 0 && !this.pending) {
+      const { frame, ready } = this.updates.shift()!;
+      const prepared = await ready;
+      try {
+        if (!prepared || prepared.failed) {
+          // The picture is now wrong until the next full update; say so in the log and stop drawing deltas.
+          this.hasKey = false;
+          if (this.decodeErrors++ < 5) this.events.log('warn', `[viewer] update ${frame.id} is malformed or did not decode`);
+        } else if (!this.disposed) {
+          this.apply(frame, prepared);
+        }
+      } finally {
+        for (const b of prepared?.bitmaps ?? []) b?.close();
+      }
+      this.events.frameDone(frame.id);
+    }
+    this.decoding = false;
+    if (this.pending) {
+      const next = this.pending;
+      this.pending = undefined;
+      void this.decode(next);
+    }
+  }
+
+  private apply(frame: ReceivedFrame, { update, bitmaps }: PreparedUpdate): void {
+    if (update.full) {
+      this.hasKey = true;
+      this.resize(frame.width, frame.height);
+    } else if (!this.hasKey || this.canvas.width !== frame.width || this.canvas.height !== frame.height) {
+      return; // a delta on a picture we do not have
+    }
+    this.screenWidth = frame.width;
+    this.screenHeight = frame.height;
+    const ctx = this.ctx;
+    ctx.imageSmoothingEnabled = false;
+    update.ops.forEach((op, i) => {
+      const { x, y, width, height } = op.rect;
+      if (op.kind === 'copy') ctx.drawImage(this.canvas, x, y, width, height, x + op.dx, y + op.dy, width, height);
+      else ctx.drawImage(bitmaps[i]!, x, y);
+    });
+    this.drawn++;
+    this.canvas.dataset['frames'] = String(this.drawn);
+    this.canvas.dataset['lastFrame'] = String(frame.id);
+    if (this.drawn === 1) this.events.firstFrame();
   }
 
   private draw(bitmap: ImageBitmap, frame: ReceivedFrame): void {

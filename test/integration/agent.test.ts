@@ -19,8 +19,8 @@ import { AgentError, describeAgentExit, startAgent, type AgentHandle } from '../
 import { isAgentMessage, type AgentMessage } from '../../src/host/agentProtocol';
 import { pickLinuxOutput } from '../../src/host/capture';
 import { HOST_PAUSE_MS } from '../../src/host/input';
-import { imageSize } from '../../src/shared/frames';
 import type { Logger } from '../../src/shared/log';
+import { applyFrame, rgbAt } from '../support/screenPixels';
 import { ROOT, Stack, keystrokes, startXterm, startXvfb, waitFor } from './env';
 
 const AGENT = path.join(ROOT, 'dist', 'agent.js');
@@ -69,7 +69,7 @@ describe('host agent on Xvfb', { timeout: 90_000 }, () => {
     assert.deepEqual(await agent.screenSize(), { width: WIDTH, height: HEIGHT });
   });
 
-  it('captures the screen as a JPEG of its size, showing what is on it', { timeout: 20_000 }, async () => {
+  it('captures the screen as a key update of its size, then only what changed, and nothing while it stands still', { timeout: 20_000 }, async () => {
     const title = 'agent-red';
     await startXterm(stack, display, ['-geometry', '40x10+100+100', '-bg', '#ff0000', '-fg', '#ff0000', '-cr', '#ff0000', '-e', 'sleep', '60'], title);
     const info = x('xwininfo', '-name', title);
@@ -77,24 +77,48 @@ describe('host agent on Xvfb', { timeout: 90_000 }, () => {
     const [left, top, w, h] = [field('Absolute upper-left X'), field('Absolute upper-left Y'), field('Width'), field('Height')];
     assert.ok(w > 50 && h > 50, info);
 
-    const frame = await agent.capture();
-    assert.equal(frame.format, 'jpeg');
-    assert.deepEqual([frame.width, frame.height], [WIDTH, HEIGHT]);
-    assert.deepEqual(imageSize(frame.data), { format: 'jpeg', width: WIDTH, height: HEIGHT });
-
-    const file = path.join(scratch, 'frame.jpg');
-    fs.writeFileSync(file, frame.data);
-    const pixel = (px: number, py: number): [number, number, number] => {
-      const text = execFileSync('convert', [file, '-crop', `1x1+${px}+${py}`, '-depth', '8', 'txt:-'], { encoding: 'utf8', timeout: 5000 });
-      const rgb = /\((\d+),(\d+),(\d+)/.exec(text.split('\n')[1] ?? '');
-      assert.ok(rgb, text);
-      return [Number(rgb[1]), Number(rgb[2]), Number(rgb[3])];
-    };
+    const key = await agent.capture({ full: true });
+    assert.ok(key);
+    assert.deepEqual([key.format, key.width, key.height], ['update', WIDTH, HEIGHT]);
+    const picture = new Uint8Array(WIDTH * HEIGHT * 4);
+    assert.equal(applyFrame(key, picture).full, true);
     const isRed = ([r, g, b]: [number, number, number]): boolean => r > 200 && g < 60 && b < 60;
-    const inside = pixel(left + Math.floor(w / 2), top + Math.floor(h / 2));
+    const inside = rgbAt(picture, WIDTH, left + Math.floor(w / 2), top + Math.floor(h / 2));
     assert.ok(isRed(inside), `window centre is ${inside.join(',')}`);
-    const outside = pixel(WIDTH - 50, HEIGHT - 50);
+    const outside = rgbAt(picture, WIDTH, WIDTH - 50, HEIGHT - 50);
     assert.ok(!isRed(outside), `far corner is ${outside.join(',')}`);
+    // Exactly what ImageMagick reads off the X server (lossless).
+    const raw = path.join(scratch, 'root.rgb');
+    execFileSync('import', ['-window', 'root', '-depth', '8', `rgb:${raw}`], { env: { ...process.env, DISPLAY: display }, timeout: 10_000 });
+    const truth = fs.readFileSync(raw);
+    assert.equal(truth.length, WIDTH * HEIGHT * 3);
+    let differ = 0;
+    for (let i = 0, j = 0; i < truth.length; i += 3, j += 4) if (truth[i] !== picture[j + 2] || truth[i + 1] !== picture[j + 1] || truth[i + 2] !== picture[j]) differ++;
+    assert.equal(differ, 0, `${differ} pixels differ from the X server's own picture`);
+
+    // A still screen: nothing, after waiting for a change that does not come.
+    const started = Date.now();
+    assert.equal(await agent.capture({ waitMs: 300 }), undefined);
+    assert.ok(Date.now() - started >= 250, 'it waited for a change');
+
+    // A change: a small blue window. The update holds about that window, not the screen; it arrives within the wait.
+    const waiting = agent.capture({ waitMs: 5000 });
+    await startXterm(stack, display, ['-geometry', '10x3+600+500', '-bg', '#0000ff', '-fg', '#0000ff', '-cr', '#0000ff', '-e', 'sleep', '60'], 'agent-blue');
+    let frame = await waiting;
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      assert.ok(frame && frame.format === 'update');
+      assert.ok(frame.data.length < key.data.length / 4, `${frame.data.length} bytes against the key's ${key.data.length}`);
+      applyFrame(frame, picture);
+      const blueInfo = x('xwininfo', '-name', 'agent-blue');
+      const bx = Number(/Absolute upper-left X:\s+(\d+)/.exec(blueInfo)?.[1]);
+      const by = Number(/Absolute upper-left Y:\s+(\d+)/.exec(blueInfo)?.[1]);
+      const [r, g, b] = rgbAt(picture, WIDTH, bx + 10, by + 10);
+      if (b > 200 && r < 60 && g < 60) break;
+      frame = await agent.capture({ waitMs: 1000 });
+    }
+    const [r, g, b] = rgbAt(picture, WIDTH, 610, 510);
+    assert.ok(b > 200 && r < 60 && g < 60, `the new window is blue at the helper: ${r},${g},${b}`);
   });
 
   it('moves the pointer to normalised coordinates', { timeout: 5000 }, async () => {
@@ -237,8 +261,8 @@ EOF
     const dual = await startAgent({ log, agentPath: AGENT, env: { ...process.env, DISPLAY: display, PATH: `${bin}${path.delimiter}${process.env['PATH'] ?? ''}` } });
     stack.add(() => dual.dispose());
     assert.deepEqual(await dual.screenSize(), { width: 640, height: 800 });
-    const frame = await dual.capture();
-    assert.deepEqual([frame.width, frame.height], [640, 800]);
+    const frame = await dual.capture({ full: true });
+    assert.deepEqual([frame?.width, frame?.height], [640, 800]);
     dual.input({ type: 'pointerMove', x: 0.5, y: 0.5 });
     await waitFor('pointer at 960,400', () => /^x:960 y:400 /.test(x('xdotool', 'getmouselocation')), 3000);
     dual.dispose();

@@ -1,0 +1,115 @@
+/**
+ * A screen update: what changed on the host's screen since the last update, as the helper must apply it to
+ * the picture it already has (VNC's framebuffer update, with its CopyRect). It travels as a frame of format
+ * `update` (see frames.ts). Updates are deltas, so none may be skipped: the host keeps at most a couple in
+ * flight and folds everything that changed meanwhile into the next one.
+ *
+ * Payload, little-endian:
+ *
+ *   0  u8   version (1)
+ *   1  u8   flags: bit 0 = full (a key update: it paints every pixel, the helper may start from it)
+ *   2  u16  number of operations
+ *   then the operations, in the order they are applied:
+ *     u8 1 (copy):  u16 x, y, width, height, i16 dx, dy   move that rectangle of the picture by (dx, dy)
+ *     u8 2 (image): u16 x, y, width, height, u32 length, then `length` bytes of PNG, painted at (x, y)
+ *
+ * Pure module: Uint8Array and DataView only. The parser treats its input as hostile: every rectangle must lie
+ * inside the screen, every image's declared size must match its PNG header.
+ */
+
+import { imageSize } from './frames';
+
+export const UPDATE_VERSION = 1;
+const FLAG_FULL = 1;
+const OP_COPY = 1;
+const OP_IMAGE = 2;
+/** More operations than this in one update is refused (a 4K screen in 16 px tiles stays under it). */
+export const MAX_OPS = 40_000;
+
+export interface Rect {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+export type UpdateOp =
+  /** Move the rectangle of the current picture by (dx, dy); the destination stays on the screen. */
+  | { readonly kind: 'copy'; readonly rect: Rect; readonly dx: number; readonly dy: number }
+  /** Paint a PNG whose size is the rectangle's at the rectangle's corner. */
+  | { readonly kind: 'image'; readonly rect: Rect; readonly png: Uint8Array };
+
+export interface ScreenUpdate {
+  /** Paints every pixel of the screen: a helper may start from it. */
+  readonly full: boolean;
+  readonly ops: readonly UpdateOp[];
+}
+
+export function encodeUpdate(update: ScreenUpdate): Uint8Array {
+  let size = 4;
+  for (const op of update.ops) size += op.kind === 'copy' ? 13 : 13 + op.png.length;
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  view.setUint8(0, UPDATE_VERSION);
+  view.setUint8(1, update.full ? FLAG_FULL : 0);
+  view.setUint16(2, update.ops.length, true);
+  let at = 4;
+  for (const op of update.ops) {
+    view.setUint8(at, op.kind === 'copy' ? OP_COPY : OP_IMAGE);
+    view.setUint16(at + 1, op.rect.x, true);
+    view.setUint16(at + 3, op.rect.y, true);
+    view.setUint16(at + 5, op.rect.width, true);
+    view.setUint16(at + 7, op.rect.height, true);
+    if (op.kind === 'copy') {
+      view.setInt16(at + 9, op.dx, true);
+      view.setInt16(at + 11, op.dy, true);
+      at += 13;
+    } else {
+      view.setUint32(at + 9, op.png.length, true);
+      out.set(op.png, at + 13);
+      at += 13 + op.png.length;
+    }
+  }
+  return out;
+}
+
+/** Reads an update for a screen of `width` x `height`; undefined when anything in it is malformed or out of bounds. */
+export function parseUpdate(data: Uint8Array, width: number, height: number): ScreenUpdate | undefined {
+  if (data.length < 4) return undefined;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (view.getUint8(0) !== UPDATE_VERSION) return undefined;
+  const full = (view.getUint8(1) & FLAG_FULL) !== 0;
+  const count = view.getUint16(2, true);
+  if (count > MAX_OPS) return undefined;
+  const ops: UpdateOp[] = [];
+  let at = 4;
+  for (let i = 0; i < count; i++) {
+    if (at + 13 > data.length) return undefined;
+    const kind = view.getUint8(at);
+    const rect = { x: view.getUint16(at + 1, true), y: view.getUint16(at + 3, true), width: view.getUint16(at + 5, true), height: view.getUint16(at + 7, true) };
+    if (!inside(rect, width, height)) return undefined;
+    if (kind === OP_COPY) {
+      const dx = view.getInt16(at + 9, true);
+      const dy = view.getInt16(at + 11, true);
+      if (!inside({ ...rect, x: rect.x + dx, y: rect.y + dy }, width, height)) return undefined;
+      ops.push({ kind: 'copy', rect, dx, dy });
+      at += 13;
+    } else if (kind === OP_IMAGE) {
+      const length = view.getUint32(at + 9, true);
+      if (at + 13 + length > data.length) return undefined;
+      const png = data.subarray(at + 13, at + 13 + length);
+      const size = imageSize(png);
+      if (size?.format !== 'png' || size.width !== rect.width || size.height !== rect.height) return undefined;
+      ops.push({ kind: 'image', rect, png });
+      at += 13 + length;
+    } else {
+      return undefined;
+    }
+  }
+  if (at !== data.length) return undefined;
+  return { full, ops };
+}
+
+function inside(r: Rect, width: number, height: number): boolean {
+  return r.width > 0 && r.height > 0 && r.x >= 0 && r.y >= 0 && r.x + r.width <= width && r.y + r.height <= height;
+}
