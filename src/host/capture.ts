@@ -218,6 +218,8 @@ export class TileSource implements FrameSource {
   private currentArea: ScreenArea | undefined;
   private lastWholeCompare = 0;
   private lastChange = 0;
+  private layout: { readonly at: number; readonly area: ScreenArea | undefined } | undefined;
+  private layoutReading = false;
   private disposed = false;
 
   constructor(
@@ -235,7 +237,7 @@ export class TileSource implements FrameSource {
     const deadline = Date.now() + (request.waitMs ?? 0);
     let full = request.full === true;
     for (;;) {
-      const area = await this.areaOf();
+      const area = await this.currentLayout();
       let dirty: Rect[] | undefined;
       if (this.watcher && !full) {
         const safetyDue = this.lastWholeCompare + SAFETY_CHECK_MS - Date.now();
@@ -262,7 +264,36 @@ export class TileSource implements FrameSource {
   }
 
   area(): Promise<ScreenArea | undefined> {
-    return this.areaOf();
+    return this.currentLayout();
+  }
+
+  /**
+   * The captured area. Reading it may cost a process run (xrandr, ~30 ms), so once known it is answered at
+   * once and read again in the background when older than LAYOUT_TTL_MS: a change of monitors shows a frame
+   * later, and no update waits for xrandr.
+   */
+  private async currentLayout(): Promise<ScreenArea | undefined> {
+    const known = this.layout;
+    if (!known) {
+      const area = await this.areaOf();
+      this.layout = { at: Date.now(), area };
+      return area;
+    }
+    if (Date.now() - known.at >= LAYOUT_TTL_MS && !this.layoutReading) {
+      this.layoutReading = true;
+      this.areaOf().then(
+        (area) => {
+          this.layout = { at: Date.now(), area };
+        },
+        (error: unknown) => {
+          this.log.warn(`the monitor layout could not be read again, the last one is kept: ${errorText(error)}`);
+          this.layout = { at: Date.now(), area: known.area };
+        },
+      ).finally(() => {
+        this.layoutReading = false;
+      });
+    }
+    return known.area;
   }
 
   dispose(): void {

@@ -118,6 +118,8 @@ export const RATE_LIMITS: Readonly<Record<HelperMessage['type'], Rate>> = {
 /** Refused connections recorded in the audit log per session; more are only logged (a flood must not fill the disk). */
 const MAX_REFUSALS_AUDITED = 20;
 
+/** Frames that may go out back to back after a pause, above the maxFps rate. */
+const FRAME_BURST = 2;
 /** How long one capture waits for the screen to change before the pump looks at the session again. */
 const CHANGE_WAIT_MS = 500;
 /** Above this many bytes waiting in the media channel, no frame is captured. */
@@ -796,7 +798,16 @@ export class HostSession {
     if (this.pumpRunning) return;
     this.pumpRunning = true;
     const { log, maxFps } = this.options;
-    const minInterval = 1000 / Math.max(1, maxFps);
+    const rate = Math.max(1, maxFps) / 1000;
+    // A token bucket: on average at most maxFps frames a second, but a change after a pause goes out at once
+    // instead of waiting for the next slot of a fixed clock (which would add up to a frame time of latency).
+    let credit = FRAME_BURST;
+    let creditAt = Date.now();
+    const refill = (): void => {
+      const now = Date.now();
+      credit = Math.min(FRAME_BURST, credit + (now - creditAt) * rate);
+      creditAt = now;
+    };
     let failures = 0;
     let last = 0;
     let previous: Uint8Array | undefined;
@@ -818,8 +829,8 @@ export class HostSession {
           }
           continue;
         }
-        const wait = last + minInterval - Date.now();
-        if (wait > 0) await sleep(wait);
+        refill();
+        if (credit < 1) await sleep((1 - credit) / rate);
         let frame;
         try {
           frame = await this.agent!.capture({ full: needKey, waitMs: CHANGE_WAIT_MS });
@@ -836,6 +847,8 @@ export class HostSession {
         }
         if (!frame) continue; // nothing changed
         last = Date.now();
+        refill();
+        credit -= 1;
         if (this.helper !== helper || !media.open) {
           needKey = true;
           continue;
