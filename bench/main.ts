@@ -527,6 +527,8 @@ async function measure(name: SystemName, win: HostWindow, display: string, sys: 
     f.glassToGlassTypingMs = percentiles(typing.latencies);
     f.fpsTyping = round(typing.fps, 1);
     f.kbpsTyping = round(typing.kbps, 0);
+    // Not one of the JSON's figures, but the issue's typing target is also a CPU bound (the peer's, at its defaults).
+    notes.push(`${name}: host CPU while typing: ${typing.cpuPct.toFixed(1)} % of a core`);
     others.push(`typing ${cpus(typing)}`);
     badReads += typing.badReads;
   });

@@ -8,9 +8,9 @@
 
 import { imageSize, type EncodedFrame } from '../shared/frames';
 import type { Logger } from '../shared/log';
-import { encodeUpdate, type Rect } from '../shared/screenUpdate';
-import type { ChangeWatcher } from './damage';
-import type { Pixels } from './png';
+import { MAX_POINTER_SIZE, encodeUpdate, type Rect, type UpdateOp } from '../shared/screenUpdate';
+import type { ChangeWatcher, PointerReader, PointerReading } from './damage';
+import { encodeRgbaPng, type Pixels } from './png';
 import { ScreenEncoder, bounds, clip } from './screenEncoder';
 
 /** A rectangle of the desktop, in the pixels the input is injected in (X11: the root window). */
@@ -199,6 +199,8 @@ const SAFETY_CHECK_MS = 2000;
 const POLL_BUSY_MS = 16;
 const POLL_IDLE_MS = 100;
 const IDLE_AFTER_MS = 1000;
+/** While waiting for the screen to change, the pointer is read this often (it moves without damaging the screen). */
+const POINTER_POLL_MS = 33;
 /** Changed rectangles covering more than this share of the screen are captured in one grab of the whole. */
 const WHOLE_GRAB_SHARE = 0.3;
 /** More changed rectangles than this are captured as their bounds. */
@@ -219,6 +221,8 @@ export class TileSource implements FrameSource {
   private lastWholeCompare = 0;
   private lastChange = 0;
   private layout: { readonly at: number; readonly area: ScreenArea | undefined } | undefined;
+  /** The pointer as the helper last got it. */
+  private pointerSent: { readonly x: number; readonly y: number; readonly serial: number } | undefined;
   private layoutReading = false;
   private disposed = false;
 
@@ -227,8 +231,9 @@ export class TileSource implements FrameSource {
     private readonly grab: Grab,
     private readonly areaOf: () => Promise<ScreenArea | undefined>,
     private readonly watcher?: ChangeWatcher,
+    private readonly pointer?: PointerReader,
   ) {
-    this.name = `changed tiles, lossless (${watcher ? 'X DAMAGE' : 'polling'})`;
+    this.name = `changed tiles, lossless (${watcher ? 'X DAMAGE' : 'polling'}${pointer ? ', pointer from XFixes' : ''})`;
   }
 
   async capture(request: CaptureRequest = {}): Promise<EncodedFrame | undefined> {
@@ -241,7 +246,7 @@ export class TileSource implements FrameSource {
       let dirty: Rect[] | undefined;
       if (this.watcher && !full) {
         const safetyDue = this.lastWholeCompare + SAFETY_CHECK_MS - Date.now();
-        await this.watcher.changed(Math.max(0, Math.min(deadline - Date.now(), safetyDue)));
+        await this.watcher.changed(Math.max(0, Math.min(deadline - Date.now(), safetyDue, this.pointer ? POINTER_POLL_MS : Infinity)));
         dirty = this.watcher.take();
         if (Date.now() - this.lastWholeCompare >= SAFETY_CHECK_MS) dirty = undefined;
       } else {
@@ -253,9 +258,11 @@ export class TileSource implements FrameSource {
       if (inArea === undefined) this.lastWholeCompare = Date.now();
       const update = this.encoder.update(pixels, inArea);
       full = false;
-      if (update) {
-        this.lastChange = Date.now();
-        return { format: 'update', width: pixels.width, height: pixels.height, data: encodeUpdate(update) };
+      const pointer = await this.pointerOp(area, pixels, update?.full === true);
+      if (update || pointer) {
+        if (update) this.lastChange = Date.now();
+        const ops = [...(update?.ops ?? []), ...(pointer ? [pointer] : [])];
+        return { format: 'update', width: pixels.width, height: pixels.height, data: encodeUpdate({ full: update?.full === true, ops }) };
       }
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
@@ -302,6 +309,28 @@ export class TileSource implements FrameSource {
     this.watcher?.dispose();
   }
 
+  /** The pointer, when it moved or changed shape since the helper last got it (always with a key update). */
+  private async pointerOp(area: ScreenArea | undefined, screen: Pixels, key: boolean): Promise<UpdateOp | undefined> {
+    if (!this.pointer) return undefined;
+    let reading: PointerReading | undefined;
+    try {
+      reading = await this.pointer();
+    } catch {
+      reading = undefined;
+    }
+    if (!reading) return undefined;
+    const x = reading.x - (area?.x ?? 0);
+    const y = reading.y - (area?.y ?? 0);
+    const on = x >= 0 && y >= 0 && x < screen.width && y < screen.height;
+    const sent = this.pointerSent;
+    const shapeChanged = key || !sent || sent.serial !== reading.serial;
+    const moved = key || !sent || sent.x !== (on ? x : -1) || sent.y !== (on ? y : -1);
+    if (!shapeChanged && !moved) return undefined;
+    this.pointerSent = { x: on ? x : -1, y: on ? y : -1, serial: reading.serial };
+    const shape = shapeChanged ? pointerShape(reading) : undefined;
+    return { kind: 'pointer', at: on ? { x, y } : undefined, ...(shape ? { shape } : {}) };
+  }
+
   /** The whole area's pixels, grabbing only `dirty` (area coordinates) when it is small enough. */
   private async pixels(area: ScreenArea | undefined, dirty: Rect[] | undefined): Promise<Pixels> {
     const current = this.current;
@@ -330,6 +359,23 @@ export class TileSource implements FrameSource {
     }
     return current;
   }
+}
+
+/** The pointer's shape as PNG with alpha; undefined when it is empty or too large to send. */
+function pointerShape(r: PointerReading): { width: number; height: number; hotX: number; hotY: number; png: Uint8Array } | undefined {
+  const { width, height } = r;
+  if (width === 0 || height === 0 || width > MAX_POINTER_SIZE || height > MAX_POINTER_SIZE || r.argb.length < width * height * 4) return undefined;
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height * 4; i += 4) {
+    // Premultiplied B, G, R, A to straight R, G, B, A.
+    const a = r.argb[i + 3]!;
+    const un = (c: number) => (a === 0 ? 0 : Math.min(255, Math.round((c * 255) / a)));
+    rgba[i] = un(r.argb[i + 2]!);
+    rgba[i + 1] = un(r.argb[i + 1]!);
+    rgba[i + 2] = un(r.argb[i]!);
+    rgba[i + 3] = a;
+  }
+  return { width, height, hotX: Math.min(r.hotX, width - 1), hotY: Math.min(r.hotY, height - 1), png: encodeRgbaPng(rgba, width, height) };
 }
 
 /** What a capture is asked for. */

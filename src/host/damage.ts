@@ -1,6 +1,7 @@
 /**
  * Where the screen changed, as the X server tells it (the DAMAGE extension, as x11vnc uses it), so that a
- * still screen costs nothing and a change is seen within a millisecond instead of at the next poll.
+ * still screen costs nothing and a change is seen within a millisecond instead of at the next poll; and where
+ * the pointer is and what it looks like (XFixes), since X leaves it out of every capture.
  *
  * Spoken with the `x11` package: the X protocol in plain JavaScript over the display's socket, no native
  * code, so it is as safe in Electron as in Node. Linux (X11) only; elsewhere, and when the server has no
@@ -14,6 +15,7 @@ import type { Logger } from '../shared/log';
 interface XClient {
   AllocID(): number;
   require(name: 'damage', cb: (err: Error | null, ext: DamageExt) => void): void;
+  require(name: 'fixes', cb: (err: Error | null, ext: FixesExt) => void): void;
   on(event: 'event', listener: (ev: { name?: string; area?: { x: number; y: number; w: number; h: number } }) => void): void;
   on(event: 'error' | 'end' | 'close', listener: (err?: Error) => void): void;
   terminate?(): void;
@@ -23,6 +25,9 @@ interface DamageExt {
   readonly ReportLevel: { readonly RawRectangles: number };
   Create(damage: number, drawable: number, level: number): void;
   Destroy(damage: number): void;
+}
+interface FixesExt {
+  GetCursorImage(cb: (err: Error | null, image: { x: number; y: number; width: number; height: number; xhot: number; yhot: number; cursorSerial: number; cursorImage: Uint8Array }) => void): void;
 }
 interface XDisplay {
   readonly client: XClient;
@@ -38,6 +43,23 @@ export interface ChangeWatcher {
   dispose(): void;
 }
 
+/** Where the pointer is and what it looks like, in root-window pixels. */
+export interface PointerReading {
+  readonly x: number;
+  readonly y: number;
+  /** Changes whenever the shape does. */
+  readonly serial: number;
+  readonly width: number;
+  readonly height: number;
+  readonly hotX: number;
+  readonly hotY: number;
+  /** Premultiplied ARGB, 32 bits a pixel, little-endian (bytes B, G, R, A). */
+  readonly argb: Uint8Array;
+}
+
+/** Reads the pointer; undefined when it cannot be read here. */
+export type PointerReader = () => Promise<PointerReading | undefined>;
+
 /** Above this many rectangles between two takes, they are folded into their bounds. */
 const MAX_RECTS = 256;
 
@@ -47,10 +69,26 @@ export class DamageWatcher implements ChangeWatcher {
   private waiter: (() => void) | undefined;
   private disposed = false;
 
+  private fixes: FixesExt | undefined;
+
   private constructor(
     private readonly client: XClient,
     private readonly log: Logger,
   ) {}
+
+  /** The pointer's place and shape (one round trip to the X server), or undefined without XFixes. */
+  readonly pointer: PointerReader = () => {
+    const fixes = this.fixes;
+    if (!fixes || this.disposed) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), 1000);
+      fixes.GetCursorImage((err, image) => {
+        clearTimeout(timer);
+        if (err || !image) return resolve(undefined);
+        resolve({ x: image.x, y: image.y, serial: image.cursorSerial, width: image.width, height: image.height, hotX: image.xhot, hotY: image.yhot, argb: image.cursorImage });
+      });
+    });
+  };
 
   /** Connects to the display in `DISPLAY` and watches the whole root window; rejects when DAMAGE is not there. */
   static start(log: Logger, display = process.env['DISPLAY']): Promise<DamageWatcher> {
@@ -74,8 +112,12 @@ export class DamageWatcher implements ChangeWatcher {
             if (ev.name === 'DamageNotify' && ev.area) watcher.add({ x: ev.area.x, y: ev.area.y, width: ev.area.w, height: ev.area.h });
           });
           damage.Create(d.client.AllocID(), d.screen[0]!.root, damage.ReportLevel.RawRectangles);
-          settled = true;
-          resolve(watcher);
+          d.client.require('fixes', (fixesErr, fixes) => {
+            if (fixesErr) log.warn(`no XFixes (${fixesErr.message}): the helper will not see the pointer`);
+            else watcher.fixes = fixes;
+            settled = true;
+            resolve(watcher);
+          });
         });
       });
       client.on('error', (error) => {

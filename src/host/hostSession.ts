@@ -112,6 +112,7 @@ export const RATE_LIMITS: Readonly<Record<HelperMessage['type'], Rate>> = {
   key: { max: 100, perMs: 1000 },
   releaseAll: { max: 20, perMs: 1000 },
   frameAck: { max: 120, perMs: 1000 },
+  refresh: { max: 2, perMs: 1000 },
   heartbeat: { max: 20, perMs: 1000 },
   bye: { max: 2, perMs: 1000 },
 };
@@ -146,6 +147,8 @@ interface Helper {
   readonly held: Set<string>;
   framesSent: number;
   framesAcked: number;
+  /** The helper asked for the whole screen again (its picture is lost). */
+  keyWanted?: boolean;
   handshakeTimer?: ReturnType<typeof setTimeout>;
   askingControl: boolean;
 }
@@ -571,6 +574,10 @@ export class HostSession {
         if (message.id < helper.framesSent) helper.framesAcked = Math.max(helper.framesAcked, message.id + 1);
         this.ackWaiter?.();
         return;
+      case 'refresh':
+        log.info('the helper lost its picture: the whole screen goes again');
+        helper.keyWanted = true;
+        return;
       case 'heartbeat':
         return;
       case 'bye':
@@ -832,8 +839,11 @@ export class HostSession {
         refill();
         if (credit < 1) await sleep((1 - credit) / rate);
         let frame;
+        const asked = Date.now();
         try {
-          frame = await this.agent!.capture({ full: needKey, waitMs: CHANGE_WAIT_MS });
+          const full = needKey || helper.keyWanted === true;
+          helper.keyWanted = false;
+          frame = await this.agent!.capture({ full, waitMs: full ? 0 : CHANGE_WAIT_MS });
           failures = 0;
         } catch (error) {
           failures++;
@@ -845,7 +855,11 @@ export class HostSession {
           await sleep(200);
           continue;
         }
-        if (!frame) continue; // nothing changed
+        if (!frame) {
+          // Nothing changed. An agent that says so at once, without waiting, must not make this loop spin.
+          if (Date.now() - asked < 2) await sleep(16);
+          continue;
+        }
         last = Date.now();
         refill();
         credit -= 1;

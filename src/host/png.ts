@@ -48,13 +48,28 @@ export function encodePng(pixels: Pixels, x: number, y: number, width: number, h
       pb = b;
     }
   }
-  const idat = zlib.deflateSync(raw, { level, memLevel: 9 });
+  return container(width, height, 2, zlib.deflateSync(raw, { level, memLevel: 9 }));
+}
+
+/**
+ * Encodes straight (not premultiplied) RGBA pixels, `width * 4` bytes a row, as PNG with alpha: for the
+ * pointer's shape, a few hundred pixels.
+ */
+export function encodeRgbaPng(rgba: Uint8Array, width: number, height: number): Uint8Array {
+  const rowBytes = 1 + width * 4;
+  const raw = new Uint8Array(rowBytes * height);
+  for (let row = 0; row < height; row++) raw.set(rgba.subarray(row * width * 4, (row + 1) * width * 4), row * rowBytes + 1);
+  return container(width, height, 6, zlib.deflateSync(raw));
+}
+
+/** colourType: 2 RGB, 6 RGBA; 8 bits a sample. */
+function container(width: number, height: number, colourType: number, idat: Uint8Array): Uint8Array {
   const ihdr = new Uint8Array(13);
   const view = new DataView(ihdr.buffer);
   view.setUint32(0, width);
   view.setUint32(4, height);
   ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type: RGB
+  ihdr[9] = colourType;
   // compression, filter method, interlace: 0
   const out = new Uint8Array(SIGNATURE.length + 12 * 3 + ihdr.length + idat.length);
   out.set(SIGNATURE, 0);

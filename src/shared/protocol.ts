@@ -15,8 +15,11 @@
 import { isRecord } from './invitation';
 import { isKnownKeyCode } from './keys';
 
-/** 2: the helper proves its media connection too (`mediaProof`); control has `resumed`. */
-export const PROTOCOL_VERSION = 2;
+/**
+ * 2: the helper proves its media connection too (`mediaProof`); control has `resumed`.
+ * 3: frames are screen updates (deltas, see screenUpdate.ts); the helper may ask for a `refresh`.
+ */
+export const PROTOCOL_VERSION = 3;
 export const CONTROL_LABEL = 'control';
 export const MEDIA_LABEL = 'media';
 /** Heartbeats go both ways this often. */
@@ -90,6 +93,8 @@ export type HelperMessage =
   | { readonly type: 'releaseAll' }
   /** Frame `id` has been drawn: the host may send more. */
   | { readonly type: 'frameAck'; readonly id: number }
+  /** The panel lost its picture (an update that did not decode): send the whole screen again. */
+  | { readonly type: 'refresh' }
   /** I am still here. */
   | { readonly type: 'heartbeat' }
   /** The helper ends the session. */
@@ -178,6 +183,7 @@ export function parseHelperMessage(data: unknown): HelperMessage | undefined {
     case 'requestControl':
     case 'releaseControl':
     case 'releaseAll':
+    case 'refresh':
     case 'heartbeat':
       return { type: m['type'] };
     case 'pointerMove':

@@ -12,6 +12,11 @@
  *   then the operations, in the order they are applied:
  *     u8 1 (copy):  u16 x, y, width, height, i16 dx, dy   move that rectangle of the picture by (dx, dy)
  *     u8 2 (image): u16 x, y, width, height, u32 length, then `length` bytes of PNG, painted at (x, y)
+ *     u8 3 (pointer): u16 x, y (0xffff, 0xffff: off this screen), width, height (0, 0: the shape is unchanged),
+ *                     then, with a shape: u16 hotX, hotY, u32 length, `length` bytes of PNG with alpha
+ *
+ * The pointer is not in the captured pixels (X, like most systems, draws it apart); the helper draws it over the
+ * picture, and while controlling, uses its shape for its own pointer, which moves at once.
  *
  * Pure module: Uint8Array and DataView only. The parser treats its input as hostile: every rectangle must lie
  * inside the screen, every image's declared size must match its PNG header.
@@ -23,6 +28,10 @@ export const UPDATE_VERSION = 1;
 const FLAG_FULL = 1;
 const OP_COPY = 1;
 const OP_IMAGE = 2;
+const OP_POINTER = 3;
+const OFF_SCREEN = 0xffff;
+/** The largest pointer shape accepted, either way. */
+export const MAX_POINTER_SIZE = 256;
 /** More operations than this in one update is refused (a 4K screen in 16 px tiles stays under it). */
 export const MAX_OPS = 40_000;
 
@@ -37,7 +46,19 @@ export type UpdateOp =
   /** Move the rectangle of the current picture by (dx, dy); the destination stays on the screen. */
   | { readonly kind: 'copy'; readonly rect: Rect; readonly dx: number; readonly dy: number }
   /** Paint a PNG whose size is the rectangle's at the rectangle's corner. */
-  | { readonly kind: 'image'; readonly rect: Rect; readonly png: Uint8Array };
+  | { readonly kind: 'image'; readonly rect: Rect; readonly png: Uint8Array }
+  /** Where the pointer is (undefined: off this screen), and its shape when that changed. */
+  | { readonly kind: 'pointer'; readonly at: { readonly x: number; readonly y: number } | undefined; readonly shape?: PointerShape };
+
+export interface PointerShape {
+  readonly width: number;
+  readonly height: number;
+  /** The hot spot: the pixel of the shape that is at the pointer's position. */
+  readonly hotX: number;
+  readonly hotY: number;
+  /** PNG with alpha, `width` x `height`. */
+  readonly png: Uint8Array;
+}
 
 export interface ScreenUpdate {
   /** Paints every pixel of the screen: a helper may start from it. */
@@ -47,7 +68,7 @@ export interface ScreenUpdate {
 
 export function encodeUpdate(update: ScreenUpdate): Uint8Array {
   let size = 4;
-  for (const op of update.ops) size += op.kind === 'copy' ? 13 : 13 + op.png.length;
+  for (const op of update.ops) size += op.kind === 'copy' ? 13 : op.kind === 'image' ? 13 + op.png.length : 9 + (op.shape ? 8 + op.shape.png.length : 0);
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
   view.setUint8(0, UPDATE_VERSION);
@@ -55,6 +76,22 @@ export function encodeUpdate(update: ScreenUpdate): Uint8Array {
   view.setUint16(2, update.ops.length, true);
   let at = 4;
   for (const op of update.ops) {
+    if (op.kind === 'pointer') {
+      view.setUint8(at, OP_POINTER);
+      view.setUint16(at + 1, op.at?.x ?? OFF_SCREEN, true);
+      view.setUint16(at + 3, op.at?.y ?? OFF_SCREEN, true);
+      view.setUint16(at + 5, op.shape?.width ?? 0, true);
+      view.setUint16(at + 7, op.shape?.height ?? 0, true);
+      at += 9;
+      if (op.shape) {
+        view.setUint16(at, op.shape.hotX, true);
+        view.setUint16(at + 2, op.shape.hotY, true);
+        view.setUint32(at + 4, op.shape.png.length, true);
+        out.set(op.shape.png, at + 8);
+        at += 8 + op.shape.png.length;
+      }
+      continue;
+    }
     view.setUint8(at, op.kind === 'copy' ? OP_COPY : OP_IMAGE);
     view.setUint16(at + 1, op.rect.x, true);
     view.setUint16(at + 3, op.rect.y, true);
@@ -84,8 +121,33 @@ export function parseUpdate(data: Uint8Array, width: number, height: number): Sc
   const ops: UpdateOp[] = [];
   let at = 4;
   for (let i = 0; i < count; i++) {
-    if (at + 13 > data.length) return undefined;
+    if (at + 9 > data.length) return undefined;
     const kind = view.getUint8(at);
+    if (kind === OP_POINTER) {
+      const x = view.getUint16(at + 1, true);
+      const y = view.getUint16(at + 3, true);
+      const w = view.getUint16(at + 5, true);
+      const h = view.getUint16(at + 7, true);
+      const off = x === OFF_SCREEN && y === OFF_SCREEN;
+      if (!off && (x >= width || y >= height)) return undefined;
+      at += 9;
+      let shape: PointerShape | undefined;
+      if (w !== 0 || h !== 0) {
+        if (w === 0 || h === 0 || w > MAX_POINTER_SIZE || h > MAX_POINTER_SIZE || at + 8 > data.length) return undefined;
+        const hotX = view.getUint16(at, true);
+        const hotY = view.getUint16(at + 2, true);
+        const length = view.getUint32(at + 4, true);
+        if (hotX >= w || hotY >= h || at + 8 + length > data.length) return undefined;
+        const png = data.subarray(at + 8, at + 8 + length);
+        const size = imageSize(png);
+        if (size?.format !== 'png' || size.width !== w || size.height !== h) return undefined;
+        shape = { width: w, height: h, hotX, hotY, png };
+        at += 8 + length;
+      }
+      ops.push({ kind: 'pointer', at: off ? undefined : { x, y }, ...(shape ? { shape } : {}) });
+      continue;
+    }
+    if (at + 13 > data.length) return undefined;
     const rect = { x: view.getUint16(at + 1, true), y: view.getUint16(at + 3, true), width: view.getUint16(at + 5, true), height: view.getUint16(at + 7, true) };
     if (!inside(rect, width, height)) return undefined;
     if (kind === OP_COPY) {

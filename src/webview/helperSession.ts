@@ -219,6 +219,11 @@ export class HelperSession {
     if (!this.isDone()) this.send({ type: 'frameAck', id });
   }
 
+  /** Asks the host for the whole screen again (the panel lost its picture). */
+  requestRefresh(): void {
+    if (!this.isDone()) this.send({ type: 'refresh' });
+  }
+
   // --- PeerJS events ---
 
   private onPeerOpen(id: string): void {

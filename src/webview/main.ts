@@ -36,9 +36,10 @@ function main(): void {
     sendInput: (message) => session?.sendInput(message),
     frameDone: (id) => session?.ackFrame(id),
     firstFrame: () => ui.setHasPicture(),
+    lostPicture: () => session?.requestRefresh(),
     leaveKeyboard: () => ui.focusToolbar(),
     log: (level, message) => bridge.log(level, message),
-  });
+  }, ui.pointerCanvas);
 
   const showState = (state: HelperState, code: string | undefined) => {
     const wasControlling = lastKind === 'controlling';

@@ -19,6 +19,8 @@ export interface UiActions {
 
 export class PanelUi {
   readonly canvas: HTMLCanvasElement;
+  /** Over the canvas, same box: the host's pointer. */
+  readonly pointerCanvas: HTMLCanvasElement;
   private readonly status: HTMLElement;
   private readonly code: HTMLElement;
   private readonly codeValue: HTMLElement;
@@ -82,6 +84,8 @@ export class PanelUi {
 
     this.stage = el('main', { className: 'stage' });
     this.canvas = el('canvas', { id: 'screen' });
+    this.pointerCanvas = el('canvas', { id: 'pointer' });
+    this.pointerCanvas.setAttribute('aria-hidden', 'true');
     this.message = el('div', { id: 'message', className: 'message' });
     this.spinner = el('div', { className: 'spinner' });
     this.spinner.setAttribute('aria-hidden', 'true');
@@ -91,7 +95,7 @@ export class PanelUi {
     const card = el('div', { className: 'message-card' });
     card.append(this.spinner, this.messageTitle, this.messageCode, this.messageDetail);
     this.message.append(card);
-    this.stage.append(this.canvas, this.message);
+    this.stage.append(this.canvas, this.pointerCanvas, this.message);
 
     root.append(toolbar, this.stage);
     this.render({ kind: 'idle' }, undefined);

@@ -13,6 +13,7 @@
 
 import type { ReceivedFrame } from '../shared/frames';
 import { parseUpdate, type ScreenUpdate } from '../shared/screenUpdate';
+import { RemotePointer } from './pointer';
 import { MODIFIER_CODES, isKnownKeyCode, toUnit } from '../shared/keys';
 import type { MouseButton } from '../shared/protocol';
 import type { LogLevel } from './bridge';
@@ -24,6 +25,8 @@ export interface ViewerEvents {
   frameDone(id: number): void;
   /** The first picture is on the canvas. */
   firstFrame(): void;
+  /** The picture is lost (an update did not decode): the host should send the whole screen again. */
+  lostPicture(): void;
   /** The helper pressed the key that leaves the remote screen (Ctrl+Alt+Home). */
   leaveKeyboard(): void;
   log(level: LogLevel, message: string): void;
@@ -63,6 +66,8 @@ export class Viewer {
   private readonly updates: { frame: ReceivedFrame; ready: Promise<PreparedUpdate | undefined> }[] = [];
   /** A full update was applied: deltas have a picture to apply to. */
   private hasKey = false;
+  /** The host was asked for the whole screen and has not sent it yet. */
+  private refreshAsked = false;
   private skipped: number[] = [];
   private drawn = 0;
   private decodeErrors = 0;
@@ -73,13 +78,18 @@ export class Viewer {
   private lastMove: { x: number; y: number } | undefined;
   private moveFrame: number | undefined;
 
+  private readonly pointer: RemotePointer | undefined;
+
   constructor(
     private readonly canvas: HTMLCanvasElement,
     private readonly events: ViewerEvents,
+    /** A canvas over `canvas` (same box, no pointer events) where the host's pointer is drawn. */
+    pointerOverlay?: HTMLCanvasElement,
   ) {
     const ctx = canvas.getContext('2d', { alpha: false });
     if (!ctx) throw new Error('no 2D canvas context');
     this.ctx = ctx;
+    this.pointer = pointerOverlay ? new RemotePointer(pointerOverlay, canvas) : undefined;
     canvas.tabIndex = 0;
 
     this.listen(canvas, 'pointerdown', (e) => this.onPointerDown(e));
@@ -122,6 +132,7 @@ export class Viewer {
     if (this.moveFrame !== undefined) cancelAnimationFrame(this.moveFrame);
     this.moveFrame = undefined;
     this.canvas.dataset['controlling'] = String(on);
+    this.pointer?.setControlling(on);
   }
 
   focus(): void {
@@ -154,6 +165,7 @@ export class Viewer {
   dispose(): void {
     this.disposed = true;
     this.setControlling(false);
+    this.pointer?.dispose();
     for (const off of this.cleanup.splice(0)) off();
   }
 
@@ -186,10 +198,12 @@ export class Viewer {
   private prepare(frame: ReceivedFrame): Promise<PreparedUpdate | undefined> {
     const update = parseUpdate(frame.data, frame.width, frame.height);
     if (!update) return Promise.resolve(undefined);
-    const images = update.ops.map((op) => (op.kind === 'image' ? createImageBitmap(new Blob([op.png as Uint8Array<ArrayBuffer>], { type: 'image/png' })) : undefined));
+    const png = (bytes: Uint8Array) => createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
+    const images = update.ops.map((op) => (op.kind === 'image' ? png(op.png) : op.kind === 'pointer' && op.shape ? png(op.shape.png) : undefined));
     return Promise.allSettled(images).then((settled) => ({
       update,
       bitmaps: settled.map((r) => (r.status === 'fulfilled' ? r.value : undefined)),
+      // A pointer shape that does not decode only leaves the old shape.
       failed: settled.some((r, i) => update.ops[i]!.kind === 'image' && r.status === 'rejected'),
     }));
   }
@@ -202,14 +216,17 @@ export class Viewer {
       const prepared = await ready;
       try {
         if (!prepared || prepared.failed) {
-          // The picture is now wrong until the next full update; say so in the log and stop drawing deltas.
-          this.hasKey = false;
+          // The picture is now wrong until the next full update: stop drawing deltas and ask for one.
           if (this.decodeErrors++ < 5) this.events.log('warn', `[viewer] update ${frame.id} is malformed or did not decode`);
+          this.losePicture();
         } else if (!this.disposed) {
           this.apply(frame, prepared);
         }
       } finally {
-        for (const b of prepared?.bitmaps ?? []) b?.close();
+        // The pointer keeps its shape's bitmap; the rest are drawn and done.
+        prepared?.bitmaps.forEach((b, i) => {
+          if (prepared.update.ops[i]!.kind !== 'pointer' || prepared.failed || this.disposed) b?.close();
+        });
       }
       this.events.frameDone(frame.id);
     }
@@ -221,18 +238,33 @@ export class Viewer {
     }
   }
 
+  private losePicture(): void {
+    this.hasKey = false;
+    if (this.refreshAsked || this.disposed) return;
+    this.refreshAsked = true;
+    this.events.lostPicture();
+  }
+
   private apply(frame: ReceivedFrame, { update, bitmaps }: PreparedUpdate): void {
     if (update.full) {
       this.hasKey = true;
+      this.refreshAsked = false;
       this.resize(frame.width, frame.height);
+      this.pointer?.resize(frame.width, frame.height);
     } else if (!this.hasKey || this.canvas.width !== frame.width || this.canvas.height !== frame.height) {
-      return; // a delta on a picture we do not have
+      this.losePicture(); // a delta on a picture we do not have
+      return;
     }
     this.screenWidth = frame.width;
     this.screenHeight = frame.height;
     const ctx = this.ctx;
     ctx.imageSmoothingEnabled = false;
     update.ops.forEach((op, i) => {
+      if (op.kind === 'pointer') {
+        if (this.pointer) this.pointer.update(op.at, op.shape, bitmaps[i]);
+        else bitmaps[i]?.close();
+        return;
+      }
       const { x, y, width, height } = op.rect;
       if (op.kind === 'copy') ctx.drawImage(this.canvas, x, y, width, height, x + op.dx, y + op.dy, width, height);
       else ctx.drawImage(bitmaps[i]!, x, y);

@@ -25,6 +25,7 @@ import {
   pagepoint,
   pointer as xPointer,
   windowGeometry as xWindowGeometry,
+  xdotool,
   type Prompts,
 } from './session';
 
@@ -106,6 +107,28 @@ describe('the MSRA flow, end to end', { timeout: 240_000 }, () => {
     await shot(page, 'flow-1-viewing');
   });
 
+  it("shows the host's pointer where it is (X leaves it out of captures), and follows the host's mouse", async () => {
+    const overlay = () =>
+      page.evaluate(() => {
+        const c = document.querySelector('#pointer') as HTMLCanvasElement;
+        const at = c.dataset['pointer'] ?? '';
+        const [x, y] = at.split(',').map(Number);
+        if (!at || x === undefined || y === undefined) return { at, opaque: 0 };
+        const d = c.getContext('2d')!.getImageData(Math.max(0, x - 20), Math.max(0, y - 20), 40, 40).data;
+        let opaque = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) opaque++;
+        return { at, opaque };
+      });
+    for (const [x, y] of [[300, 200], [900, 600]] as const) {
+      xdotool(rig, 'mousemove', String(x), String(y));
+      await waitFor(`the pointer at ${x},${y} in the panel`, async () => (await overlay()).at === `${x},${y}`, 5_000);
+      const drawn = await overlay();
+      assert.ok(drawn.opaque > 10, `the pointer's shape is drawn there (${drawn.opaque} opaque pixels)`);
+    }
+    // Only the overlay shows it: the picture itself is what the X server has.
+    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('#pointer')!).pointerEvents), 'none');
+  });
+
   it('sends no input without control', async () => {
     const shell = windowGeometry('ra-shell');
     const before = pointer();
@@ -132,6 +155,9 @@ describe('the MSRA flow, end to end', { timeout: 240_000 }, () => {
     const file = path.join(workDir, 'FILE');
     await waitFor('FILE', () => fs.existsSync(file) && fs.readFileSync(file, 'utf8').endsWith('\n'), 10_000);
     assert.equal(fs.readFileSync(file, 'utf8'), 'Hello, World! #1 (x+y)\n');
+    // While controlling, the helper's own pointer takes the host's shape (it moves at once) and the overlay is empty.
+    const cursor = await page.evaluate(() => (document.querySelector('#screen') as HTMLElement).style.cursor);
+    assert.match(cursor, /^url\("data:image\/png;base64,/, 'the host pointer is the helper pointer');
     await shot(page, 'flow-2-controlling');
   });
 

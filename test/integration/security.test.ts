@@ -15,7 +15,9 @@ import type { HostAgent } from '../../src/host/agent';
 import { HOST_PAUSE_MS } from '../../src/host/input';
 import { HostSession, MAX_FAILED_PROOFS, MAX_MALFORMED } from '../../src/host/hostSession';
 import { toBase64 } from '../../src/shared/proof';
+import { FrameAssembler } from '../../src/shared/frames';
 import { PROTOCOL_VERSION, type HelperMessage } from '../../src/shared/protocol';
+import { parseUpdate } from '../../src/shared/screenUpdate';
 import { JunkMaker, type Junk } from '../unit/fuzz';
 import { ROOT, Stack, launchChromium, startPageServer, startPeerServer, startXterm, startXvfb, waitFor } from './env';
 import {
@@ -360,6 +362,52 @@ describe('security: the safeguards hold against the real pieces', { timeout: 600
     await waitFor('a frame on the media connection', () => (ok.media?.received.length ?? 0) > 0, 10_000);
     assert.ok(captures() > 0);
     good.end();
+  });
+
+  it('screen updates are deltas after one full picture; a helper that lost its picture gets the whole screen again, at most twice a second', async () => {
+    const prompts = newPrompts();
+    const host = newHost(rig, prompts);
+    stack.add(() => host.end());
+    await host.start();
+    const ids = await idsOf(host.code);
+    const running = nodeHelper(node, ids.hostPeerId, { proofKey: ids.proofKey, media: true });
+    await waitFor('the host to ask', () => prompts.view.length === 1);
+    prompts.answerView(true);
+    const run = await running;
+    assert.equal(run.outcome, 'welcome');
+    // Read the frames as the panel does, acknowledging each.
+    const assembler = new FrameAssembler();
+    const frames: { id: number; full: boolean }[] = [];
+    let seen = 0;
+    const read = () => {
+      const received = run.media?.received ?? [];
+      for (; seen < received.length; seen++) {
+        const m = received[seen];
+        const frame = assembler.push(m instanceof ArrayBuffer ? new Uint8Array(m) : (m as Uint8Array));
+        if (!frame) continue;
+        assert.equal(frame.format, 'update');
+        const update = parseUpdate(frame.data, frame.width, frame.height);
+        assert.ok(update, `frame ${frame.id} is a well-formed update`);
+        frames.push({ id: frame.id, full: update.full });
+        run.control.send({ type: 'frameAck', id: frame.id });
+      }
+      return frames;
+    };
+    await waitFor('a few frames (the ticking window)', () => read().length >= 4, 10_000);
+    assert.deepEqual(frames.slice(0, 4).map((f) => f.full), [true, false, false, false], 'one full picture, then deltas');
+    const before = frames.length;
+    run.control.send({ type: 'refresh' });
+    await waitFor('a full picture again', () => read().slice(before).some((f) => f.full), 5_000);
+    assert.ok(rig.lines.some((l) => l.includes('lost its picture')));
+    // A flood of refreshes is rate-limited: at most two honoured in a second, the rest dropped as malformed.
+    const flood = frames.length;
+    for (let i = 0; i < 10; i++) run.control.send({ type: 'refresh' });
+    await new Promise((r) => setTimeout(r, 1_500));
+    const fulls = read().slice(flood).filter((f) => f.full).length;
+    assert.ok(fulls >= 1 && fulls <= 2, `${fulls} full pictures for 10 refreshes`);
+    assert.equal(host.state.kind, 'viewing', 'the host still serves its helper');
+    host.end();
+    run.control.conn.close();
   });
 
   it('works once: a second helper with the same code is refused while the first is in, and nobody can reach it after', async () => {

@@ -116,9 +116,9 @@ export function newHost(rig: Rig, prompts: Prompts, overrides: Partial<HostSessi
       const agent = await startAgent({ log: rig.log, agentPath: path.join(ROOT, 'dist/agent.js'), env: { ...process.env, DISPLAY: rig.display } });
       const counted: HostAgent = {
         screenSize: () => agent.screenSize(),
-        capture: () => {
+        capture: (request) => {
           rig.captures++;
-          return agent.capture();
+          return agent.capture(request);
         },
         input: (event) => {
           rig.inputs.push(event.type === 'pointerMove' ? 'move' : event.type === 'key' ? `key ${event.code} ${event.down}` : `${event.type} ${JSON.stringify(event)}`);

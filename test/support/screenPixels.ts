@@ -13,6 +13,7 @@ import type { EncodedFrame } from '../../src/shared/frames';
 /** What the helper does, in Node: inflate each PNG, undo its filters, paint; copies move rows. */
 export function apply(update: ScreenUpdate, picture: Uint8Array, width: number): void {
   for (const op of update.ops) {
+    if (op.kind === 'pointer') continue; // drawn over the picture, not in it
     const { x, y, width: w, height: h } = op.rect;
     if (op.kind === 'copy') {
       const rows = [...Array(h).keys()];

@@ -52,6 +52,7 @@ const FIELDS: Record<HelperMessage['type'], Readonly<Record<string, keyof typeof
   key: { code: 'code', down: 'bool' },
   releaseAll: {},
   frameAck: { id: 'id' },
+  refresh: {},
   heartbeat: {},
   bye: { reason: 'reason' },
 };
@@ -138,6 +139,7 @@ export class JunkMaker {
       case 'requestControl':
       case 'releaseControl':
       case 'releaseAll':
+      case 'refresh':
       case 'heartbeat':
         message = { type };
         break;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { chunkFrame, FrameAssembler } from '../../src/shared/frames';
-import { encodeUpdate, parseUpdate } from '../../src/shared/screenUpdate';
-import { encodePng, type Pixels } from '../../src/host/png';
+import { encodeUpdate, parseUpdate, type UpdateOp } from '../../src/shared/screenUpdate';
+import { encodePng, encodeRgbaPng, type Pixels } from '../../src/host/png';
 import { apply } from '../support/screenPixels';
 import { ScreenEncoder, findVerticalScroll } from '../../src/host/screenEncoder';
 
@@ -49,6 +49,7 @@ function scrolled(before: Pixels, by: number, fresh: Pixels): Pixels {
   return { ...before, data };
 }
 
+const rectOf = (op: UpdateOp | undefined) => (op && op.kind !== 'pointer' ? op.rect : undefined);
 const opaque = (p: Uint8Array) => p.map((v, i) => (i % 4 === 3 ? 255 : v));
 
 describe('screen updates', () => {
@@ -67,7 +68,7 @@ describe('screen updates', () => {
     const delta = enc.update(typed)!;
     assert.equal(delta.full, false);
     assert.equal(delta.ops.length, 1);
-    assert.deepEqual(delta.ops[0]!.rect, { x: 100, y: 50, width: 7, height: 13 }, 'exactly the changed pixels');
+    assert.deepEqual(rectOf(delta.ops[0]), { x: 100, y: 50, width: 7, height: 13 }, 'exactly the changed pixels');
     apply(delta, picture, W);
     assert.deepEqual(picture, opaque(typed.data));
     assert.equal(enc.update(typed), undefined, 'nothing changed: no update');
@@ -119,7 +120,7 @@ describe('screen updates', () => {
     changed.data[(150 * W + 300) * 4] = 255 - changed.data[(150 * W + 300) * 4]!;
     assert.equal(enc.update(changed, [{ x: 0, y: 0, width: 50, height: 50 }]), undefined);
     const u = enc.update(changed, [{ x: 290, y: 140, width: 30, height: 30 }])!;
-    assert.deepEqual(u.ops[0]!.rect, { x: 300, y: 150, width: 1, height: 1 });
+    assert.deepEqual(rectOf(u.ops[0]), { x: 300, y: 150, width: 1, height: 1 });
   });
 
   it('reset() and a new screen size give a key update', () => {
@@ -147,6 +148,14 @@ describe('screen updates', () => {
     assert.equal(parseUpdate(Uint8Array.of(...data, 0), W, H), undefined, 'trailing bytes');
     const copy = encodeUpdate({ full: false, ops: [{ kind: 'copy', rect: { x: 0, y: 0, width: W, height: 10 }, dx: 0, dy: H - 5 }] });
     assert.equal(parseUpdate(copy, W, H), undefined, 'a copy off the screen');
+    // The pointer: a place and a shape, or off the screen; refused outside the screen or with a hot spot off its shape.
+    const shapePng = encodeRgbaPng(new Uint8Array(16 * 16 * 4).fill(200), 16, 16);
+    const withPointer = encodeUpdate({ full: false, ops: [{ kind: 'pointer', at: { x: 10, y: 20 }, shape: { width: 16, height: 16, hotX: 1, hotY: 2, png: shapePng } }, { kind: 'pointer', at: undefined }] });
+    const back = parseUpdate(withPointer, W, H)!;
+    assert.deepEqual(back.ops.map((o) => (o.kind === 'pointer' ? [o.at, o.shape?.hotX, o.shape?.hotY, o.shape?.png.length] : o.kind)), [[{ x: 10, y: 20 }, 1, 2, shapePng.length], [undefined, undefined, undefined, undefined]]);
+    assert.equal(parseUpdate(encodeUpdate({ full: false, ops: [{ kind: 'pointer', at: { x: W, y: 0 } }] }), W, H), undefined, 'a pointer off the screen that is not marked so');
+    assert.equal(parseUpdate(encodeUpdate({ full: false, ops: [{ kind: 'pointer', at: { x: 1, y: 1 }, shape: { width: 16, height: 16, hotX: 16, hotY: 0, png: shapePng } }] }), W, H), undefined, 'a hot spot off the shape');
+    assert.equal(parseUpdate(encodeUpdate({ full: false, ops: [{ kind: 'pointer', at: { x: 1, y: 1 }, shape: { width: 8, height: 16, hotX: 0, hotY: 0, png: shapePng } }] }), W, H), undefined, 'a shape whose PNG is another size');
     const lying = encodeUpdate({ full: false, ops: [{ kind: 'image', rect: { x: 0, y: 0, width: 4, height: 4 }, png: encodePng(codeScreen(1), 0, 0, 5, 4) }] });
     assert.equal(parseUpdate(lying, W, H), undefined, 'an image whose size is not its rectangle');
   });
