@@ -142,7 +142,7 @@ async function tileSource(input: NutInput, screenshots: ScreenshotDesktopSource)
       log.warn(`the X server does not report changes (${errorText(error)}); the screen is polled instead`);
     }
   }
-  return new TileSource(log, (area) => input.grab(area), areaOf, watcher, watcher?.pointer);
+  return new TileSource(log, (area) => input.grab(area), areaOf, watcher, watcher?.pointer, watcher?.grab);
 }
 
 async function main(): Promise<void> {

@@ -223,6 +223,7 @@ export class TileSource implements FrameSource {
   private layout: { readonly at: number; readonly area: ScreenArea | undefined } | undefined;
   /** The pointer as the helper last got it. */
   private pointerSent: { readonly x: number; readonly y: number; readonly serial: number } | undefined;
+  private pointerReadAt = 0;
   private layoutReading = false;
   private disposed = false;
 
@@ -232,6 +233,8 @@ export class TileSource implements FrameSource {
     private readonly areaOf: () => Promise<ScreenArea | undefined>,
     private readonly watcher?: ChangeWatcher,
     private readonly pointer?: PointerReader,
+    /** A cheaper way to grab small regions (over the X connection); undefined when it cannot here. */
+    private readonly grabSmall?: (rect: Rect) => Promise<Pixels | undefined>,
   ) {
     this.name = `changed tiles, lossless (${watcher ? 'X DAMAGE' : 'polling'}${pointer ? ', pointer from XFixes' : ''})`;
   }
@@ -312,6 +315,9 @@ export class TileSource implements FrameSource {
   /** The pointer, when it moved or changed shape since the helper last got it (always with a key update). */
   private async pointerOp(area: ScreenArea | undefined, screen: Pixels, key: boolean): Promise<UpdateOp | undefined> {
     if (!this.pointer) return undefined;
+    // Read at most every POINTER_POLL_MS (a round trip to the X server), except for a key update.
+    if (!key && Date.now() - this.pointerReadAt < POINTER_POLL_MS) return undefined;
+    this.pointerReadAt = Date.now();
     let reading: PointerReading | undefined;
     try {
       reading = await this.pointer();
@@ -350,7 +356,8 @@ export class TileSource implements FrameSource {
     const oy = area?.y ?? 0;
     const stride = current.width * 4;
     for (const r of rects) {
-      const part = await this.grab({ x: ox + r.x, y: oy + r.y, width: r.width, height: r.height });
+      const at = { x: ox + r.x, y: oy + r.y, width: r.width, height: r.height };
+      const part = (await this.grabSmall?.(at)) ?? (await this.grab(at));
       const w = Math.min(part.width, r.width);
       for (let row = 0; row < Math.min(part.height, r.height); row++) {
         const from = row * part.width * 4;
