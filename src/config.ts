@@ -78,7 +78,7 @@ export function readConfig(): Config {
     lifetimeMinutes: Math.round(num(Settings.lifetimeMinutes, 30, 1, MAX_LIFETIME_MINUTES)),
     displayName: c.get<string>(Settings.displayName, '').trim() || defaultDisplayName(),
     consentTimeoutMs: num(Settings.consentTimeoutSeconds, 60, 5, 600) * 1000,
-    maxFps: num(Settings.maxFps, 60, 1, 60),
+    maxFps: num(Settings.maxFps, 120, 1, 240),
     auditWriteFile: c.get<boolean>(Settings.auditWriteFile, true) !== false,
     connectTimeoutMs: 10_000,
   };
