@@ -197,7 +197,7 @@ export type Grab = (area: ScreenArea | undefined) => Promise<Pixels>;
 const SAFETY_CHECK_MS = 2000;
 /** Without change reports, the screen is compared this often while it changes, and this often once it is still. */
 const POLL_BUSY_MS = 16;
-const POLL_IDLE_MS = 100;
+const POLL_IDLE_MS = 200;
 const IDLE_AFTER_MS = 1000;
 /** While waiting for the screen to change, the pointer is read this often (it moves without damaging the screen). */
 const POINTER_POLL_MS = 33;
