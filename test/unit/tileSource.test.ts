@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { TileSource, type ScreenArea } from '../../src/host/capture';
+import type { ChangeWatcher, PointerReading } from '../../src/host/damage';
+import type { Pixels } from '../../src/host/png';
+import type { Rect } from '../../src/shared/screenUpdate';
+import { parseUpdate } from '../../src/shared/screenUpdate';
+import { applyFrame, rgbAt } from '../support/screenPixels';
+
+const log = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+/** A root window of two monitors side by side (640x400 each); the right one is captured. */
+const ROOT = { width: 1280, height: 400 };
+const AREA: ScreenArea = { x: 640, y: 0, width: 640, height: 400 };
+
+class FakeScreen {
+  readonly data = new Uint8Array(ROOT.width * ROOT.height * 4).fill(40);
+  grabs: string[] = [];
+  fill(r: Rect, rgb: [number, number, number]): void {
+    for (let y = r.y; y < r.y + r.height; y++) {
+      for (let x = r.x; x < r.x + r.width; x++) this.data.set([rgb[2], rgb[1], rgb[0], 255], (y * ROOT.width + x) * 4);
+    }
+  }
+  slice(r: Rect): Pixels {
+    const out = new Uint8Array(r.width * r.height * 4);
+    for (let y = 0; y < r.height; y++) out.set(this.data.subarray(((r.y + y) * ROOT.width + r.x) * 4, ((r.y + y) * ROOT.width + r.x + r.width) * 4), y * r.width * 4);
+    return { data: out, width: r.width, height: r.height };
+  }
+}
+
+/** Damage as the X server would report it: root coordinates, and a wake-up for whoever waits. */
+class FakeDamage implements ChangeWatcher {
+  private rects: Rect[] = [];
+  private wake: (() => void) | undefined;
+  report(r: Rect): void {
+    this.rects.push(r);
+    this.wake?.();
+  }
+  changed(timeoutMs: number): Promise<void> {
+    if (this.rects.length > 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+  take(): Rect[] {
+    return this.rects.splice(0);
+  }
+  dispose(): void {}
+}
+
+function rig(pointer?: () => Promise<PointerReading | undefined>) {
+  const screen = new FakeScreen();
+  const damage = new FakeDamage();
+  const source = new TileSource(
+    log,
+    async (area) => {
+      screen.grabs.push(`whole ${JSON.stringify(area)}`);
+      return screen.slice(area ?? { x: 0, y: 0, ...ROOT });
+    },
+    async () => AREA,
+    damage,
+    pointer,
+    async (r) => {
+      screen.grabs.push(`small ${r.x},${r.y} ${r.width}x${r.height}`);
+      return screen.slice(r);
+    },
+  );
+  return { screen, damage, source, picture: new Uint8Array(AREA.width * AREA.height * 4) };
+}
+
+describe('TileSource: damage, partial grabs, the pointer', () => {
+  it('grabs only the damaged rectangle, in root coordinates, and places it in the captured monitor', async () => {
+    const { screen, damage, source, picture } = rig();
+    applyFrame((await source.capture({ full: true }))!, picture);
+    assert.deepEqual(screen.grabs, [`whole ${JSON.stringify(AREA)}`]);
+    // A change on the captured monitor, at root (700, 100): (60, 100) in the picture.
+    screen.fill({ x: 700, y: 100, width: 10, height: 8 }, [250, 0, 0]);
+    damage.report({ x: 696, y: 96, width: 20, height: 16 });
+    const frame = await source.capture({ waitMs: 1000 });
+    assert.ok(frame);
+    assert.deepEqual(screen.grabs.slice(1), ['small 696,96 20x16']);
+    const update = applyFrame(frame, picture);
+    assert.deepEqual(update.ops.map((o) => (o.kind === 'image' ? o.rect : o.kind)), [{ x: 60, y: 100, width: 10, height: 8 }]);
+    assert.deepEqual(rgbAt(picture, AREA.width, 65, 104), [250, 0, 0]);
+    // A change on the other monitor is nobody's business here: nothing is grabbed, nothing is sent.
+    screen.fill({ x: 10, y: 10, width: 5, height: 5 }, [0, 250, 0]);
+    damage.report({ x: 10, y: 10, width: 5, height: 5 });
+    assert.equal(await source.capture({ waitMs: 100 }), undefined);
+    assert.equal(screen.grabs.length, 2);
+  });
+
+  it('waits for damage, and answers "nothing changed" when none comes', async () => {
+    const { screen, damage, source } = rig();
+    await source.capture({ full: true });
+    const started = Date.now();
+    assert.equal(await source.capture({ waitMs: 150 }), undefined);
+    assert.ok(Date.now() - started >= 140);
+    const waiting = source.capture({ waitMs: 5000 });
+    setTimeout(() => {
+      screen.fill({ x: 1000, y: 300, width: 4, height: 4 }, [0, 0, 250]);
+      damage.report({ x: 1000, y: 300, width: 4, height: 4 });
+    }, 50);
+    const t = Date.now();
+    assert.ok(await waiting);
+    assert.ok(Date.now() - t < 1000, 'answered when the damage came, not at the deadline');
+  });
+
+  it('sends the pointer with a key update, then only when it moves or changes shape; off this monitor it is hidden', async () => {
+    let reading: PointerReading = { x: 700, y: 50, serial: 1, width: 2, height: 2, hotX: 0, hotY: 0, argb: new Uint8Array(16).fill(255) };
+    const { damage, source } = rig(async () => reading);
+    const ops = async (frame: Awaited<ReturnType<typeof source.capture>>) => parseUpdate(frame!.data, AREA.width, AREA.height)!.ops.filter((o) => o.kind === 'pointer');
+    const first = await ops(await source.capture({ full: true }));
+    assert.equal(first.length, 1);
+    assert.ok(first[0]!.kind === 'pointer' && first[0]!.at?.x === 60 && first[0]!.at.y === 50 && first[0]!.shape?.width === 2);
+    assert.equal(await source.capture({ waitMs: 100 }), undefined, 'a still pointer is not sent again');
+    reading = { ...reading, x: 800 };
+    const moved = await ops(await source.capture({ waitMs: 1000 }));
+    assert.ok(moved[0]?.kind === 'pointer' && moved[0].at?.x === 160 && moved[0].shape === undefined, 'moved: its place, not its shape');
+    reading = { ...reading, x: 100 };
+    const away = await ops(await source.capture({ waitMs: 1000 }));
+    assert.ok(away[0]?.kind === 'pointer' && away[0].at === undefined, 'on the other monitor: hidden');
+    damage.dispose();
+  });
+});
