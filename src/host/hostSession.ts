@@ -847,6 +847,8 @@ export class HostSession {
           failures = 0;
         } catch (error) {
           failures++;
+          // An update the agent made after we gave up on it would be lost: start again from a whole screen.
+          needKey = true;
           log.warn(`capture failed (${failures} in a row): ${error instanceof Error ? error.message : String(error)}`);
           if (failures >= MAX_CAPTURE_FAILURES) {
             this.end('captureFailed', `The screen could not be captured: ${error instanceof Error ? error.message : String(error)}`);
