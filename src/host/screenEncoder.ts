@@ -67,14 +67,13 @@ export class ScreenEncoder {
     let scrolled = 0;
     const box = tiles.bounds;
     if (box.width * box.height >= width * height * SCROLL_MIN_SHARE) {
-      const dy = findVerticalScroll(shown, current.data, width, box);
-      if (dy !== 0) {
-        const rect = dy > 0 ? { ...box, height: box.height - dy } : { ...box, y: box.y - dy, height: box.height + dy };
+      const scrolls = findScrolls(shown, current.data, width, box);
+      for (const { rect, dy } of scrolls) {
         ops.push({ kind: 'copy', rect, dx: 0, dy });
         moveRows(shown, width, rect, dy);
         scrolled = dy;
-        tiles = changedTiles(shown, current.data, width, box);
       }
+      if (scrolls.length > 0) tiles = changedTiles(shown, current.data, width, box);
     }
     let bytes = 0;
     const rects = tiles ? tileRects(tiles) : [];
@@ -238,14 +237,62 @@ function exactBounds(a: Uint8Array, b: Uint8Array, width: number, r: Rect): Rect
 
 // --- Scrolling ---
 
+/** Columns of the changed box are searched for a scroll in strips this wide (editor, minimap and sidebar differ). */
+const STRIP = 64;
+/** Share of a sparse strip's changed rows that a borrowed distance must explain. */
+const SPARSE_AGREEMENT = 0.9;
+
 /**
- * How far the content of `box` moved down (positive) or up (negative) from `before` to `after`, or 0 when no
- * vertical scroll explains the change. Rows are hashed (every other pixel); each row of `after` whose hash is
- * unique in `before` votes for the distance to its twin; the distance with most votes wins if it has enough.
+ * The scrolls that explain a change of `box`: the box as a whole, else each strip of STRIP columns on its own
+ * (an editor and its minimap scroll by different amounts, a sidebar not at all). A strip too sparse to vote on
+ * its own (short lines, blank margins) takes a distance found elsewhere if nearly all its changed rows agree
+ * with it. Neighbouring strips that moved alike become one copy, whose rectangle holds the rows that stay on
+ * screen, in `before`'s coordinates.
  */
+export function findScrolls(before: Uint8Array, after: Uint8Array, width: number, box: Rect): { rect: Rect; dy: number }[] {
+  // The common case first, at a third of the cost: the whole box moved alike.
+  const whole = findVerticalScroll(before, after, width, box);
+  if (whole !== 0) return [{ dy: whole, rect: whole > 0 ? { ...box, height: box.height - whole } : { ...box, y: box.y - whole, height: box.height + whole } }];
+  const strips: { x: number; width: number; old: Uint32Array; now: Uint32Array; dy: number }[] = [];
+  for (let x = box.x; x < box.x + box.width; x += STRIP) {
+    const strip = { x, y: box.y, width: Math.min(STRIP, box.x + box.width - x), height: box.height };
+    const old = rowHashes(before, width, strip);
+    const now = rowHashes(after, width, strip);
+    strips.push({ x, width: strip.width, old, now, dy: voteScroll(old, now) });
+  }
+  const candidates = [...new Set(strips.map((s) => s.dy).filter((dy) => dy !== 0))];
+  for (const strip of strips) {
+    if (strip.dy !== 0) continue;
+    for (const dy of candidates) {
+      if (agrees(strip.old, strip.now, dy)) {
+        strip.dy = dy;
+        break;
+      }
+    }
+  }
+  const found: { x0: number; x1: number; dy: number }[] = [];
+  for (const { x, width: w, dy } of strips) {
+    if (dy === 0) continue;
+    const last = found[found.length - 1];
+    if (last && last.dy === dy && last.x1 === x) last.x1 = x + w;
+    else found.push({ x0: x, x1: x + w, dy });
+  }
+  return found.map(({ x0, x1, dy }) => {
+    const cols = { x: x0, width: x1 - x0 };
+    return { dy, rect: dy > 0 ? { ...cols, y: box.y, height: box.height - dy } : { ...cols, y: box.y - dy, height: box.height + dy } };
+  });
+}
+
+/** How far the content of `box` moved down (positive) or up (negative), or 0 when no vertical scroll explains it. */
 export function findVerticalScroll(before: Uint8Array, after: Uint8Array, width: number, box: Rect): number {
-  const old = rowHashes(before, width, box);
-  const now = rowHashes(after, width, box);
+  return voteScroll(rowHashes(before, width, box), rowHashes(after, width, box));
+}
+
+/**
+ * Each changed row whose hash is unique among the old rows votes for the distance to its twin; the distance with
+ * most votes wins if it has enough, else 0.
+ */
+function voteScroll(old: Uint32Array, now: Uint32Array): number {
   const seen = new Map<number, number>();
   for (let i = 0; i < old.length; i++) {
     const h = old[i]!;
@@ -259,7 +306,7 @@ export function findVerticalScroll(before: Uint8Array, after: Uint8Array, width:
     const j = seen.get(now[i]!);
     if (j === undefined || j < 0) continue;
     const dy = i - j;
-    if (Math.abs(dy) * 2 >= box.height) continue;
+    if (Math.abs(dy) * 2 >= now.length) continue;
     votes.set(dy, (votes.get(dy) ?? 0) + 1);
   }
   let best = 0;
@@ -271,6 +318,18 @@ export function findVerticalScroll(before: Uint8Array, after: Uint8Array, width:
     }
   }
   return bestVotes >= SCROLL_MIN_VOTES && bestVotes >= voters * SCROLL_MIN_VOTES_SHARE ? best : 0;
+}
+
+/** Whether moving the old rows by dy explains nearly every changed row (a strip too sparse to vote on its own). */
+function agrees(old: Uint32Array, now: Uint32Array, dy: number): boolean {
+  let changed = 0;
+  let explained = 0;
+  for (let i = Math.max(0, dy); i < now.length + Math.min(0, dy); i++) {
+    if (now[i] === old[i]) continue;
+    changed++;
+    if (now[i] === old[i - dy]) explained++;
+  }
+  return changed > 0 && explained >= changed * SPARSE_AGREEMENT;
 }
 
 function rowHashes(pixels: Uint8Array, width: number, box: Rect): Uint32Array {

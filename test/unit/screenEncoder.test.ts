@@ -112,6 +112,34 @@ describe('screen updates', () => {
     }
   });
 
+  it('an editor, its minimap and a sidebar: each part that scrolled is one copy, by its own distance, and the rest stays', () => {
+    const enc = new ScreenEncoder();
+    const sidebar = codeScreen(20);
+    let editor = codeScreen(21);
+    let minimap = codeScreen(22);
+    // Columns 0-63 the sidebar, 64-255 the editor, 256-319 the minimap.
+    const compose = () => {
+      const data = new Uint8Array(W * H * 4);
+      for (let y = 0; y < H; y++) {
+        const row = y * W * 4;
+        data.set(sidebar.data.subarray(row, row + 64 * 4), row);
+        data.set(editor.data.subarray(row + 64 * 4, row + 256 * 4), row + 64 * 4);
+        data.set(minimap.data.subarray(row + 256 * 4, row + W * 4), row + 256 * 4);
+      }
+      return { data, width: W, height: H };
+    };
+    const picture = new Uint8Array(W * H * 4);
+    apply(enc.update(compose())!, picture, W);
+    editor = scrolled(editor, 16, codeScreen(23));
+    minimap = scrolled(minimap, 4, codeScreen(24));
+    const next = compose();
+    const u = enc.update(next)!;
+    const copies = u.ops.filter((o) => o.kind === 'copy').map((o) => (o.kind === 'copy' ? [o.rect.x, o.rect.width, o.dy] : []));
+    assert.deepEqual(copies, [[64, 192, -16], [256, 64, -4]]);
+    apply(u, picture, W);
+    assert.deepEqual(picture, opaque(next.data));
+  });
+
   it('dirty rectangles bound the search: a change outside them is not seen until it is reported', () => {
     const enc = new ScreenEncoder();
     const first = codeScreen(6);
