@@ -246,14 +246,16 @@ export class TileSource implements FrameSource {
     let full = request.full === true;
     for (;;) {
       const area = await this.currentLayout();
+      // A watcher whose connection broke tells nothing any more: poll, as without one.
+      const watcher = this.watcher?.alive ? this.watcher : undefined;
       let dirty: Rect[] | undefined;
-      if (this.watcher && !full) {
+      if (watcher && !full) {
         const safetyDue = this.lastWholeCompare + SAFETY_CHECK_MS - Date.now();
-        await this.watcher.changed(Math.max(0, Math.min(deadline - Date.now(), safetyDue, this.pointer ? POINTER_POLL_MS : Infinity)));
-        dirty = this.watcher.take();
-        if (Date.now() - this.lastWholeCompare >= SAFETY_CHECK_MS) dirty = undefined;
+        await watcher.changed(Math.max(0, Math.min(deadline - Date.now(), safetyDue, this.pointer ? POINTER_POLL_MS : Infinity)));
+        dirty = watcher.take();
+        if (!watcher.alive || Date.now() - this.lastWholeCompare >= SAFETY_CHECK_MS) dirty = undefined;
       } else {
-        this.watcher?.take();
+        watcher?.take();
       }
       if (this.disposed) throw new Error('The screen capture was stopped.');
       const inArea = dirty && area ? dirty.map((r) => ({ ...r, x: r.x - area.x, y: r.y - area.y })) : dirty;
@@ -269,7 +271,7 @@ export class TileSource implements FrameSource {
       }
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
-      if (!this.watcher) await sleep(Math.min(left, Date.now() - this.lastChange > IDLE_AFTER_MS ? POLL_IDLE_MS : POLL_BUSY_MS));
+      if (!watcher?.alive) await sleep(Math.min(left, Date.now() - this.lastChange > IDLE_AFTER_MS ? POLL_IDLE_MS : POLL_BUSY_MS));
     }
   }
 

@@ -38,6 +38,8 @@ interface XDisplay {
 
 /** Rectangles changed since the last `take()`, in root-window pixels. */
 export interface ChangeWatcher {
+  /** False once the watcher can no longer tell (its connection broke, or it was disposed): poll instead. */
+  readonly alive: boolean;
   /** Resolves when something changed (at once if something already has), or after `timeoutMs` with nothing. */
   changed(timeoutMs: number): Promise<void>;
   /** The rectangles that changed since the last take, and forgets them; undefined: everything may have. */
@@ -70,6 +72,11 @@ export class DamageWatcher implements ChangeWatcher {
   private everything = true;
   private waiter: (() => void) | undefined;
   private disposed = false;
+  private broken = false;
+
+  get alive(): boolean {
+    return !this.disposed && !this.broken;
+  }
 
   private fixes: FixesExt | undefined;
   private root = 0;
@@ -85,7 +92,7 @@ export class DamageWatcher implements ChangeWatcher {
    * pixels are not 32 bits each (then the caller grabs otherwise).
    */
   readonly grab = (rect: Rect): Promise<Pixels | undefined> => {
-    if (this.disposed) return Promise.resolve(undefined);
+    if (!this.alive) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(undefined), 1000);
       this.client.GetImage(2 /* ZPixmap */, this.root, rect.x, rect.y, rect.width, rect.height, 0xffffffff, (err, image) => {
@@ -99,7 +106,7 @@ export class DamageWatcher implements ChangeWatcher {
   /** The pointer's place and shape (one round trip to the X server), or undefined without XFixes. */
   readonly pointer: PointerReader = () => {
     const fixes = this.fixes;
-    if (!fixes || this.disposed) return Promise.resolve(undefined);
+    if (!fixes || !this.alive) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(undefined), 1000);
       fixes.GetCursorImage((err, image) => {
@@ -122,12 +129,14 @@ export class DamageWatcher implements ChangeWatcher {
         reject(error);
       };
       const timer = setTimeout(() => fail(new Error('the X server did not answer')), 5000);
+      let started: DamageWatcher | undefined;
       const client = x11.createClient({ display }, (err, d) => {
         if (err) return fail(err);
         d.client.require('damage', (dmgErr, damage) => {
           clearTimeout(timer);
           if (dmgErr) return fail(new Error(`no DAMAGE extension: ${dmgErr.message}`));
           const watcher = new DamageWatcher(d.client, log);
+          started = watcher;
           watcher.root = d.screen[0]!.root;
           d.client.on('event', (ev) => {
             if (ev.name === 'DamageNotify' && ev.area) watcher.add({ x: ev.area.x, y: ev.area.y, width: ev.area.w, height: ev.area.h });
@@ -147,9 +156,13 @@ export class DamageWatcher implements ChangeWatcher {
           fail(error ?? new Error('X connection error'));
         } else {
           log.warn(`X damage watcher: ${error?.message ?? 'connection error'}; changes are polled from now on`);
+          started?.markBroken();
         }
       });
-      client.on('end', () => log.debug('X damage watcher: connection closed'));
+      client.on('end', () => {
+        log.debug('X damage watcher: connection closed');
+        started?.markBroken();
+      });
     });
   }
 
@@ -189,6 +202,14 @@ export class DamageWatcher implements ChangeWatcher {
     } catch (error) {
       this.log.debug(`X damage watcher: closing: ${String(error)}`);
     }
+  }
+
+  /** The connection is gone: no more reports; whoever waits is woken to poll instead. */
+  private markBroken(): void {
+    if (this.broken) return;
+    this.broken = true;
+    this.fixes = undefined;
+    this.waiter?.();
   }
 
   private add(rect: Rect): void {

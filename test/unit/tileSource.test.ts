@@ -30,8 +30,14 @@ class FakeScreen {
 
 /** Damage as the X server would report it: root coordinates, and a wake-up for whoever waits. */
 class FakeDamage implements ChangeWatcher {
+  alive = true;
   private rects: Rect[] = [];
   private wake: (() => void) | undefined;
+  /** The X connection broke. */
+  kill(): void {
+    this.alive = false;
+    this.wake?.();
+  }
   report(r: Rect): void {
     this.rects.push(r);
     this.wake?.();
@@ -107,6 +113,26 @@ describe('TileSource: damage, partial grabs, the pointer', () => {
     const t = Date.now();
     assert.ok(await waiting);
     assert.ok(Date.now() - t < 1000, 'answered when the damage came, not at the deadline');
+  });
+
+  it('when the X connection breaks, it polls: a change nobody reports is still found, and a still screen does not spin', async () => {
+    const { screen, damage, source, picture } = rig();
+    applyFrame((await source.capture({ full: true }))!, picture);
+    const waiting = source.capture({ waitMs: 5000 });
+    const t = Date.now();
+    setTimeout(() => {
+      damage.kill();
+      screen.fill({ x: 900, y: 200, width: 6, height: 6 }, [250, 250, 0]);
+    }, 50);
+    const frame = await waiting;
+    assert.ok(frame, 'the unreported change was found');
+    assert.ok(Date.now() - t < 1500, `found by polling after ${Date.now() - t} ms, before the 2 s safety check`);
+    applyFrame(frame, picture);
+    assert.deepEqual(rgbAt(picture, AREA.width, 262, 202), [250, 250, 0]);
+    const grabs = screen.grabs.length;
+    assert.equal(await source.capture({ waitMs: 1000 }), undefined);
+    const polled = screen.grabs.length - grabs;
+    assert.ok(polled >= 3 && polled <= 70, `${polled} grabs in a still second`);
   });
 
   it('sends the pointer with a key update, then only when it moves or changes shape; off this monitor it is hidden', async () => {
