@@ -142,7 +142,12 @@ async function tileSource(input: NutInput, screenshots: ScreenshotDesktopSource)
       log.warn(`the X server does not report changes (${errorText(error)}); the screen is polled instead`);
     }
   }
-  return new TileSource(log, (area) => input.grab(area), areaOf, watcher, watcher?.pointer, watcher?.grab);
+  return new TileSource({
+    log,
+    grab: (area) => input.grab(area),
+    areaOf,
+    ...(watcher ? { watcher, pointer: watcher.pointer, grabSmall: watcher.grab } : {}),
+  });
 }
 
 async function main(): Promise<void> {

@@ -227,16 +227,29 @@ export class TileSource implements FrameSource {
   private layoutReading = false;
   private disposed = false;
 
-  constructor(
-    private readonly log: Logger,
-    private readonly grab: Grab,
-    private readonly areaOf: () => Promise<ScreenArea | undefined>,
-    private readonly watcher?: ChangeWatcher,
-    private readonly pointer?: PointerReader,
-    /** A cheaper way to grab small regions (over the X connection); undefined when it cannot here. */
-    private readonly grabSmall?: (rect: Rect) => Promise<Pixels | undefined>,
-  ) {
-    this.name = `changed tiles, lossless (${watcher ? 'X DAMAGE' : 'polling'}${pointer ? ', pointer from XFixes' : ''})`;
+  private readonly log: Logger;
+  private readonly grab: Grab;
+  private readonly areaOf: () => Promise<ScreenArea | undefined>;
+  private readonly watcher: ChangeWatcher | undefined;
+  private readonly pointer: PointerReader | undefined;
+  private readonly grabSmall: ((rect: Rect) => Promise<Pixels | undefined>) | undefined;
+  private readonly safetyCheckMs: number;
+  /** Whole-screen checks in a row that found changes while the watcher had reported none. */
+  private misses = 0;
+  /** The watcher reported something since the last whole-screen check. */
+  private reported = false;
+  /** The watcher misses changes (a compositing window manager, say): polled instead. */
+  private distrusted = false;
+
+  constructor(options: TileSourceOptions) {
+    this.log = options.log;
+    this.grab = options.grab;
+    this.areaOf = options.areaOf;
+    this.watcher = options.watcher;
+    this.pointer = options.pointer;
+    this.grabSmall = options.grabSmall;
+    this.safetyCheckMs = options.safetyCheckMs ?? SAFETY_CHECK_MS;
+    this.name = `changed tiles, lossless (${this.watcher ? 'X DAMAGE' : 'polling'}${this.pointer ? ', pointer from XFixes' : ''})`;
   }
 
   async capture(request: CaptureRequest = {}): Promise<EncodedFrame | undefined> {
@@ -247,13 +260,16 @@ export class TileSource implements FrameSource {
     for (;;) {
       const area = await this.currentLayout();
       // A watcher whose connection broke tells nothing any more: poll, as without one.
-      const watcher = this.watcher?.alive ? this.watcher : undefined;
+      const watcher = this.watcher?.alive && !this.distrusted ? this.watcher : undefined;
       let dirty: Rect[] | undefined;
+      let check = false;
       if (watcher && !full) {
-        const safetyDue = this.lastWholeCompare + SAFETY_CHECK_MS - Date.now();
+        const safetyDue = this.lastWholeCompare + this.safetyCheckMs - Date.now();
         await watcher.changed(Math.max(0, Math.min(deadline - Date.now(), safetyDue, this.pointer ? POINTER_POLL_MS : Infinity)));
         dirty = watcher.take();
-        if (!watcher.alive || Date.now() - this.lastWholeCompare >= SAFETY_CHECK_MS) dirty = undefined;
+        if (dirty === undefined || dirty.length > 0) this.reported = true;
+        check = Date.now() - this.lastWholeCompare >= this.safetyCheckMs;
+        if (!watcher.alive || check) dirty = undefined;
       } else {
         watcher?.take();
       }
@@ -262,6 +278,7 @@ export class TileSource implements FrameSource {
       const pixels = await withTimeout(this.pixels(area, inArea), CAPTURE_TIMEOUT_MS, `The screen capture took more than ${CAPTURE_TIMEOUT_MS / 1000} s and was given up.`);
       if (inArea === undefined) this.lastWholeCompare = Date.now();
       const update = this.encoder.update(pixels, inArea);
+      if (check) this.judgeWatcher(update !== undefined);
       full = false;
       const pointer = await this.pointerOp(area, pixels, update?.full === true);
       if (update || pointer) {
@@ -271,12 +288,25 @@ export class TileSource implements FrameSource {
       }
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
-      if (!watcher?.alive) await sleep(Math.min(left, Date.now() - this.lastChange > IDLE_AFTER_MS ? POLL_IDLE_MS : POLL_BUSY_MS));
+      if (!watcher?.alive || this.distrusted) await sleep(Math.min(left, Date.now() - this.lastChange > IDLE_AFTER_MS ? POLL_IDLE_MS : POLL_BUSY_MS));
     }
   }
 
   area(): Promise<ScreenArea | undefined> {
     return this.currentLayout();
+  }
+
+  /**
+   * After a whole-screen check: changes the watcher never reported, twice in a row, mean it misses them (DAMAGE on
+   * the root window under some compositing window managers); from then on the screen is polled.
+   */
+  private judgeWatcher(changed: boolean): void {
+    this.misses = changed && !this.reported ? this.misses + 1 : 0;
+    this.reported = false;
+    if (this.misses >= 2 && !this.distrusted) {
+      this.distrusted = true;
+      this.log.warn('the X server does not report the changes the screen shows (a compositing window manager?): the screen is polled instead');
+    }
   }
 
   /**
@@ -385,6 +415,22 @@ function pointerShape(r: PointerReading): { width: number; height: number; hotX:
     rgba[i + 3] = a;
   }
   return { width, height, hotX: Math.min(r.hotX, width - 1), hotY: Math.min(r.hotY, height - 1), png: encodeRgbaPng(rgba, width, height) };
+}
+
+export interface TileSourceOptions {
+  readonly log: Logger;
+  /** Grabs the area (undefined: the whole main screen) or a part of it. */
+  readonly grab: Grab;
+  /** The part of the desktop to capture; undefined for the whole main screen. */
+  readonly areaOf: () => Promise<ScreenArea | undefined>;
+  /** Where the screen changed (X DAMAGE); without one the screen is polled. */
+  readonly watcher?: ChangeWatcher;
+  /** The pointer's place and shape, sent with the updates. */
+  readonly pointer?: PointerReader;
+  /** A cheaper way to grab small regions (over the X connection); undefined when it cannot here. */
+  readonly grabSmall?: (rect: Rect) => Promise<Pixels | undefined>;
+  /** How often the whole screen is compared even though the watcher reported nothing (tests shorten it). */
+  readonly safetyCheckMs?: number;
 }
 
 /** What a capture is asked for. */

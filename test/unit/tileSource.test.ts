@@ -7,7 +7,8 @@ import type { Rect } from '../../src/shared/screenUpdate';
 import { parseUpdate } from '../../src/shared/screenUpdate';
 import { applyFrame, rgbAt } from '../support/screenPixels';
 
-const log = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+const warnings: string[] = [];
+const log = { trace() {}, debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} };
 
 /** A root window of two monitors side by side (640x400 each); the right one is captured. */
 const ROOT = { width: 1280, height: 400 };
@@ -58,23 +59,24 @@ class FakeDamage implements ChangeWatcher {
   dispose(): void {}
 }
 
-function rig(pointer?: () => Promise<PointerReading | undefined>) {
+function rig(pointer?: () => Promise<PointerReading | undefined>, safetyCheckMs?: number) {
   const screen = new FakeScreen();
   const damage = new FakeDamage();
-  const source = new TileSource(
+  const source = new TileSource({
     log,
-    async (area) => {
+    grab: async (area) => {
       screen.grabs.push(`whole ${JSON.stringify(area)}`);
       return screen.slice(area ?? { x: 0, y: 0, ...ROOT });
     },
-    async () => AREA,
-    damage,
-    pointer,
-    async (r) => {
+    areaOf: async () => AREA,
+    watcher: damage,
+    ...(pointer ? { pointer } : {}),
+    grabSmall: async (r) => {
       screen.grabs.push(`small ${r.x},${r.y} ${r.width}x${r.height}`);
       return screen.slice(r);
     },
-  );
+    ...(safetyCheckMs ? { safetyCheckMs } : {}),
+  });
   return { screen, damage, source, picture: new Uint8Array(AREA.width * AREA.height * 4) };
 }
 
@@ -133,6 +135,32 @@ describe('TileSource: damage, partial grabs, the pointer', () => {
     assert.equal(await source.capture({ waitMs: 1000 }), undefined);
     const polled = screen.grabs.length - grabs;
     assert.ok(polled >= 3 && polled <= 70, `${polled} grabs in a still second`);
+  });
+
+  it('stops trusting an X server whose reports miss what the screen shows (twice), and polls', async () => {
+    warnings.length = 0;
+    const { screen, source, picture } = rig(undefined, 100);
+    applyFrame((await source.capture({ full: true }))!, picture);
+    for (const [i, x] of [[1, 700], [2, 800]] as const) {
+      screen.fill({ x, y: 10, width: 4, height: 4 }, [0, 200, 0]); // never reported
+      const frame = await source.capture({ waitMs: 2000 });
+      assert.ok(frame, `change ${i} found by the whole-screen check`);
+      applyFrame(frame, picture);
+    }
+    assert.ok(warnings.some((w) => w.includes('does not report the changes')), warnings.join('\n'));
+  });
+
+  it('keeps trusting an X server that reports what changes', async () => {
+    warnings.length = 0;
+    const { screen, damage, source } = rig(undefined, 100);
+    await source.capture({ full: true });
+    for (let i = 0; i < 4; i++) {
+      screen.fill({ x: 700 + i * 10, y: 10, width: 4, height: 4 }, [0, 200, 0]);
+      damage.report({ x: 700 + i * 10, y: 10, width: 4, height: 4 });
+      assert.ok(await source.capture({ waitMs: 1000 }));
+      await new Promise((r) => setTimeout(r, 120));
+    }
+    assert.deepEqual(warnings, []);
   });
 
   it('sends the pointer with a key update, then only when it moves or changes shape; off this monitor it is hidden', async () => {
