@@ -30,6 +30,8 @@ const OP_COPY = 1;
 const OP_IMAGE = 2;
 const OP_POINTER = 3;
 const OFF_SCREEN = 0xffff;
+/** The largest screen accepted (8K x 8K): a host claiming more would make the helper allocate a huge canvas. */
+export const MAX_SCREEN_PIXELS = 8192 * 8192;
 /** The largest pointer shape accepted, either way. */
 export const MAX_POINTER_SIZE = 256;
 /** More operations than this in one update is refused (a 4K screen in 16 px tiles stays under it). */
@@ -112,7 +114,7 @@ export function encodeUpdate(update: ScreenUpdate): Uint8Array {
 
 /** Reads an update for a screen of `width` x `height`; undefined when anything in it is malformed or out of bounds. */
 export function parseUpdate(data: Uint8Array, width: number, height: number): ScreenUpdate | undefined {
-  if (data.length < 4) return undefined;
+  if (data.length < 4 || width * height > MAX_SCREEN_PIXELS) return undefined;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   if (view.getUint8(0) !== UPDATE_VERSION) return undefined;
   const full = (view.getUint8(1) & FLAG_FULL) !== 0;

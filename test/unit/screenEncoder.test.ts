@@ -172,6 +172,7 @@ describe('screen updates', () => {
     assert.equal(parsed.full, true);
     assert.equal(parsed.ops.length, u.ops.length);
     assert.equal(parseUpdate(data, W - 1, H), undefined, 'a band wider than the screen');
+    assert.equal(parseUpdate(encodeUpdate({ full: false, ops: [{ kind: 'pointer', at: undefined }] }), 65535, 65535), undefined, 'a screen too large to draw');
     assert.equal(parseUpdate(data.subarray(0, data.length - 1), W, H), undefined, 'cut short');
     assert.equal(parseUpdate(Uint8Array.of(...data, 0), W, H), undefined, 'trailing bytes');
     const copy = encodeUpdate({ full: false, ops: [{ kind: 'copy', rect: { x: 0, y: 0, width: W, height: 10 }, dx: 0, dy: H - 5 }] });
