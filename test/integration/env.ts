@@ -4,7 +4,7 @@
  * returns something to stop; `Stack` stops everything in reverse order.
  */
 
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -66,24 +66,67 @@ async function killTree(child: ChildProcess): Promise<void> {
  * its socket and lock file.
  */
 export async function startXvfb(stack: Stack, width = 1280, height = 800, extraArgs: readonly string[] = []): Promise<string> {
+  // Seen about once in ten runs of the integration suite: an Xvfb that wrote its display number had failed to
+  // listen ("SocketCreateListener() failed ... server already running": the previous file's server on that number
+  // was still letting go of it), and refused every client. So the display is opened once before it is handed out;
+  // a server that cannot be reached is kept until a new one is up, so that the new one takes another number.
+  const failed: (() => Promise<void>)[] = [];
+  let last = '';
+  try {
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const { display, stop, stderr } = await spawnXvfb(width, height, extraArgs);
+      if (await opens(display)) {
+        stack.add(stop);
+        return display;
+      }
+      last = `Xvfb on ${display} accepted no client (attempt ${attempt}): ${stderr().trim()}`;
+      process.stderr.write(`${last}\n`);
+      failed.push(stop);
+    }
+  } finally {
+    for (const stop of failed) await stop();
+  }
+  throw new Error(last);
+}
+
+async function spawnXvfb(width: number, height: number, extraArgs: readonly string[]): Promise<{ display: string; stop: () => Promise<void>; stderr: () => string }> {
   const xvfb = spawn('Xvfb', ['-displayfd', '1', '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  stack.add(() => killTree(xvfb));
   let stderr = '';
   xvfb.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-  const display = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    xvfb.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /^(\d+)\n/.exec(out);
-      if (m) resolve(`:${m[1]}`);
+  const stop = () => killTree(xvfb);
+  try {
+    const display = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      xvfb.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /^(\d+)\n/.exec(out);
+        if (m) resolve(`:${m[1]}`);
+      });
+      xvfb.once('exit', (code) => reject(new Error(`Xvfb exited (${code}): ${stderr.trim()}`)));
+      setTimeout(() => reject(new Error(`Xvfb did not start within 15 s: ${stderr.trim()}`)), 15_000).unref();
     });
-    xvfb.once('exit', (code) => reject(new Error(`Xvfb exited (${code}): ${stderr.trim()}`)));
-    setTimeout(() => reject(new Error(`Xvfb did not start within 15 s: ${stderr.trim()}`)), 15_000).unref();
-  });
-  return display;
+    return { display, stop, stderr: () => stderr };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * Whether the display answers a client within a few seconds (xdpyinfo, from x11-utils). A server that answers
+ * "authorization required" answers: some tests want exactly that.
+ */
+async function opens(display: string): Promise<boolean> {
+  const end = Date.now() + 3_000;
+  for (;;) {
+    const r = spawnSync('xdpyinfo', ['-display', display], { encoding: 'utf8', timeout: 2_000 });
+    if (r.status === 0 || /authori[sz]ation|MIT-MAGIC-COOKIE/i.test(`${r.stdout}${r.stderr}`)) return true;
+    if (Date.now() > end) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Starts a window on the display; resolves once it is mapped. */
