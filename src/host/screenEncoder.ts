@@ -61,20 +61,20 @@ export class ScreenEncoder {
     const shown = this.shown;
     // A whole screen that did not change (polling, or the periodic check): one native comparison, ~1 ms for 1080p.
     if (dirty === undefined && sameBytes(shown, current.data.subarray(0, shown.length))) return undefined;
-    let tiles = changedTiles(shown, current.data, width, roi);
-    if (!tiles) return undefined;
+    // The rows that changed, found natively: a large enough band is looked at for a scroll before any tile is.
+    const rows = changedRows(shown, current.data, width, roi);
+    if (!rows) return undefined;
     const ops: UpdateOp[] = [];
     let scrolled = 0;
-    const box = tiles.bounds;
-    if (box.width * box.height >= width * height * SCROLL_MIN_SHARE) {
-      const scrolls = findScrolls(shown, current.data, width, box);
-      for (const { rect, dy } of scrolls) {
+    const band = { x: roi.x, y: rows.top, width: roi.width, height: rows.bottom - rows.top + 1 };
+    if (band.width * band.height >= width * height * SCROLL_MIN_SHARE) {
+      for (const { rect, dy } of findScrolls(shown, current.data, width, band)) {
         ops.push({ kind: 'copy', rect, dx: 0, dy });
         moveRows(shown, width, rect, dy);
         scrolled = dy;
       }
-      if (scrolls.length > 0) tiles = changedTiles(shown, current.data, width, box);
     }
+    const tiles = changedTiles(shown, current.data, width, band);
     let bytes = 0;
     const rects = tiles ? tileRects(tiles) : [];
     for (const r of rects) {
@@ -129,12 +129,15 @@ function changedTiles(a: Uint8Array, b: Uint8Array, width: number, roi: Rect): T
   const b32 = words(b);
   const c0 = Math.floor(roi.x / TILE);
   const c1 = Math.ceil((roi.x + roi.width) / TILE);
+  const rowsDiffer = rowComparer(a, b, width, roi);
   let any = false;
   let minC = cols;
   let maxC = -1;
   let minR = rows;
   let maxR = -1;
   for (let y = roi.y; y < roi.y + roi.height; y++) {
+    // One native comparison of the row first: after a scroll's copy, or around a small change, most rows are equal.
+    if (!rowsDiffer(y)) continue;
     const tr = (y / TILE) | 0;
     const rowBase = y * width;
     for (let tc = c0; tc < c1; tc++) {
@@ -159,6 +162,28 @@ function changedTiles(a: Uint8Array, b: Uint8Array, width: number, roi: Rect): T
   const x = minC * TILE;
   const y = minR * TILE;
   return { cols, rows, changed, bounds: { x, y, width: Math.min(width, (maxC + 1) * TILE) - x, height: Math.min(height, (maxR + 1) * TILE) - y } };
+}
+
+/** Whether row y of a and b differ within the columns of `span` (memcmp, no copies). */
+function rowComparer(a: Uint8Array, b: Uint8Array, width: number, span: { readonly x: number; readonly width: number }): (y: number) => boolean {
+  const A = Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  const B = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  return (y) => {
+    const start = (y * width + span.x) * 4;
+    const end = start + span.width * 4;
+    return A.compare(B, start, end, start, end) !== 0;
+  };
+}
+
+/** The first and last rows of `roi` that differ between a and b, or undefined when none does. */
+function changedRows(a: Uint8Array, b: Uint8Array, width: number, roi: Rect): { top: number; bottom: number } | undefined {
+  const differ = rowComparer(a, b, width, roi);
+  let top = roi.y;
+  while (top < roi.y + roi.height && !differ(top)) top++;
+  if (top === roi.y + roi.height) return undefined;
+  let bottom = roi.y + roi.height - 1;
+  while (bottom > top && !differ(bottom)) bottom--;
+  return { top, bottom };
 }
 
 /** Changed tiles as rectangles: runs along each band of tiles, then runs of equal span down the bands. */
