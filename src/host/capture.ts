@@ -8,10 +8,11 @@
 
 import { imageSize, type EncodedFrame } from '../shared/frames';
 import type { Logger } from '../shared/log';
-import { MAX_POINTER_SIZE, encodeUpdate, type Rect, type UpdateOp } from '../shared/screenUpdate';
+import { MAX_POINTER_SIZE, bounds, clip, encodeUpdate, type Rect, type UpdateOp } from '../shared/screenUpdate';
+import { sleep } from './bytes';
 import type { ChangeWatcher, PointerReader, PointerReading } from './damage';
 import { encodeRgbaPng, type Pixels } from './png';
-import { ScreenEncoder, bounds, clip } from './screenEncoder';
+import { ScreenEncoder } from './screenEncoder';
 
 /** A rectangle of the desktop, in the pixels the input is injected in (X11: the root window). */
 export interface ScreenArea {
@@ -372,11 +373,11 @@ export class TileSource implements FrameSource {
   /** The whole area's pixels, grabbing only `dirty` (area coordinates) when it is small enough. */
   private async pixels(area: ScreenArea | undefined, dirty: Rect[] | undefined): Promise<Pixels> {
     const current = this.current;
-    const sameArea = current && (area === undefined ? this.currentArea === undefined : this.currentArea !== undefined && sameAreas(area, this.currentArea));
+    const sameOutput = current && (area === undefined ? this.currentArea === undefined : this.currentArea !== undefined && sameArea(area, this.currentArea));
     let rects = dirty?.map((r) => clip(r, current?.width ?? 0, current?.height ?? 0)).filter((r): r is Rect => r !== undefined);
     if (rects && rects.length > MAX_GRABS) rects = [bounds(rects)];
     const share = rects && current ? rects.reduce((n, r) => n + r.width * r.height, 0) / (current.width * current.height) : 1;
-    if (!current || !sameArea || !rects || share > WHOLE_GRAB_SHARE) {
+    if (!current || !sameOutput || !rects || share > WHOLE_GRAB_SHARE) {
       const whole = await this.grab(area);
       if (whole.data.length < whole.width * whole.height * 4) throw new Error(`The capture returned ${whole.data.length} bytes for ${whole.width}x${whole.height}.`);
       if (current && (current.width !== whole.width || current.height !== whole.height)) this.log.info(`the screen is now ${whole.width}x${whole.height}`);
@@ -441,10 +442,3 @@ export interface CaptureRequest {
   readonly waitMs?: number;
 }
 
-function sameAreas(a: ScreenArea, b: ScreenArea): boolean {
-  return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

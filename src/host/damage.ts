@@ -8,7 +8,7 @@
  * DAMAGE, the capture polls instead (capture.ts).
  */
 
-import type { Rect } from '../shared/screenUpdate';
+import { bounds, type Rect } from '../shared/screenUpdate';
 import type { Logger } from '../shared/log';
 import type { Pixels } from './png';
 
@@ -215,12 +215,7 @@ export class DamageWatcher implements ChangeWatcher {
   private add(rect: Rect): void {
     if (rect.width <= 0 || rect.height <= 0) return;
     if (this.rects.length >= MAX_RECTS) {
-      const all = [...this.rects, rect];
-      const x0 = Math.min(...all.map((r) => r.x));
-      const y0 = Math.min(...all.map((r) => r.y));
-      const x1 = Math.max(...all.map((r) => r.x + r.width));
-      const y1 = Math.max(...all.map((r) => r.y + r.height));
-      this.rects = [{ x: x0, y: y0, width: x1 - x0, height: y1 - y0 }];
+      this.rects = [bounds([...this.rects, rect])];
     } else {
       this.rects.push(rect);
     }

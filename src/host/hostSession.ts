@@ -9,6 +9,7 @@
 
 import type { DataConnection, Peer } from 'peerjs';
 import type { HostAgent, InputEvent } from './agent';
+import { sameBytes, sleep } from './bytes';
 import { noAudit, type AuditEvent, type AuditLog } from '../shared/audit';
 import { chunkFrame } from '../shared/frames';
 import {
@@ -943,14 +944,6 @@ function heldId(message: HelperMessage | InputEvent): string | undefined {
 
 function isPress(message: HelperMessage | InputEvent): boolean {
   return (message.type === 'key' || message.type === 'pointerButton') && message.down;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function signalingErrorMessage(error: Error & { type?: string }, signaling: SignalingSettings): string {

@@ -11,7 +11,8 @@
  * Pure: no capture, no I/O. Pixels are 4 bytes each, blue first (what nut-js grabs).
  */
 
-import type { Rect, ScreenUpdate, UpdateOp } from '../shared/screenUpdate';
+import { bounds, clip, type Rect, type ScreenUpdate, type UpdateOp } from '../shared/screenUpdate';
+import { sameBytes } from './bytes';
 import { encodePng, type Pixels } from './png';
 
 /** Tile edge for the first comparison, in pixels. */
@@ -388,36 +389,9 @@ function copyRect(from: Uint8Array, to: Uint8Array, width: number, r: Rect): voi
   }
 }
 
-// --- Rectangles ---
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-}
+// --- Pixels ---
 
 function words(bytes: Uint8Array): Uint32Array {
   if (bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
   return new Uint32Array(bytes.slice().buffer);
-}
-
-export function bounds(rects: readonly Rect[]): Rect {
-  if (rects.length === 0) return { x: 0, y: 0, width: 0, height: 0 };
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  for (const r of rects) {
-    x0 = Math.min(x0, r.x);
-    y0 = Math.min(y0, r.y);
-    x1 = Math.max(x1, r.x + r.width);
-    y1 = Math.max(y1, r.y + r.height);
-  }
-  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
-}
-
-export function clip(r: Rect, width: number, height: number): Rect | undefined {
-  const x0 = Math.max(0, r.x);
-  const y0 = Math.max(0, r.y);
-  const x1 = Math.min(width, r.x + r.width);
-  const y1 = Math.min(height, r.y + r.height);
-  return x1 > x0 && y1 > y0 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : undefined;
 }

@@ -174,6 +174,31 @@ export function parseUpdate(data: Uint8Array, width: number, height: number): Sc
   return { full, ops };
 }
 
+/** The smallest rectangle holding all of `rects`. */
+export function bounds(rects: readonly Rect[]): Rect {
+  if (rects.length === 0) return { x: 0, y: 0, width: 0, height: 0 };
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const r of rects) {
+    x0 = Math.min(x0, r.x);
+    y0 = Math.min(y0, r.y);
+    x1 = Math.max(x1, r.x + r.width);
+    y1 = Math.max(y1, r.y + r.height);
+  }
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+/** `r` cut to the screen, or undefined when nothing of it is on it. */
+export function clip(r: Rect, width: number, height: number): Rect | undefined {
+  const x0 = Math.max(0, r.x);
+  const y0 = Math.max(0, r.y);
+  const x1 = Math.min(width, r.x + r.width);
+  const y1 = Math.min(height, r.y + r.height);
+  return x1 > x0 && y1 > y0 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : undefined;
+}
+
 function inside(r: Rect, width: number, height: number): boolean {
   return r.width > 0 && r.height > 0 && r.x >= 0 && r.y >= 0 && r.x + r.width <= width && r.y + r.height <= height;
 }

@@ -8,6 +8,7 @@
  *   moves at once, before any frame could show it. The overlay then stays empty, so there is one pointer.
  */
 
+import { toBase64 } from '../shared/proof';
 import type { PointerShape } from '../shared/screenUpdate';
 
 export class RemotePointer {
@@ -40,7 +41,7 @@ export class RemotePointer {
     this.at = at;
     if (shape && bitmap) {
       this.shape?.bitmap.close();
-      this.shape = { bitmap, hotX: shape.hotX, hotY: shape.hotY, css: `url("data:image/png;base64,${base64(shape.png)}") ${shape.hotX} ${shape.hotY}, default` };
+      this.shape = { bitmap, hotX: shape.hotX, hotY: shape.hotY, css: `url("data:image/png;base64,${toBase64(shape.png)}") ${shape.hotX} ${shape.hotY}, default` };
       this.applyCursor();
     }
     this.draw();
@@ -75,10 +76,4 @@ export class RemotePointer {
     ctx.drawImage(bitmap, x, y);
     this.drawn = { x, y, width: bitmap.width, height: bitmap.height };
   }
-}
-
-function base64(bytes: Uint8Array): string {
-  let text = '';
-  for (let i = 0; i < bytes.length; i += 0x2000) text += String.fromCharCode(...bytes.subarray(i, i + 0x2000));
-  return btoa(text);
 }
