@@ -107,8 +107,9 @@ interface Pending {
   readonly timer: NodeJS.Timeout;
 }
 
-/** The requests that are answered. */
-type Request = Extract<AgentRequest, { readonly id: number }>['type'];
+/** The requests that are answered, without the id that `request()` gives them. */
+type AnsweredRequest = Extract<AgentRequest, { readonly id: number }>;
+type Request = AnsweredRequest extends infer R ? (R extends AnsweredRequest ? Omit<R, 'id'> : never) : never;
 
 class AgentProcess implements AgentHandle {
   readonly ready: Promise<{ width: number; height: number }>;
@@ -165,13 +166,13 @@ class AgentProcess implements AgentHandle {
   }
 
   async screenSize(): Promise<{ width: number; height: number }> {
-    const reply = await this.request('screenSize', REQUEST_TIMEOUT_MS);
+    const reply = await this.request({ type: 'screenSize' }, REQUEST_TIMEOUT_MS);
     if (reply.type !== 'screenSize') throw new Error(`unexpected reply ${reply.type}`);
     return { width: reply.width, height: reply.height };
   }
 
   async capture(request: { readonly full?: boolean; readonly waitMs?: number } = {}): Promise<EncodedFrame | undefined> {
-    const reply = await this.request('capture', CAPTURE_TIMEOUT_MS + (request.waitMs ?? 0), request);
+    const reply = await this.request({ type: 'capture', ...request }, CAPTURE_TIMEOUT_MS + (request.waitMs ?? 0));
     if (reply.type === 'unchanged') return undefined;
     if (reply.type !== 'frame') throw new Error(`unexpected reply ${reply.type}`);
     return reply.frame;
@@ -183,7 +184,7 @@ class AgentProcess implements AgentHandle {
   }
 
   async releaseAll(): Promise<void> {
-    await this.request('releaseAll', REQUEST_TIMEOUT_MS);
+    await this.request({ type: 'releaseAll' }, REQUEST_TIMEOUT_MS);
   }
 
   onInputPause(listener: (paused: boolean) => void): { dispose(): void } {
@@ -213,7 +214,7 @@ class AgentProcess implements AgentHandle {
       }, DISPOSE_GRACE_MS).unref();
     };
     if (this.started && this.child.connected) {
-      this.request('releaseAll', DISPOSE_GRACE_MS).then(stop, (error: unknown) => {
+      this.request({ type: 'releaseAll' }, DISPOSE_GRACE_MS).then(stop, (error: unknown) => {
         this.log.warn(`releaseAll on dispose: ${error instanceof Error ? error.message : String(error)}`);
         stop();
       });
@@ -222,7 +223,7 @@ class AgentProcess implements AgentHandle {
     }
   }
 
-  private request(type: Request, timeoutMs: number, options: { readonly full?: boolean; readonly waitMs?: number } = {}): Promise<AgentMessage> {
+  private request(request: Request, timeoutMs: number): Promise<AgentMessage> {
     if (this.exited || !this.child.connected) {
       return Promise.reject(new AgentError('The screen agent is not running.', 'stopped'));
     }
@@ -230,10 +231,10 @@ class AgentProcess implements AgentHandle {
     return new Promise<AgentMessage>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new AgentError(`The screen agent did not answer ${type} within ${timeoutMs / 1000} s.`, 'timeout'));
+        reject(new AgentError(`The screen agent did not answer ${request.type} within ${timeoutMs / 1000} s.`, 'timeout'));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      this.post(type === 'capture' ? { type, id, ...options } : { type, id });
+      this.post({ ...request, id } as AnsweredRequest);
     });
   }
 
