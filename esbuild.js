@@ -33,7 +33,7 @@ function testEntries(dir) {
 
 const builds = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: nodeExternals },
-  { ...node, entryPoints: ['src/host/agentMain.ts'], outfile: 'dist/agent.js', external: nodeExternals, inject: [] },
+  { ...node, entryPoints: ['src/agent/main.ts'], outfile: 'dist/agent.js', external: nodeExternals, inject: [] },
   {
     bundle: true,
     platform: 'browser',
@@ -47,7 +47,7 @@ const builds = [
   },
   {
     ...node,
-    entryPoints: [...testEntries('test/unit'), ...testEntries('test/integration'), ...testEntries('test/suite'), ...testEntries('test/editor')],
+    entryPoints: [...testEntries('test/unit'), ...testEntries('test/integration'), ...testEntries('test/suite'), ...testEntries('test/editor'), 'test/support/suiteRun.ts', 'test/support/suiteIndex.ts', 'test/support/suiteLauncher.ts'],
     outdir: 'out/test',
     outbase: 'test',
     external: testExternals,

@@ -2,7 +2,7 @@
  * `npm run bench`: the product, the baseline and a peer (x11vnc + noVNC), measured side by side in one run on
  * one X display at 1920x1080, host and helper on 127.0.0.1. See bench/README.md for what each figure means.
  *
- * The pieces are the integration tests' own (test/integration/env.ts, session.ts): Xvfb, a PeerServer, the
+ * The pieces are the integration tests' own (test/support/env.ts, session.ts): Xvfb, a PeerServer, the
  * helper's page with the real webview bundle in headless Chromium. The host runs the real HostSession and agent
  * in a process of its own (bench/host.ts), so that its CPU and memory can be read apart. The host's screen is
  * one window (bench/window.c) that shows code, a click target and a barcode of the time it was drawn; the page
@@ -20,8 +20,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { Browser, Page } from 'playwright-core';
-import { ROOT, Stack, launchChromium, startPageServer, startPeerServer, startXvfb, waitFor } from '../test/integration/env';
-import { helperState, newRig, openHelper, type Rig } from '../test/integration/session';
+import { ROOT, Stack, launchChromium, startPageServer, startPeerServer, startXvfb, waitFor } from '../test/support/env';
+import { helperState, newRig, openHelper, type Rig } from '../test/support/session';
 import type { HostConfig } from './host';
 import { installProbe, type Probe, type ProbeConfig } from './probe';
 import { childrenNamed, cpuMark, cpuPercent, rssByProcess, rssMb } from './proc';

@@ -10,7 +10,7 @@ const path = require('node:path');
 const esbuild = require('esbuild');
 
 const ROOT = path.resolve(__dirname, '..');
-// Three folders deep, as the tests' bundles are: test/integration/env.ts finds the repository three folders up.
+// Three folders deep, as the tests' bundles are: test/support/env.ts finds the repository three folders up.
 const BUNDLE = path.join(ROOT, 'out', 'bench', 'bundle');
 const WINDOW = path.join(ROOT, 'out', 'bench', 'bench-window');
 

@@ -9,7 +9,7 @@
 //
 // DEMO_PORT chooses code-server's port (default 8080). Ctrl+C or SIGTERM stops everything it started.
 //
-// The pieces are the editor tests' own (test/editor/codeServer.ts, test/integration/env.ts), compiled here
+// The pieces are the editor tests' own (test/support/codeServer.ts, test/support/env.ts), compiled here
 // with esbuild so that there is one implementation of each.
 'use strict';
 
@@ -32,7 +32,7 @@ function build() {
   const outfile = path.join(ROOT, 'out', 'test', 'editor', 'demo-parts.js');
   require('esbuild').buildSync({
     stdin: {
-      contents: "export * from './test/editor/codeServer';\nexport * from './test/integration/env';\n",
+      contents: "export * from './test/support/codeServer';\nexport * from './test/support/env';\n",
       resolveDir: ROOT,
       sourcefile: 'demo-parts.ts',
       loader: 'ts',

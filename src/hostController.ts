@@ -14,8 +14,6 @@ import type { HostState } from './shared/stateMachine';
 import { isFinal } from './shared/stateMachine';
 import { askModal, showError } from './prompts';
 
-const ENDED_BY_YOU = 'You ended the session.';
-
 export class HostController implements vscode.Disposable {
   private session: HostSession | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
@@ -146,12 +144,12 @@ export class HostController implements vscode.Disposable {
   }
 
   end(): void {
-    this.session?.end('hostEnded', ENDED_BY_YOU);
+    this.session?.end('hostEnded', 'You ended the session.');
   }
 
   private onState(state: HostState): void {
     this.onStateChange();
-    if (state.kind === 'ended' && state.message !== ENDED_BY_YOU) void vscode.window.showInformationMessage(`Remote Assist: ${state.message}`);
+    if (state.kind === 'ended' && !(state.reason === 'hostEnded' && state.by === 'local')) void vscode.window.showInformationMessage(`Remote Assist: ${state.message}`);
   }
 
   dispose(): void {

@@ -8,9 +8,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 
-import type { HostAgent, InputEvent } from './agent';
-import { isAgentMessage, type AgentMessage, type AgentRequest } from './agentProtocol';
-import { checkDisplay } from './display';
+import { checkDisplay, isAgentMessage, type AgentMessage, type AgentRequest, type HostAgent, type InputEvent } from '../agent/contract';
 import type { EncodedFrame } from '../shared/frames';
 import { scoped, type Logger } from '../shared/log';
 

@@ -8,8 +8,8 @@
  */
 
 import type { DataConnection, Peer } from 'peerjs';
-import type { HostAgent, InputEvent } from './agent';
-import { sameBytes, sleep } from './bytes';
+import type { HostAgent, InputEvent } from '../agent/contract';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { noAudit, type AuditEvent, type AuditLog } from '../shared/audit';
 import { chunkFrame } from '../shared/frames';
 import {
@@ -50,7 +50,7 @@ import {
   type HostMessage,
 } from '../shared/protocol';
 import { RateLimiter, type Rate } from '../shared/rateLimit';
-import { HOST_TRANSITIONS, StateMachine, isFinal, type HostState } from '../shared/stateMachine';
+import { HOST_TRANSITIONS, StateMachine, isFinal, type EndedBy, type HostState } from '../shared/stateMachine';
 
 /** What the session asks of the person at the machine. Each resolves false on "no" and on timeout. */
 export interface HostUi {
@@ -259,24 +259,27 @@ export class HostSession {
     return { ...this.dropped };
   }
 
-  /** Ends the session from the host's side; `reason` is what the helper is told. Safe to call more than once. */
-  end(reason: EndReason = 'hostEnded', message?: string): void {
+  /**
+   * Ends the session; `reason` is what the helper is told (when it was not the helper that ended it), `by` who
+   * ended it. Safe to call more than once.
+   */
+  end(reason: EndReason = 'hostEnded', message?: string, by: EndedBy = 'local'): void {
     const state = this.machine.state;
     if (isFinal(state)) return;
     const text = message ?? describeEnd(reason);
     this.options.log.info(`ending: ${reason} (${text}); dropped from helpers: ${JSON.stringify(this.dropped)}`);
-    if (this.helper) this.send({ type: 'bye', reason, message: describeEnd(reason) });
+    if (this.helper && by === 'local') this.send({ type: 'bye', reason, message: describeEnd(reason) });
     this.endReason = reason;
-    this.record({ event: 'ended', reason, message: text, ...this.dropped }, this.helper);
-    this.machine.to({ kind: 'ended', message: text });
+    this.record({ event: 'ended', reason, by, message: text, ...this.dropped }, this.helper);
+    this.machine.to({ kind: 'ended', message: text, reason, by });
     this.teardown();
   }
 
   private fail(message: string): void {
     if (isFinal(this.machine.state)) return;
     this.endReason = 'hostEnded';
-    this.record({ event: 'ended', message, ...this.dropped }, this.helper);
-    this.machine.to({ kind: 'failed', message });
+    this.record({ event: 'ended', reason: 'startFailed', by: 'local', message, ...this.dropped }, this.helper);
+    this.machine.to({ kind: 'failed', message, reason: 'startFailed', by: 'local' });
     this.teardown();
   }
 
@@ -725,7 +728,7 @@ export class HostSession {
       return;
     }
     this.releaseInput();
-    this.end(reason, reason === 'peerGone' ? 'The helper stopped answering; the session was ended.' : 'The helper ended the session.');
+    this.end(reason, reason === 'peerGone' ? 'The helper stopped answering; the session was ended.' : 'The helper ended the session.', 'remote');
   }
 
   /** The host said yes: the invitation is spent, the screen starts flowing. */
@@ -875,7 +878,7 @@ export class HostSession {
         } else {
           // A whole picture: a still screen costs nothing once the helper has drawn all that was sent (an
           // unacknowledged frame may have been lost, so then it goes again).
-          if (previous && helper.framesAcked === helper.framesSent && sameBytes(previous, frame.data)) continue;
+          if (previous && helper.framesAcked === helper.framesSent && Buffer.compare(previous, frame.data) === 0) continue;
           previous = frame.data;
         }
         const id = helper.framesSent++;

@@ -9,8 +9,7 @@
  * (src/audit.ts writes files, tests keep records in memory).
  */
 
-import type { EndReason } from './protocol';
-import type { HelperState } from './stateMachine';
+import type { EndedBy, FinalReason, HelperState } from './stateMachine';
 
 export type AuditSide = 'host' | 'helper';
 
@@ -51,13 +50,14 @@ export type AuditEvent =
   /** Host: the pause is over; the helper's input is applied again. */
   | { readonly event: 'controlResumed' }
   /**
-   * Both: the session is over. `reason` is the protocol's (host side); the counts are what the host dropped
-   * from the helper over the whole session.
+   * Both: the session is over, why and by whom (see `SessionEnd`); the counts are what the host dropped from
+   * the helper over the whole session.
    */
   | {
       readonly event: 'ended';
       readonly message: string;
-      readonly reason?: EndReason;
+      readonly reason?: FinalReason;
+      readonly by?: EndedBy;
       readonly malformed?: number;
       readonly rateLimited?: number;
       readonly inputWithoutControl?: number;
@@ -128,7 +128,7 @@ export function helperAuditEvents(previous: HelperState | undefined, state: Help
       break;
     case 'ended':
     case 'failed':
-      events.push({ event: 'ended', message: state.message });
+      events.push({ event: 'ended', message: state.message, reason: state.reason, by: state.by });
       break;
     case 'idle':
     case 'connecting':

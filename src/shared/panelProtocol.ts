@@ -6,7 +6,7 @@
  */
 
 import type { IceServer, SignalingSettings } from './invitation';
-import type { HelperState } from './stateMachine';
+import { isFinalReason, type HelperState } from './stateMachine';
 import { isRecord } from './invitation';
 
 /** A HelperState as it crosses postMessage (no Dates, no classes). */
@@ -71,9 +71,13 @@ export function parseFromPanel(data: unknown): FromPanel | undefined {
         case 'waitingForConsent': case 'viewing': case 'requestingControl': case 'controlling':
           state = { kind: s['kind'] as 'viewing', hostName: text('hostName') };
           break;
-        case 'ended': case 'failed':
-          state = { kind: s['kind'] as 'ended', message: text('message') };
+        case 'ended': case 'failed': {
+          const reason = s['reason'];
+          const by = s['by'];
+          if (!isFinalReason(reason) || (by !== 'local' && by !== 'remote')) return undefined;
+          state = { kind: s['kind'] as 'ended', message: text('message'), reason, by };
           break;
+        }
       }
       const code = data['verificationCode'];
       return typeof code === 'string' ? { type: 'state', state, verificationCode: code.slice(0, 20) } : { type: 'state', state };

@@ -158,6 +158,10 @@ const END_REASONS: ReadonlySet<string> = new Set<EndReason>([
   'hostEnded', 'helperEnded', 'denied', 'consentTimeout', 'expired', 'alreadyUsed', 'proofFailed', 'locked',
   'protocolError', 'peerGone', 'captureFailed',
 ]);
+/** Whether a string is one of the protocol's end reasons. */
+export function isEndReason(value: unknown): value is EndReason {
+  return typeof value === 'string' && END_REASONS.has(value);
+}
 const GRANTING: ReadonlySet<string> = new Set<ControlReason>(['granted', 'resumed']);
 const NOT_GRANTING: ReadonlySet<string> = new Set<ControlReason>(['denied', 'revoked', 'released', 'paused']);
 /** Frame ids are u32 on the wire (frames.ts). */

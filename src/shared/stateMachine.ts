@@ -4,6 +4,8 @@
  * half-made. Listeners see every accepted move. Pure module.
  */
 
+import { isEndReason, type EndReason } from './protocol';
+
 export interface State {
   readonly kind: string;
 }
@@ -49,6 +51,30 @@ export class StateMachine<S extends State> {
   }
 }
 
+/** Who ended a session: this side (its person, or its own checks) or the other side. */
+export type EndedBy = 'local' | 'remote';
+
+/** Why a session is over: a reason the protocol names, or a failure that never crossed the wire. */
+export type FinalReason =
+  | EndReason
+  /** The helper could not reach the signaling server or the host, or the connection could not be set up. */
+  | 'connectFailed'
+  /** The host could not start: no display, no agent, no signaling server. */
+  | 'startFailed';
+
+export function isFinalReason(value: unknown): value is FinalReason {
+  return value === 'connectFailed' || value === 'startFailed' || isEndReason(value);
+}
+
+/**
+ * How a session ended, as both final states carry it: notifications and the audit log read this, never the
+ * message's wording (which is for people).
+ */
+export interface SessionEnd {
+  readonly reason: FinalReason;
+  readonly by: EndedBy;
+}
+
 /** Where the host's session stands. */
 export type HostState =
   | { readonly kind: 'idle' }
@@ -58,8 +84,8 @@ export type HostState =
   | { readonly kind: 'asking'; readonly helperName: string }
   | { readonly kind: 'viewing'; readonly helperName: string }
   | { readonly kind: 'controlled'; readonly helperName: string }
-  | { readonly kind: 'ended'; readonly message: string }
-  | { readonly kind: 'failed'; readonly message: string };
+  | ({ readonly kind: 'ended'; readonly message: string } & SessionEnd)
+  | ({ readonly kind: 'failed'; readonly message: string } & SessionEnd);
 
 export const HOST_TRANSITIONS: Transitions<HostState> = {
   idle: ['starting', 'ended'],
@@ -82,8 +108,8 @@ export type HelperState =
   | { readonly kind: 'viewing'; readonly hostName: string }
   | { readonly kind: 'requestingControl'; readonly hostName: string }
   | { readonly kind: 'controlling'; readonly hostName: string }
-  | { readonly kind: 'ended'; readonly message: string }
-  | { readonly kind: 'failed'; readonly message: string };
+  | ({ readonly kind: 'ended'; readonly message: string } & SessionEnd)
+  | ({ readonly kind: 'failed'; readonly message: string } & SessionEnd);
 
 export const HELPER_TRANSITIONS: Transitions<HelperState> = {
   idle: ['connecting', 'ended', 'failed'],

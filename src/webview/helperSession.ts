@@ -34,7 +34,7 @@ import {
   parseHostMessage,
 } from '../shared/protocol';
 import { type Transcript, channelBinding, checkProof, fromBase64, makeMediaProof, makeProof, newNonce, verificationCode } from '../shared/proof';
-import { type HelperState, HELPER_TRANSITIONS, StateMachine, isFinal } from '../shared/stateMachine';
+import { type HelperState, type SessionEnd, HELPER_TRANSITIONS, StateMachine, isFinal } from '../shared/stateMachine';
 import type { LogLevel } from './bridge';
 import type { ToPanel } from '../shared/panelProtocol';
 
@@ -65,6 +65,10 @@ const defaultPeerFactory: PeerFactory = (options) => new Peer(options);
 const BYE_FLUSH_MS = 250;
 /** Extra time after the host's consent timeout before the helper stops waiting on its own. */
 const CONSENT_GRACE_MS = 10_000;
+/** The helper could not get a session going: nobody ended it, this side gave up. */
+const CONNECT_FAILED: SessionEnd = { reason: 'connectFailed', by: 'local' };
+/** The person at this side ended the session. */
+const ENDED_HERE: SessionEnd = { reason: 'helperEnded', by: 'local' };
 /** Malformed control messages tolerated before the host is taken as broken. */
 const MAX_MALFORMED = 20;
 
@@ -148,7 +152,7 @@ export class HelperSession {
         logFunction: (_level, ...rest: unknown[]) => this.log('debug', `peerjs: ${rest.map(String).join(' ')}`),
       });
     } catch (error) {
-      this.finish('failed', `This panel cannot use WebRTC: ${errorText(error)}`);
+      this.finish('failed', `This panel cannot use WebRTC: ${errorText(error)}`, CONNECT_FAILED);
       return;
     }
     this.peer = peer;
@@ -183,12 +187,12 @@ export class HelperSession {
 
   /** The helper ends the session. */
   end(): void {
-    this.finish('ended', 'You ended the session.', 'helperEnded');
+    this.finish('ended', 'You ended the session.', ENDED_HERE, 'helperEnded');
   }
 
   /** The page is going away: say bye and close everything now (no time to let it flush). */
   dispose(): void {
-    if (!this.isDone()) this.finish('ended', 'You ended the session.', 'helperEnded', true);
+    if (!this.isDone()) this.finish('ended', 'You ended the session.', ENDED_HERE, 'helperEnded', true);
     else this.teardown(true);
   }
 
@@ -271,28 +275,28 @@ export class HelperSession {
     const { host, port } = this.settings.signaling;
     switch (error.type) {
       case 'peer-unavailable':
-        this.finish('failed', 'No one is waiting with this invitation: the host may have ended it, or it has expired.');
+        this.finish('failed', 'No one is waiting with this invitation: the host may have ended it, or it has expired.', CONNECT_FAILED);
         return;
       case 'network':
       case 'server-error':
       case 'socket-error':
       case 'socket-closed':
-        this.finish('failed', `Cannot reach the signaling server ${host}:${port}.`);
+        this.finish('failed', `Cannot reach the signaling server ${host}:${port}.`, CONNECT_FAILED);
         return;
       case 'ssl-unavailable':
-        this.finish('failed', `The signaling server ${host}:${port} does not accept secure connections. Check the invitation's server settings.`);
+        this.finish('failed', `The signaling server ${host}:${port} does not accept secure connections. Check the invitation's server settings.`, CONNECT_FAILED);
         return;
       case 'invalid-key':
-        this.finish('failed', `The signaling server ${host}:${port} refused the key in the invitation.`);
+        this.finish('failed', `The signaling server ${host}:${port} refused the key in the invitation.`, CONNECT_FAILED);
         return;
       case 'browser-incompatible':
-        this.finish('failed', 'This panel cannot use WebRTC, which Remote Assist needs.');
+        this.finish('failed', 'This panel cannot use WebRTC, which Remote Assist needs.', CONNECT_FAILED);
         return;
       case 'webrtc':
-        this.finish('failed', 'The direct connection to the host failed (WebRTC). See the log for details.');
+        this.finish('failed', 'The direct connection to the host failed (WebRTC). See the log for details.', CONNECT_FAILED);
         return;
       default:
-        this.finish('failed', `Could not connect to the host (${error.type}). See the log for details.`);
+        this.finish('failed', `Could not connect to the host (${error.type}). See the log for details.`, CONNECT_FAILED);
     }
   }
 
@@ -303,32 +307,35 @@ export class HelperSession {
       this.finish(
         'failed',
         'Could not open a direct connection to the host: a firewall may block WebRTC, or a TURN server is needed.',
+        CONNECT_FAILED,
       );
     } else if (label === CONTROL_LABEL || !this.mediaOpen) {
-      this.finish('failed', `The connection to the host failed (${error.type}). See the log for details.`);
+      this.finish('failed', `The connection to the host failed (${error.type}). See the log for details.`, CONNECT_FAILED);
     }
   }
 
   private onConnectionClosed(label: string): void {
     if (this.isDone()) return;
     this.log('info', `${label} connection closed`);
-    this.finish(this.state.kind === 'connecting' ? 'failed' : 'ended', 'The connection to the host was closed.');
+    if (this.state.kind === 'connecting') this.finish('failed', 'The connection to the host was closed.', CONNECT_FAILED);
+    else this.finish('ended', 'The connection to the host was closed.', { reason: 'peerGone', by: 'remote' });
   }
 
   private onConnectTimeout(): void {
     if (this.isDone()) return;
     const { host, port } = this.settings.signaling;
     if (!this.peerOpen) {
-      this.finish('failed', `Cannot reach the signaling server ${host}:${port}.`);
+      this.finish('failed', `Cannot reach the signaling server ${host}:${port}.`, CONNECT_FAILED);
     } else if (!this.controlOpen) {
       this.finish(
         'failed',
         'The host did not answer in time. Check that the invitation is still open on their side, and that the network allows WebRTC.',
+        CONNECT_FAILED,
       );
     } else if (this.handshake.step !== 'done') {
-      this.finish('failed', 'The host did not finish the security check in time.', 'helperEnded');
+      this.finish('failed', 'The host did not finish the security check in time.', CONNECT_FAILED, 'helperEnded');
     } else {
-      this.finish('failed', "The connection for the host's screen could not be opened in time.", 'helperEnded');
+      this.finish('failed', "The connection for the host's screen could not be opened in time.", CONNECT_FAILED, 'helperEnded');
     }
   }
 
@@ -337,7 +344,7 @@ export class HelperSession {
     this.send({ type: 'heartbeat' });
     if (performance.now() - this.lastHeard > PEER_GONE_SILENCE_MS) {
       this.log('warn', `nothing heard from the host for ${PEER_GONE_SILENCE_MS} ms`);
-      this.finish('ended', describeEnd('peerGone'));
+      this.finish('ended', describeEnd('peerGone'), { reason: 'peerGone', by: 'remote' });
     }
   }
 
@@ -379,7 +386,7 @@ export class HelperSession {
       case 'bye':
         // Our own words for the reason: the host's text would reach a VS Code notification, where links work.
         this.log('info', `host said bye (${message.reason}): ${message.message}`);
-        this.finish('ended', describeEnd(message.reason));
+        this.finish('ended', describeEnd(message.reason), { reason: message.reason, by: 'remote' });
         return;
       default:
         return assertNever(message);
@@ -394,7 +401,7 @@ export class HelperSession {
     if (!binding) {
       // Without both fingerprints the proof would not be tied to this connection: refuse rather than weaken it.
       this.log('error', 'no DTLS fingerprints in the SDPs: the proof cannot be bound to this connection');
-      this.finish('failed', 'The connection to the host could not be secured. See the log for details.', 'protocolError');
+      this.finish('failed', 'The connection to the host could not be secured. See the log for details.', { reason: 'protocolError', by: 'local' }, 'protocolError');
       return;
     }
     this.log('debug', `channel binding (control): ${binding}`);
@@ -413,7 +420,7 @@ export class HelperSession {
     if (this.isDone()) return;
     if (!ok) {
       this.log('error', "the host's proof did not match");
-      this.finish('failed', 'This is not the host that made the invitation.', 'proofFailed');
+      this.finish('failed', 'This is not the host that made the invitation.', { reason: 'proofFailed', by: 'local' }, 'proofFailed');
       return;
     }
     this.code = await verificationCode(this.key, hs.transcript);
@@ -426,7 +433,7 @@ export class HelperSession {
     }
     this.log('info', `host verified: ${this.hostName}; invitation ${message.createdAt} .. ${message.expiresAt}`);
     this.consentTimer = this.after(message.consentTimeoutMs + CONSENT_GRACE_MS, () => {
-      if (this.state.kind === 'waitingForConsent') this.finish('ended', describeEnd('consentTimeout'));
+      if (this.state.kind === 'waitingForConsent') this.finish('ended', describeEnd('consentTimeout'), { reason: 'consentTimeout', by: 'remote' });
     });
     this.to({ kind: 'waitingForConsent', hostName: this.hostName });
     void this.sendMediaProof();
@@ -446,7 +453,7 @@ export class HelperSession {
     const binding = channelBinding(pc?.localDescription?.sdp, pc?.remoteDescription?.sdp);
     if (!binding) {
       this.log('error', 'no DTLS fingerprints in the media connection\'s SDPs');
-      this.finish('failed', 'The connection for the host\'s screen could not be secured. See the log for details.', 'protocolError');
+      this.finish('failed', 'The connection for the host\'s screen could not be secured. See the log for details.', { reason: 'protocolError', by: 'local' }, 'protocolError');
       return;
     }
     this.log('debug', `channel binding (media): ${binding}`);
@@ -552,7 +559,7 @@ export class HelperSession {
 
   private protocolError(detail: string): void {
     this.log('error', `protocol error: ${detail}`);
-    this.finish('failed', describeEnd('protocolError'), 'protocolError');
+    this.finish('failed', describeEnd('protocolError'), { reason: 'protocolError', by: 'local' }, 'protocolError');
   }
 
   private to(state: HelperState): boolean {
@@ -564,12 +571,12 @@ export class HelperSession {
   }
 
   /** The one way out: says bye if asked, moves to the final state, and closes everything. */
-  private finish(kind: 'ended' | 'failed', message: string, bye?: EndReason, immediately = false): void {
+  private finish(kind: 'ended' | 'failed', message: string, end: SessionEnd, bye?: EndReason, immediately = false): void {
     if (this.isDone()) return;
-    this.log(kind === 'failed' ? 'error' : 'info', `session ${kind}: ${message}`);
+    this.log(kind === 'failed' ? 'error' : 'info', `session ${kind} (${end.reason}, by ${end.by}): ${message}`);
     if (bye) this.send({ type: 'bye', reason: bye });
     this.held.clear();
-    this.to({ kind, message });
+    this.to({ kind, message, ...end });
     this.teardown(immediately || !bye);
   }
 

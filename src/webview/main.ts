@@ -58,7 +58,7 @@ function main(): void {
       session.end();
     } else if (!endedEarly) {
       endedEarly = true;
-      showState({ kind: 'ended', message: 'You ended the session.' }, undefined);
+      showState({ kind: 'ended', message: 'You ended the session.', reason: 'helperEnded', by: 'local' }, undefined);
     }
   }
 

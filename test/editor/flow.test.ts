@@ -10,9 +10,9 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { createInvitation } from '../../src/shared/invitation';
-import { ROOT, Stack, launchChromium, startPeerServer, startXterm, startXvfb, typePhysically, waitFor } from '../integration/env';
-import { startCodeServer, type CodeServer } from './codeServer';
-import { openWorkbench, runCommand, statusBarItem } from './workbench';
+import { ROOT, Stack, launchChromium, startPeerServer, startXterm, startXvfb, typePhysically, waitFor } from '../support/env';
+import { startCodeServer, type CodeServer } from '../support/codeServer';
+import { openWorkbench, runCommand, statusBarItem } from '../support/workbench';
 
 const stack = new Stack();
 const results = path.join(ROOT, 'test-results');

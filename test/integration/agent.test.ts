@@ -14,14 +14,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import type { HostAgent, InputEvent } from '../../src/host/agent';
+import type { HostAgent, InputEvent } from '../../src/agent/contract';
 import { AgentError, describeAgentExit, startAgent, type AgentHandle } from '../../src/host/agentClient';
-import { isAgentMessage, type AgentMessage } from '../../src/host/agentProtocol';
-import { pickLinuxOutput } from '../../src/host/capture';
-import { HOST_PAUSE_MS } from '../../src/host/input';
+import { isAgentMessage, type AgentMessage } from '../../src/agent/contract';
+import { pickLinuxOutput } from '../../src/agent/screenshotDesktopSource';
+import { HOST_PAUSE_MS } from '../../src/agent/input';
 import type { Logger } from '../../src/shared/log';
 import { applyFrame, rgbAt } from '../support/screenPixels';
-import { ROOT, Stack, keystrokes, startXterm, startXvfb, waitFor } from './env';
+import { ROOT, Stack, keystrokes, startXterm, startXvfb, waitFor } from '../support/env';
 
 const AGENT = path.join(ROOT, 'dist', 'agent.js');
 const WIDTH = 1280;

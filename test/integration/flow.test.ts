@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { HostSession } from '../../src/host/hostSession';
 import { decodeInvitation } from '../../src/shared/invitation';
 import { derivePeerId, toBase64 } from '../../src/shared/proof';
-import { ROOT, Stack, launchChromium, startPageServer, startPeerServer, startXterm, startXvfb, typePhysically, waitFor } from './env';
+import { ROOT, Stack, launchChromium, startPageServer, startPeerServer, startXterm, startXvfb, typePhysically, waitFor } from '../support/env';
 import {
   allowView,
   fakeAgent,
@@ -27,7 +27,7 @@ import {
   windowGeometry as xWindowGeometry,
   xdotool,
   type Prompts,
-} from './session';
+} from '../support/session';
 
 const stack = new Stack();
 const rig = newRig();

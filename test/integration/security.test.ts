@@ -11,15 +11,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { HostAgent } from '../../src/host/agent';
-import { HOST_PAUSE_MS } from '../../src/host/input';
+import type { HostAgent } from '../../src/agent/contract';
+import { HOST_PAUSE_MS } from '../../src/agent/input';
 import { HostSession, MAX_FAILED_PROOFS, MAX_MALFORMED } from '../../src/host/hostSession';
 import { toBase64 } from '../../src/shared/proof';
 import { FrameAssembler } from '../../src/shared/frames';
 import { PROTOCOL_VERSION, type HelperMessage } from '../../src/shared/protocol';
 import { parseUpdate } from '../../src/shared/screenUpdate';
-import { JunkMaker, type Junk } from '../unit/fuzz';
-import { ROOT, Stack, launchChromium, startPageServer, startPeerServer, startXterm, startXvfb, waitFor } from './env';
+import { JunkMaker, type Junk } from '../support/fuzz';
+import { ROOT, Stack, launchChromium, startPageServer, startPeerServer, startXterm, startXvfb, waitFor } from '../support/env';
 import {
   MemoryAudit,
   fakeAgent,
@@ -44,7 +44,7 @@ import {
   xdotool,
   type NodePeer,
   type Prompts,
-} from './session';
+} from '../support/session';
 
 const stack = new Stack();
 const rig = newRig();

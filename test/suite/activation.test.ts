@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { EXTENSION_ID } from './extensionId';
+import { EXTENSION_ID } from '../support/extensionId';
 
 describe('activation', () => {
   it('activates and returns { host, helper } with no session', async () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { Commands, ContextKeys, SECTION, Settings } from '../../src/config';
 import { HELPER_TRANSITIONS, HOST_TRANSITIONS } from '../../src/shared/stateMachine';
-import { EXTENSION_ID } from './extensionId';
+import { EXTENSION_ID } from '../support/extensionId';
 
 interface Contribution {
   readonly command: string;

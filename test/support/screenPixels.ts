@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import * as zlib from 'node:zlib';
-import { crc32 } from '../../src/host/png';
+import { crc32 } from '../../src/agent/png';
 import { parseUpdate, type ScreenUpdate } from '../../src/shared/screenUpdate';
 import type { EncodedFrame } from '../../src/shared/frames';
 

@@ -82,7 +82,7 @@ describe('audit log', () => {
       [{ kind: 'requestingControl', hostName: 'Ada' }, '123 456'],
       [{ kind: 'controlling', hostName: 'Ada' }, '123 456'],
       [{ kind: 'viewing', hostName: 'Ada' }, '123 456'],
-      [{ kind: 'ended', message: 'The person you were helping ended the session.' }, '123 456'],
+      [{ kind: 'ended', message: 'The person you were helping ended the session.', reason: 'hostEnded', by: 'remote' }, '123 456'],
     ];
     let previous: HelperState | undefined;
     const events: string[] = [];
@@ -91,6 +91,6 @@ describe('audit log', () => {
       previous = state;
     }
     assert.deepEqual(events, ['connected', 'verified 123 456', 'allowed', 'controlRequested', 'controlGranted', 'controlEnded', 'ended']);
-    assert.deepEqual(helperAuditEvents({ kind: 'controlling', hostName: 'A' }, { kind: 'failed', message: 'x' }, undefined).map((e) => e.event), ['controlEnded', 'ended']);
+    assert.deepEqual(helperAuditEvents({ kind: 'controlling', hostName: 'A' }, { kind: 'failed', message: 'x', reason: 'connectFailed', by: 'local' }, undefined).map((e) => e.event), ['controlEnded', 'ended']);
   });
 });

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { checkDisplay, missingDisplayMessage, parseDisplay } from '../../src/host/display';
+import { checkDisplay, missingDisplayMessage, parseDisplay } from '../../src/agent/display';
 
 describe('parseDisplay', () => {
   it('reads local displays as the socket in /tmp/.X11-unix', () => {

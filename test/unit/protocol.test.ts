@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { FrameAssembler, chunkFrame, imageSize, CHUNK_PAYLOAD } from '../../src/shared/frames';
 import { KEY_CODES, isKnownKeyCode, nutKeyName, toPixel, toUnit } from '../../src/shared/keys';
 import { cleanName, decodeJson, encodeMessage, parseHelperMessage, parseHostMessage, type HelperMessage } from '../../src/shared/protocol';
-import { JunkMaker } from './fuzz';
+import { JunkMaker } from '../support/fuzz';
 import { HELPER_TRANSITIONS, HOST_TRANSITIONS, StateMachine, type HostState } from '../../src/shared/stateMachine';
 
 /** 32 bytes of base64, the size of every nonce and MAC. */
@@ -179,7 +179,7 @@ describe('state machines', () => {
     assert.equal(m.to({ kind: 'starting' }), true);
     assert.equal(m.to({ kind: 'awaiting', code: 'c', expiresAt: new Date() }), true);
     assert.equal(m.to({ kind: 'controlled', helperName: 'x' }), false);
-    assert.equal(m.to({ kind: 'ended', message: 'bye' }), true);
+    assert.equal(m.to({ kind: 'ended', message: 'bye', reason: 'hostEnded', by: 'local' }), true);
     assert.equal(m.to({ kind: 'starting' }), false);
     assert.deepEqual(seen, ['starting', 'awaiting', 'ended']);
     assert.deepEqual(refused, ['idle->viewing', 'awaiting->controlled', 'ended->starting']);

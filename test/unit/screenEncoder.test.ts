@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { chunkFrame, FrameAssembler } from '../../src/shared/frames';
 import { encodeUpdate, parseUpdate, type UpdateOp } from '../../src/shared/screenUpdate';
-import { encodePng, encodeRgbaPng, type Pixels } from '../../src/host/png';
+import { encodePng, encodeRgbaPng, type Pixels } from '../../src/agent/png';
 import { apply } from '../support/screenPixels';
-import { ScreenEncoder, findVerticalScroll } from '../../src/host/screenEncoder';
+import { ScreenEncoder, findVerticalScroll } from '../../src/agent/screenEncoder';
 
 const W = 320;
 const H = 200;

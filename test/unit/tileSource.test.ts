@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TileSource, type ScreenArea } from '../../src/host/capture';
-import type { ChangeWatcher, PointerReading } from '../../src/host/damage';
-import type { Pixels } from '../../src/host/png';
+import type { ScreenArea } from '../../src/agent/frameSource';
+import { TileSource } from '../../src/agent/tileSource';
+import type { ChangeWatcher, PointerReading } from '../../src/agent/damage';
+import type { Pixels } from '../../src/agent/png';
 import type { Rect } from '../../src/shared/screenUpdate';
 import { parseUpdate } from '../../src/shared/screenUpdate';
 import { applyFrame, rgbAt } from '../support/screenPixels';

@@ -14,8 +14,8 @@
  * HOST_PAUSE_MS. `onPause` hears both edges.
  */
 
-import type { InputEvent } from './agent';
-import type { ScreenArea } from './capture';
+import type { InputEvent } from './contract';
+import type { ScreenArea } from './frameSource';
 import type { Pixels } from './png';
 import type { Logger } from '../shared/log';
 import { nutKeyName, toPixel } from '../shared/keys';

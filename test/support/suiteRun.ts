@@ -4,7 +4,7 @@
  *
  *   REMOTE_ASSIST_VSCODE=/path/to/code   that VS Code (desktop, Electron)
  *   REMOTE_ASSIST_VSCODE=download        the VS Code that test-electron downloads (its default)
- *   unset                                code-server in headless Chromium (launcher.ts): the only VS Code to be
+ *   unset                                code-server in headless Chromium (suiteLauncher.ts): the only VS Code to be
  *                                        had on machines without a desktop and without a download
  */
 
@@ -14,11 +14,11 @@ import { runTests } from '@vscode/test-electron';
 
 async function main(): Promise<void> {
   const extensionDevelopmentPath = path.resolve(__dirname, '../../..');
-  const extensionTestsPath = path.join(__dirname, 'index.js');
+  const extensionTestsPath = path.join(__dirname, 'suiteIndex.js');
   const choice = process.env['REMOTE_ASSIST_VSCODE'];
   let vscodeExecutablePath: string | undefined;
   if (!choice) {
-    vscodeExecutablePath = path.join(__dirname, 'launcher.js');
+    vscodeExecutablePath = path.join(__dirname, 'suiteLauncher.js');
     // esbuild keeps the #! line but not the mode bits; test-electron executes the file.
     fs.chmodSync(vscodeExecutablePath, 0o755);
   } else if (choice !== 'download') {

@@ -165,8 +165,8 @@ export async function startPeerServer(stack: Stack): Promise<number> {
 /** Serves the helper's test page with the real webview bundle and stylesheet. */
 export async function startPageServer(stack: Stack): Promise<string> {
   const files: Record<string, [string, string]> = {
-    '/': [path.join(ROOT, 'test/integration/page/helper.html'), 'text/html'],
-    '/helper.html': [path.join(ROOT, 'test/integration/page/helper.html'), 'text/html'],
+    '/': [path.join(ROOT, 'test/support/page/helper.html'), 'text/html'],
+    '/helper.html': [path.join(ROOT, 'test/support/page/helper.html'), 'text/html'],
     '/webview.js': [path.join(ROOT, 'dist/webview.js'), 'text/javascript'],
     '/panel.css': [path.join(ROOT, 'media/panel.css'), 'text/css'],
   };

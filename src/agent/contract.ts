@@ -1,14 +1,55 @@
 /**
- * Messages between the extension host (`agentClient.ts`, the parent) and the host agent (`agentMain.ts`, a
- * child process), over Node's IPC channel with `serialization: 'advanced'` (structured clone: frames travel
- * as bytes, not as base64 or JSON arrays).
+ * The contract between the extension host and the host agent, a child process (`src/agent/main.ts`, bundled
+ * to dist/agent.js): the only file of `src/agent/` that the host side imports.
  *
- * Requests that are answered carry an `id`; the answer repeats it. Both processes are ours and ship
- * together, so the checks below only guard against a wrong build, not against an adversary.
+ * Why a child process: a native crash in capture or input (nut-js segfaults when it cannot open the display)
+ * ends only the agent, never the user's editor, and capture and encoding stay off the extension host's main
+ * thread.
+ *
+ * - `HostAgent`: what the host session programs against; `src/host/agentClient.ts` implements it by forking
+ *   the agent.
+ * - `AgentRequest` / `AgentMessage`: the messages over Node's IPC channel, with `serialization: 'advanced'`
+ *   (structured clone: frames travel as bytes, not as base64 or JSON arrays). Requests that are answered
+ *   carry an `id`; the answer repeats it. Both processes are ours and ship together, so the checks below
+ *   only guard against a wrong build, not against an adversary.
+ * - `checkDisplay`: the display check that both sides run before nut-js is ever loaded.
  */
 
-import type { InputEvent } from './agent';
 import type { EncodedFrame } from '../shared/frames';
+import type { MouseButton } from '../shared/protocol';
+
+export { checkDisplay, type DisplayCheck } from './display';
+
+/** Input the agent injects. Coordinates normalised to 0..1 of the whole captured screen. */
+export type InputEvent =
+  | { readonly type: 'pointerMove'; readonly x: number; readonly y: number }
+  | { readonly type: 'pointerButton'; readonly button: MouseButton; readonly down: boolean; readonly x: number; readonly y: number }
+  | { readonly type: 'wheel'; readonly dx: number; readonly dy: number }
+  | { readonly type: 'key'; readonly code: string; readonly down: boolean };
+
+export interface HostAgent {
+  /** The size of the screen that is captured and driven, in pixels. */
+  screenSize(): Promise<{ width: number; height: number }>;
+  /**
+   * Captures the screen and returns it encoded: a whole picture, or a screen update (what changed since the
+   * last frame; `full` asks for every pixel). Resolves undefined when nothing changed within `waitMs`. Rejects
+   * (never hangs) within a few seconds on failure.
+   */
+  capture(request?: { readonly full?: boolean; readonly waitMs?: number }): Promise<EncodedFrame | undefined>;
+  /** Injects one input event; events are applied in order. Errors are logged, not thrown. */
+  input(event: InputEvent): void;
+  /** Releases every key and button that input() pressed and did not release. Resolves when done. */
+  releaseAll(): Promise<void>;
+  /**
+   * Called with true when the person at the machine moved their own mouse (the agent released everything held
+   * and drops input), with false when their mouse has been still long enough and input is applied again.
+   */
+  onInputPause(listener: (paused: boolean) => void): { dispose(): void };
+  /** Called once when the agent process ends on its own (crash or error); not called after dispose(). */
+  onExit(listener: (error: Error) => void): { dispose(): void };
+  /** Releases everything held, then stops the agent. */
+  dispose(): void;
+}
 
 /** Parent -> agent. */
 export type AgentRequest =

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Stands in for the VS Code executable when @vscode/test-electron runs the suite on a machine without desktop
- * VS Code (see run.ts). It takes `--extensionDevelopmentPath=` and `--extensionTestsPath=` (the other flags
+ * VS Code (see suiteRun.ts). It takes `--extensionDevelopmentPath=` and `--extensionTestsPath=` (the other flags
  * test-electron passes are for Electron and are ignored), starts code-server and headless Chromium, opens the
  * workbench as a development window that runs the tests, prints the suite's output, and exits with the suite's
  * exit code: the workbench hands it to `window.codeAutomationExit(code)` when the extension host's `run()` settles.
@@ -11,9 +11,9 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startCodeServer } from '../editor/codeServer';
-import { consoleText } from '../editor/workbench';
-import { ROOT, Stack, launchChromium } from '../integration/env';
+import { startCodeServer } from './codeServer';
+import { consoleText } from './workbench';
+import { ROOT, Stack, launchChromium } from './env';
 
 const SUITE_TIMEOUT_MS = Number(process.env['REMOTE_ASSIST_SUITE_TIMEOUT_MS'] ?? 300_000);
 const LOGS = path.join(ROOT, 'test-results', 'editor-host');
@@ -26,7 +26,7 @@ function arg(name: string): string | undefined {
 /**
  * Picks the extension host's stdout out of code-server's output, where the server logs each chunk as
  * `[12:00:00] [127.0.0.1][id][ExtensionHostConnection] <pid> chunk`; the chunk's further lines follow bare.
- * The suite writes its report to stdout (index.ts), so this is the suite's output, as it happens.
+ * The suite writes its report to stdout (suiteIndex.ts), so this is the suite's output, as it happens.
  */
 function extensionHostOutput(print: (line: string) => void): (line: string) => void {
   const chunk = /^\[[\d:]+\] \[[^\]]*\]\[[^\]]*\]\[ExtensionHostConnection\] <\d+>(?:<stderr>)? ?(.*)$/;

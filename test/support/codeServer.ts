@@ -13,7 +13,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ROOT, Stack, waitFor } from '../integration/env';
+import { ROOT, Stack, waitFor } from './env';
 
 export interface CodeServerOptions {
   /** Stops the server (its whole process group) and removes its scratch folders. */

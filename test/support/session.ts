@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { DataConnection, Peer } from 'peerjs';
 import { startAgent } from '../../src/host/agentClient';
-import type { HostAgent } from '../../src/host/agent';
+import type { HostAgent } from '../../src/agent/contract';
 import { HostSession, type HostSessionOptions } from '../../src/host/hostSession';
 import type { AuditEvent, AuditLog, AuditParty } from '../../src/shared/audit';
 import { decodeInvitation } from '../../src/shared/invitation';

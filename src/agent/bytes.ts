@@ -1,4 +1,4 @@
-/** Small helpers the host's modules share (Node only: Buffer). */
+/** Small helpers the agent's modules share (Node only: Buffer). */
 
 /** Whether two byte arrays hold the same bytes (one native comparison, no copies). */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -1,195 +1,17 @@
 /**
- * Screen capture, behind `FrameSource`: `TileSource` (the product's: raw nut-js grabs, only what changed,
- * lossless) and `ScreenshotDesktopSource` (the first design's whole JPEG pictures, ~100 ms each; the
- * benchmark's baseline, and the fallback where grabbing fails).
- *
- * Runs in the agent process only: screenshot-desktop is loaded lazily, after the display check.
+ * The product's capture: raw grabs compared with what the helper already shows, only the changed pixels sent
+ * (screenEncoder.ts), told where the screen changed by X DAMAGE on Linux (damage.ts), polled elsewhere.
+ * Agent process only.
  */
 
-import { imageSize, type EncodedFrame } from '../shared/frames';
+import type { EncodedFrame } from '../shared/frames';
 import type { Logger } from '../shared/log';
 import { MAX_POINTER_SIZE, bounds, clip, encodeUpdate, type Rect, type UpdateOp } from '../shared/screenUpdate';
 import { sleep } from './bytes';
 import type { ChangeWatcher, PointerReader, PointerReading } from './damage';
+import { CAPTURE_TIMEOUT_MS, LAYOUT_TTL_MS, errorText, sameArea, withTimeout, type CaptureRequest, type FrameSource, type ScreenArea } from './frameSource';
 import { encodeRgbaPng, type Pixels } from './png';
 import { ScreenEncoder } from './screenEncoder';
-
-/** A rectangle of the desktop, in the pixels the input is injected in (X11: the root window). */
-export interface ScreenArea {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
-}
-
-export interface FrameSource {
-  /** For the log. */
-  readonly name: string;
-  /**
-   * Captures the screen. Rejects, never hangs, when the capture fails or takes too long. A source of screen
-   * updates resolves undefined when nothing changed within `request.waitMs`; a source of whole pictures always
-   * resolves a picture.
-   */
-  capture(request?: CaptureRequest): Promise<EncodedFrame | undefined>;
-  /**
-   * The part of the desktop the frames show, so that input lands where the helper points; undefined when
-   * they show the whole main screen as nut-js measures it (Windows and macOS: the main display is at 0,0).
-   */
-  area(): Promise<ScreenArea | undefined>;
-  dispose(): void;
-}
-
-export const CAPTURE_TIMEOUT_MS = 5000;
-/** How long the monitor layout (one `xrandr` run, ~30 ms) is trusted before it is read again. */
-const LAYOUT_TTL_MS = 2000;
-
-/** The slice of screenshot-desktop's untyped API that we use. */
-interface ScreenshotDesktop {
-  (options: { format: 'jpg'; screen?: string | number }): Promise<Uint8Array>;
-  listDisplays(): Promise<readonly ListedDisplay[]>;
-}
-export interface ListedDisplay {
-  readonly id: string | number;
-  readonly primary?: boolean;
-  readonly width?: number;
-  readonly height?: number;
-  readonly offsetX?: number;
-  readonly offsetY?: number;
-}
-export interface LinuxOutput {
-  readonly id: string | number;
-  readonly area: ScreenArea;
-}
-
-/**
- * screenshot-desktop, as JPEG: portable, and ~100 ms a frame at 1080p. On Linux it runs `xrandr` and
- * ImageMagick's `import` for every frame.
- *
- * On Linux it captures one monitor (the primary, else the first) while nut-js drives the whole X screen, so
- * this source picks the monitor itself, tells screenshot-desktop which, and reports where it lies. Reading
- * the layout ourselves has a second use: screenshot-desktop never settles its promise when `xrandr` fails
- * (its rejection is left unhandled), whereas our own `listDisplays()` call rejects with xrandr's error.
- */
-export class ScreenshotDesktopSource implements FrameSource {
-  readonly name = 'screenshot-desktop (jpg)';
-  private readonly shot: ScreenshotDesktop;
-  private layout: { readonly at: number; readonly output: LinuxOutput } | undefined;
-  private disposed = false;
-
-  constructor(
-    private readonly log: Logger,
-    private readonly timeoutMs = CAPTURE_TIMEOUT_MS,
-    private readonly platform: NodeJS.Platform = process.platform,
-  ) {
-    this.shot = require('screenshot-desktop') as ScreenshotDesktop;
-  }
-
-  capture(): Promise<EncodedFrame> {
-    if (this.disposed) return Promise.reject(new Error('The screen capture was stopped.'));
-    return withTimeout(this.captureNow(), this.timeoutMs, `The screen capture took more than ${this.timeoutMs / 1000} s and was given up.`);
-  }
-
-  async area(): Promise<ScreenArea | undefined> {
-    if (this.platform !== 'linux') return undefined;
-    return (await this.linuxOutput()).area;
-  }
-
-  dispose(): void {
-    this.disposed = true;
-  }
-
-  private async captureNow(): Promise<EncodedFrame> {
-    const screen = this.platform === 'linux' ? (await this.linuxOutput()).id : undefined;
-    let data: Uint8Array;
-    try {
-      data = await this.shot(screen === undefined ? { format: 'jpg' } : { format: 'jpg', screen });
-    } catch (error) {
-      throw new Error(explainCaptureError(error, this.platform));
-    }
-    const size = imageSize(data);
-    if (size?.format !== 'jpeg') throw new Error(`screenshot-desktop returned ${data.length} bytes that are not a JPEG.`);
-    return { format: 'jpeg', width: size.width, height: size.height, data };
-  }
-
-  private async linuxOutput(): Promise<LinuxOutput> {
-    const now = Date.now();
-    if (this.layout && now - this.layout.at < LAYOUT_TTL_MS) return this.layout.output;
-    let displays: readonly ListedDisplay[];
-    try {
-      displays = await withTimeout(this.shot.listDisplays(), this.timeoutMs, 'xrandr did not answer.');
-    } catch (error) {
-      this.layout = undefined;
-      throw new Error(`Cannot read the monitor layout: ${explainCaptureError(error, this.platform)}`);
-    }
-    const output = pickLinuxOutput(displays);
-    if (!output) throw new Error('xrandr lists no connected monitor with a resolution.');
-    if (this.layout?.output.id !== output.id || !sameArea(this.layout.output.area, output.area)) {
-      this.log.info(`capturing monitor ${String(output.id)} at ${describeArea(output.area)} (${displays.length} listed)`);
-    }
-    this.layout = { at: now, output };
-    return output;
-  }
-}
-
-/** screenshot-desktop's own choice on Linux (the primary, else `default`, else the first), with its place. */
-export function pickLinuxOutput(displays: readonly ListedDisplay[]): LinuxOutput | undefined {
-  const usable = displays.filter((d) => isSize(d.width) && isSize(d.height));
-  const chosen = usable.find((d) => d.primary === true || d.id === 'default') ?? usable[0];
-  if (!chosen) return undefined;
-  return {
-    id: chosen.id,
-    area: { x: chosen.offsetX ?? 0, y: chosen.offsetY ?? 0, width: chosen.width!, height: chosen.height! },
-  };
-}
-
-export function describeArea(area: ScreenArea): string {
-  return `${area.width}x${area.height}+${area.x}+${area.y}`;
-}
-
-function sameArea(a: ScreenArea, b: ScreenArea): boolean {
-  return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
-}
-
-function isSize(value: number | undefined): value is number {
-  return value !== undefined && Number.isInteger(value) && value > 0;
-}
-
-/** Settles with `promise`, or rejects with `message` after `ms`. The work itself cannot be cancelled. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(message)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
-
-/** The tools screenshot-desktop runs on Linux, and the Debian/Ubuntu package each comes in. */
-const LINUX_TOOLS: readonly (readonly [tool: string, pkg: string])[] = [['xrandr', 'x11-xserver-utils'], ['import', 'imagemagick']];
-
-/** A missing tool says which package to install; anything else keeps its own words. */
-export function explainCaptureError(error: unknown, platform: NodeJS.Platform): string {
-  const text = errorText(error);
-  if (platform === 'linux') {
-    for (const [tool, pkg] of LINUX_TOOLS) {
-      if (text.includes(`spawn ${tool} ENOENT`) || text.includes(`${tool}: not found`) || text.includes(`${tool}: command not found`)) {
-        return `\`${tool}\` is not installed; the screen is captured with it. Install the package ${pkg} (e.g. sudo apt install ${pkg}).`;
-      }
-    }
-  }
-  return text;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message.trim() : String(error);
-}
 
 /** Pixels of a part of the screen: 4 bytes each, blue first, rows `width * 4` bytes apart. */
 export type Grab = (area: ScreenArea | undefined) => Promise<Pixels>;
@@ -433,12 +255,3 @@ export interface TileSourceOptions {
   /** How often the whole screen is compared even though the watcher reported nothing (tests shorten it). */
   readonly safetyCheckMs?: number;
 }
-
-/** What a capture is asked for. */
-export interface CaptureRequest {
-  /** The whole screen, not only what changed since the last capture (a new helper). */
-  readonly full?: boolean;
-  /** Wait up to this long for a change before answering that nothing changed. */
-  readonly waitMs?: number;
-}
-

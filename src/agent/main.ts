@@ -4,14 +4,15 @@
  * this process and never the extension host.
  *
  * Start-up: check the display (before nut-js is loaded: without one, nut-js segfaults), load nut-js,
- * then `ready`. From then on it answers the parent's requests (see agentProtocol.ts) until the parent
+ * then `ready`. From then on it answers the parent's requests (see contract.ts) until the parent
  * disconnects (or dies, which closes the channel the same way): then it releases every key and button it
  * holds and exits.
  */
 
-import type { AgentMessage, AgentRequest, LogLevel } from './agentProtocol';
-import { isAgentRequest } from './agentProtocol';
-import { ScreenshotDesktopSource, TileSource, type CaptureRequest, type FrameSource } from './capture';
+import { isAgentRequest, type AgentMessage, type AgentRequest, type LogLevel } from './contract';
+import type { CaptureRequest, FrameSource } from './frameSource';
+import { ScreenshotDesktopSource } from './screenshotDesktopSource';
+import { TileSource } from './tileSource';
 import { DamageWatcher } from './damage';
 import { checkDisplay } from './display';
 import { NutInput } from './input';
