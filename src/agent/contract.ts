@@ -69,8 +69,12 @@ export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
 /** Agent -> parent. */
 export type AgentMessage =
-  /** Sent once: the display answered and nut-js measured the screen. Requests may be sent from now on. */
-  | { readonly type: 'ready'; readonly width: number; readonly height: number }
+  /**
+   * Sent once: the display answered and nut-js measured the screen. Requests may be sent from now on.
+   * `warnings`: what the user should know though the agent works (a Wayland session, where only XWayland windows
+   * are shared), each a sentence for the user; absent when there is nothing to say.
+   */
+  | { readonly type: 'ready'; readonly width: number; readonly height: number; readonly warnings?: readonly string[] }
   /** Sent instead of `ready` when the agent cannot work here (no display, say); it exits right after. */
   | { readonly type: 'startFailed'; readonly message: string }
   /** Answers `capture`. */
@@ -97,6 +101,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
+/** A few short sentences at most: they end up in a notification. */
+const MAX_WARNINGS = 8;
+const MAX_WARNING_LENGTH = 1000;
+const isWarnings = (v: unknown): v is readonly string[] =>
+  Array.isArray(v) && v.length <= MAX_WARNINGS && v.every((w) => typeof w === 'string' && w.length > 0 && w.length <= MAX_WARNING_LENGTH);
 const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 const isSize = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
 
@@ -121,7 +130,7 @@ export function isAgentMessage(value: unknown): value is AgentMessage {
   if (!isRecord(value)) return false;
   switch (value['type']) {
     case 'ready':
-      return isSize(value['width']) && isSize(value['height']);
+      return isSize(value['width']) && isSize(value['height']) && (value['warnings'] === undefined || isWarnings(value['warnings']));
     case 'startFailed':
       return typeof value['message'] === 'string';
     case 'frame': {

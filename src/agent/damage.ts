@@ -120,6 +120,7 @@ export class DamageWatcher implements ChangeWatcher {
   /** Connects to the display in `DISPLAY` and watches the whole root window; rejects when DAMAGE is not there. */
   static start(log: Logger, display = process.env['DISPLAY']): Promise<DamageWatcher> {
     // Loaded here, so that other systems never load it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazily, on Linux only
     const x11 = require('x11') as { createClient(options: { display?: string }, cb: (err: Error | null, d: XDisplay) => void): XClient };
     return new Promise<DamageWatcher>((resolve, reject) => {
       let settled = false;

@@ -78,6 +78,23 @@ export function missingDisplayMessage(env: NodeJS.ProcessEnv): string | undefine
 }
 
 /**
+ * What the user should know about a display that works but not wholly: in a Wayland session DISPLAY names
+ * XWayland, which sees only the windows of X11 programs, so the helper would see the rest of the desktop as
+ * empty and could not click into it. Undefined when there is nothing to say (an X11 session, or no DISPLAY, which
+ * `missingDisplayMessage` explains). Linux and the BSDs only: the caller decides where to ask.
+ */
+export function waylandSessionWarning(env: NodeJS.ProcessEnv): string | undefined {
+  if (!env['DISPLAY']?.trim()) return undefined;
+  const sessionType = env['XDG_SESSION_TYPE']?.trim().toLowerCase();
+  // An explicit x11 session wins over a stray WAYLAND_DISPLAY (a nested compositor started from X, say).
+  if (sessionType === 'x11') return undefined;
+  if (sessionType !== 'wayland' && !env['WAYLAND_DISPLAY']?.trim()) return undefined;
+  return 'This is a Wayland session: Remote Assist shares it through XWayland, so only X11 (XWayland) windows will be seen and ' +
+    'controlled; native Wayland windows (often the whole desktop, the panels and most GNOME or KDE apps) stay hidden and ' +
+    'out of reach. For full sharing, log in to an X11 session ("GNOME on Xorg" or "Plasma (X11)" at the login screen).';
+}
+
+/**
  * Checks that an X server answers at DISPLAY (on Linux and other X11 systems). On Windows and macOS there is
  * always a display to capture and drive, so the answer is yes.
  */

@@ -58,6 +58,7 @@ const ERROR_LOG_INTERVAL_MS = 5000;
 export class NutInput {
   /** Loads nut-js and measures the screen. Call only when the display check has passed. */
   static async create(log: Logger, options: NutInputOptions = {}): Promise<NutInput> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazily: nut-js segfaults without a display, so it loads only after the check
     const nut = require('@nut-tree-fork/nut-js') as Nut;
     // Defaults are 100 ms (mouse) and 300 ms (keyboard) of sleep after every action.
     nut.mouse.config.autoDelayMs = 0;

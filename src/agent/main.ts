@@ -14,7 +14,8 @@ import type { CaptureRequest, FrameSource } from './frameSource';
 import { ScreenshotDesktopSource } from './screenshotDesktopSource';
 import { TileSource } from './tileSource';
 import { DamageWatcher } from './damage';
-import { checkDisplay } from './display';
+import { MonitorLayout } from './monitors';
+import { checkDisplay, waylandSessionWarning } from './display';
 import { NutInput } from './input';
 import type { Logger } from '../shared/log';
 import { assertNever } from '../shared/protocol';
@@ -54,6 +55,8 @@ class Agent {
   constructor(
     private readonly input: NutInput,
     private readonly source: FrameSource,
+    /** Also ended on the way out (the monitor layout's X connection). */
+    private readonly owned: readonly { dispose(): void }[] = [],
   ) {}
 
   handle(request: AgentRequest): void {
@@ -82,6 +85,7 @@ class Agent {
     log.debug(`stopping: ${reason}`);
     const exit = (): void => {
       this.source.dispose();
+      for (const o of this.owned) o.dispose();
       process.exit(0);
     };
     setTimeout(exit, RELEASE_ON_EXIT_MS).unref();
@@ -123,20 +127,21 @@ class Agent {
 
 /**
  * The product's source, changed tiles from raw grabs, told where the screen changed by X DAMAGE on Linux; the
- * whole JPEG pictures of screenshot-desktop when grabbing does not work here.
+ * whole JPEG pictures of screenshot-desktop when grabbing does not work here. On Linux the monitor comes from
+ * RandR over an X connection (monitors.ts), not from screenshot-desktop's `xrandr`, which a fresh Debian lacks.
  */
-async function tileSource(input: NutInput, screenshots: ScreenshotDesktopSource): Promise<FrameSource> {
-  const linux = process.platform === 'linux';
-  const areaOf = linux ? () => screenshots.area() : () => Promise.resolve(undefined);
+async function tileSource(input: NutInput, screenshots: ScreenshotDesktopSource, monitors: MonitorLayout | undefined): Promise<FrameSource> {
+  const areaOf = monitors ? () => monitors.area() : () => Promise.resolve(undefined);
   try {
     const probe = await input.grab(await areaOf());
     if (probe.data.length < probe.width * probe.height * 4) throw new Error(`${probe.data.length} bytes for ${probe.width}x${probe.height}`);
   } catch (error) {
     log.warn(`grabbing the screen failed (${errorText(error)}); capturing whole pictures with screenshot-desktop instead`);
+    monitors?.dispose();
     return screenshots;
   }
   let watcher: DamageWatcher | undefined;
-  if (linux) {
+  if (process.platform === 'linux') {
     try {
       watcher = await DamageWatcher.start(log);
     } catch (error) {
@@ -168,18 +173,24 @@ async function main(): Promise<void> {
 
   let input: NutInput;
   let source: FrameSource;
+  let monitors: MonitorLayout | undefined;
   try {
     input = await NutInput.create(log, { onPause: (paused) => send({ type: 'inputPause', paused }) });
     const screenshots = new ScreenshotDesktopSource(log);
     // REMOTE_ASSIST_FRAME_SOURCE=screenshot-desktop keeps the first design's pipeline (the benchmark's baseline).
-    source = process.env['REMOTE_ASSIST_FRAME_SOURCE'] === 'screenshot-desktop' ? screenshots : await tileSource(input, screenshots);
+    if (process.env['REMOTE_ASSIST_FRAME_SOURCE'] === 'screenshot-desktop') {
+      source = screenshots;
+    } else {
+      monitors = process.platform === 'linux' ? new MonitorLayout(log) : undefined;
+      source = await tileSource(input, screenshots, monitors);
+    }
     input.setArea(await source.area());
   } catch (error) {
     fail(`The screen cannot be captured or controlled here: ${errorText(error)}`);
     return;
   }
 
-  const agent = new Agent(input, source);
+  const agent = new Agent(input, source, monitors ? [monitors] : []);
   process.on('message', (message: unknown) => {
     if (isAgentRequest(message)) agent.handle(message);
     else log.warn(`ignored a malformed request: ${JSON.stringify(message)?.slice(0, 200)}`);
@@ -189,8 +200,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => agent.stop('SIGINT'));
 
   const size = input.drivenSize();
+  const wayland = process.platform === 'win32' || process.platform === 'darwin' ? undefined : waylandSessionWarning(process.env);
+  const warnings = wayland === undefined ? [] : [wayland];
   log.info(`ready: ${size.width}x${size.height}, capture with ${source.name}, pid ${process.pid}`);
-  send({ type: 'ready', ...size });
+  send({ type: 'ready', ...size, ...(warnings.length > 0 ? { warnings } : {}) });
 }
 
 main().catch((error: unknown) => fail(`The host agent failed to start: ${errorText(error)}`));

@@ -47,6 +47,7 @@ export class ScreenshotDesktopSource implements FrameSource {
     private readonly timeoutMs = CAPTURE_TIMEOUT_MS,
     private readonly platform: NodeJS.Platform = process.platform,
   ) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazily, after the display check; it has no types
     this.shot = require('screenshot-desktop') as ScreenshotDesktop;
   }
 

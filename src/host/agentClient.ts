@@ -23,6 +23,8 @@ export interface StartAgentOptions {
 /** The agent as started: the `HostAgent` contract, plus its process id (for the log and the tests). */
 export interface AgentHandle extends HostAgent {
   readonly pid: number | undefined;
+  /** What the user should know though the agent works (a Wayland session, say), from its `ready`; often none. */
+  readonly warnings: readonly string[];
 }
 
 /** Why the agent is not available: `noDisplay` is the user's to fix, the others are for the log. */
@@ -69,6 +71,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   try {
     const size = await agent.ready;
     log.info(`ready, ${size.width}x${size.height}`);
+    for (const warning of agent.warnings) log.warn(warning);
     return agent;
   } catch (error) {
     agent.dispose();
@@ -111,6 +114,7 @@ type Request = AnsweredRequest extends infer R ? (R extends AnsweredRequest ? Om
 
 class AgentProcess implements AgentHandle {
   readonly ready: Promise<{ width: number; height: number }>;
+  private readyWarnings: readonly string[] = [];
   private readonly pending = new Map<number, Pending>();
   private readonly exitListeners = new Set<(error: Error) => void>();
   private readonly pauseListeners = new Set<(paused: boolean) => void>();
@@ -161,6 +165,10 @@ class AgentProcess implements AgentHandle {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  get warnings(): readonly string[] {
+    return this.readyWarnings;
   }
 
   async screenSize(): Promise<{ width: number; height: number }> {
@@ -256,6 +264,7 @@ class AgentProcess implements AgentHandle {
         return;
       case 'ready':
         this.started = true;
+        this.readyWarnings = message.warnings ?? [];
         this.settleReady?.({ width: message.width, height: message.height });
         return;
       case 'startFailed':

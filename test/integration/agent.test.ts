@@ -246,7 +246,9 @@ describe('host agent on Xvfb', { timeout: 90_000 }, () => {
 
   it('captures and drives only the primary monitor when there are several', { timeout: 15_000 }, async () => {
     // Xvfb has one output; a stand-in xrandr (first on the agent's PATH) describes two monitors side by side,
-    // the primary on the right. screenshot-desktop crops to it; the pointer must follow.
+    // the primary on the right. screenshot-desktop crops to it; the pointer must follow. The product's own source
+    // reads the layout over RandR instead (no xrandr; its choice of monitor is unit-tested in monitors.test.ts, and
+    // Xvfb cannot be given a second monitor), so this runs the screenshot-desktop source, which still runs xrandr.
     const bin = path.join(scratch, 'bin');
     fs.mkdirSync(bin, { recursive: true });
     fs.writeFileSync(path.join(bin, 'xrandr'), `#!/bin/sh
@@ -258,7 +260,7 @@ RIGHT-1 connected primary 640x800+640+0 0mm x 0mm
    640x800       60.00*+
 EOF
 `, { mode: 0o755 });
-    const dual = await startAgent({ log, agentPath: AGENT, env: { ...process.env, DISPLAY: display, PATH: `${bin}${path.delimiter}${process.env['PATH'] ?? ''}` } });
+    const dual = await startAgent({ log, agentPath: AGENT, env: { ...process.env, DISPLAY: display, PATH: `${bin}${path.delimiter}${process.env['PATH'] ?? ''}`, REMOTE_ASSIST_FRAME_SOURCE: 'screenshot-desktop' } });
     stack.add(() => dual.dispose());
     assert.deepEqual(await dual.screenSize(), { width: 640, height: 800 });
     const frame = await dual.capture({ full: true });
@@ -417,4 +419,52 @@ describe('pickLinuxOutput', () => {
 
 process.on('exit', (code) => {
   if (code !== 0 && lines.length > 0) process.stderr.write(`agent log:\n${lines.join('\n')}\n`);
+});
+
+describe('host agent on a machine without xrandr', { timeout: 60_000 }, () => {
+  const stack = new Stack();
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-noxrandr-'));
+  let display = '';
+  /** Every program on this PATH but xrandr, as on a fresh Debian without x11-xserver-utils. */
+  let pathWithoutXrandr = '';
+
+  before(async () => {
+    display = await startXvfb(stack, WIDTH, HEIGHT);
+    const bin = path.join(scratch, 'bin');
+    fs.mkdirSync(bin);
+    for (const dir of (process.env['PATH'] ?? '').split(path.delimiter).filter((d) => d && fs.existsSync(d))) {
+      for (const name of fs.readdirSync(dir)) {
+        if (name === 'xrandr' || fs.existsSync(path.join(bin, name))) continue;
+        fs.symlinkSync(path.join(dir, name), path.join(bin, name));
+      }
+    }
+    pathWithoutXrandr = bin;
+  });
+
+  after(async () => {
+    await stack.stop();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('starts, measures and captures the screen without running xrandr', { timeout: 20_000 }, async () => {
+    const env = { ...process.env, DISPLAY: display, PATH: pathWithoutXrandr };
+    assert.throws(() => execFileSync('sh', ['-c', 'command -v xrandr'], { env, stdio: 'pipe' }), 'xrandr is hidden from the agent');
+    const bare = await startAgent({ log, agentPath: AGENT, env });
+    stack.add(() => bare.dispose());
+    assert.deepEqual(await bare.screenSize(), { width: WIDTH, height: HEIGHT });
+    const frame = await bare.capture({ full: true });
+    assert.deepEqual([frame?.format, frame?.width, frame?.height], ['update', WIDTH, HEIGHT]);
+    assert.deepEqual(bare.warnings, []);
+    bare.dispose();
+  });
+
+  it('warns, through ready, that a Wayland session shares only X11 (XWayland) windows', { timeout: 20_000 }, async () => {
+    const env = { ...process.env, DISPLAY: display, PATH: pathWithoutXrandr, XDG_SESSION_TYPE: 'wayland', WAYLAND_DISPLAY: 'wayland-test' };
+    const wayland = await startAgent({ log, agentPath: AGENT, env });
+    stack.add(() => wayland.dispose());
+    assert.equal(wayland.warnings.length, 1);
+    assert.match(wayland.warnings[0]!, /only X11 \(XWayland\) windows will be seen and controlled/);
+    assert.ok(lines.some((l) => l.startsWith('warn') && l.includes('XWayland')), 'the warning is logged');
+    wayland.dispose();
+  });
 });

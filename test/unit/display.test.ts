@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { checkDisplay, missingDisplayMessage, parseDisplay } from '../../src/agent/display';
+import { checkDisplay, missingDisplayMessage, parseDisplay, waylandSessionWarning } from '../../src/agent/display';
 
 describe('parseDisplay', () => {
   it('reads local displays as the socket in /tmp/.X11-unix', () => {
@@ -71,5 +71,29 @@ describe('checkDisplay', () => {
     const result = await checkDisplay({ DISPLAY: 'unix:999' }, 'linux');
     assert.ok(!result.ok && result.message.includes('Cannot connect to the X display "unix:999"'), JSON.stringify(result));
     assert.ok(Date.now() - started < 2500);
+  });
+});
+
+describe('waylandSessionWarning', () => {
+  it('warns that only X11 (XWayland) windows are shared in a Wayland session with XWayland', () => {
+    for (const env of [
+      { DISPLAY: ':0', XDG_SESSION_TYPE: 'wayland' },
+      { DISPLAY: ':0', WAYLAND_DISPLAY: 'wayland-0' },
+      { DISPLAY: ':1', XDG_SESSION_TYPE: 'Wayland', WAYLAND_DISPLAY: 'wayland-1' },
+    ]) {
+      assert.match(waylandSessionWarning(env) ?? '', /Wayland session.*only X11 \(XWayland\) windows will be seen and controlled/s, JSON.stringify(env));
+    }
+  });
+
+  it('is silent in an X11 session, even with a stray WAYLAND_DISPLAY', () => {
+    assert.equal(waylandSessionWarning({ DISPLAY: ':0' }), undefined);
+    assert.equal(waylandSessionWarning({ DISPLAY: ':0', XDG_SESSION_TYPE: 'x11' }), undefined);
+    assert.equal(waylandSessionWarning({ DISPLAY: ':0', XDG_SESSION_TYPE: 'x11', WAYLAND_DISPLAY: 'wayland-0' }), undefined);
+    assert.equal(waylandSessionWarning({ DISPLAY: ':0', XDG_SESSION_TYPE: 'tty', WAYLAND_DISPLAY: '' }), undefined);
+  });
+
+  it('leaves a session without DISPLAY to missingDisplayMessage', () => {
+    assert.equal(waylandSessionWarning({ WAYLAND_DISPLAY: 'wayland-0', XDG_SESSION_TYPE: 'wayland' }), undefined);
+    assert.equal(waylandSessionWarning({ DISPLAY: ' ', XDG_SESSION_TYPE: 'wayland' }), undefined);
   });
 });
