@@ -8,24 +8,16 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const esbuild = require('esbuild');
+const { ROOT, testExternals, nodeOptions } = require('../scripts/buildConfig');
 
-const ROOT = path.resolve(__dirname, '..');
 // Three folders deep, as the tests' bundles are: test/support/env.ts finds the repository three folders up.
 const BUNDLE = path.join(ROOT, 'out', 'bench', 'bundle');
 const WINDOW = path.join(ROOT, 'out', 'bench', 'bench-window');
 
 function bundle() {
-  const common = {
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    sourcemap: true,
-    logLevel: 'warning',
-    // As in esbuild.js: PeerJS's browser globals, module-local (the host session loads PeerJS).
-    inject: [path.join(ROOT, 'src/host/peerjsShims.ts')],
-    external: ['vscode', 'node-datachannel', '@nut-tree-fork/nut-js', 'screenshot-desktop', 'bufferutil', 'utf-8-validate', 'playwright-core', 'peer', 'mocha'],
-  };
+  // The tests' options (scripts/buildConfig.js): the host session inside needs the PeerJS shims, and the drivers
+  // from test/support/ load Playwright and PeerServer from node_modules.
+  const common = nodeOptions({ external: testExternals });
   esbuild.buildSync({ ...common, entryPoints: [path.join(__dirname, 'main.ts')], outfile: path.join(BUNDLE, 'main.js') });
   esbuild.buildSync({ ...common, entryPoints: [path.join(__dirname, 'host.ts')], outfile: path.join(BUNDLE, 'host.js') });
 }

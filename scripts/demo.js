@@ -16,8 +16,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-
-const ROOT = path.resolve(__dirname, '..');
+const { ROOT, testExternals, nodeOptions } = require('./buildConfig');
 
 function step(message) {
   console.log(`[demo] ${message}`);
@@ -31,19 +30,15 @@ function build() {
   // where env.ts expects to live (it finds the repository three folders up).
   const outfile = path.join(ROOT, 'out', 'test', 'editor', 'demo-parts.js');
   require('esbuild').buildSync({
+    // The tests' options (scripts/buildConfig.js), as these are the tests' drivers; no PeerJS in them, so no shims.
+    ...nodeOptions({ external: testExternals, peerjs: false }),
     stdin: {
       contents: "export * from './test/support/codeServer';\nexport * from './test/support/env';\n",
       resolveDir: ROOT,
       sourcefile: 'demo-parts.ts',
       loader: 'ts',
     },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
     outfile,
-    external: ['vscode', 'playwright-core', 'peer', 'node-datachannel', '@nut-tree-fork/nut-js'],
-    logLevel: 'warning',
   });
   return require(outfile);
 }

@@ -6,11 +6,14 @@
 #   libxtst6 libx11-6 libxext6: nut-js's libnut
 #   chromium: the helper's side in the tests, and the browser that drives code-server
 #   binutils, gcc: the native-module check (nm) and its self-test
-#   libkrb5-dev, ripgrep, g++, make: code-server's install (scripts/ensure-code-server.js) builds kerberos,
-#     node-pty and friends from source, and hands Debian's rg to @vscode/ripgrep instead of a download
+#   libkrb5-dev, ripgrep, g++, make, python3: code-server's install (scripts/ensure-code-server.js) builds
+#     kerberos, node-pty and friends from source (node-gyp runs python3), and hands Debian's rg to @vscode/ripgrep
+#     instead of a download
+# test/unit/systemPackages.test.ts checks that every program the code, the tests, the demo and the bench start
+# comes from a package named here or by bench/install-*.sh.
 # With arguments, installs those packages instead (the bench's extras use this).
 set -euo pipefail
-default_packages=(xvfb xterm xdotool x11-utils x11-xserver-utils xinput imagemagick libxtst6 libx11-6 libxext6 chromium binutils gcc libc6-dev libkrb5-dev ripgrep g++ make)
+default_packages=(xvfb xterm xdotool x11-utils x11-xserver-utils xinput imagemagick libxtst6 libx11-6 libxext6 chromium binutils gcc libc6-dev libkrb5-dev ripgrep g++ make python3)
 if [ "$#" -gt 0 ]; then packages=("$@"); else packages=("${default_packages[@]}"); fi
 missing=()
 for p in "${packages[@]}"; do
