@@ -1,12 +1,14 @@
 /**
- * Every command id, setting key and context key in one place. `package.json` declares the same; a test
- * checks that the two agree.
+ * Every command id, setting key and context key in one place (the setting keys are defined beside their
+ * validators in src/shared/settings.ts and re-exported here). `package.json` declares the same; a test checks that
+ * the two agree.
  */
 
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import type { IceServer, SignalingSettings } from './shared/invitation';
-import { MAX_LIFETIME_MINUTES } from './shared/invitation';
+import { cleanDisplayName, readSettings, SECTION, type IceServer, type SignalingSettings } from './shared/settings';
+
+export { SECTION, Settings, USER_ONLY_SETTINGS } from './shared/settings';
 
 export const Commands = {
   inviteHelper: 'remoteAssist.inviteHelper',
@@ -28,22 +30,6 @@ export const ContextKeys = {
   helperState: 'remoteAssist.helperState',
 } as const;
 
-export const SECTION = 'remoteAssist';
-
-export const Settings = {
-  signalingHost: 'signaling.host',
-  signalingPort: 'signaling.port',
-  signalingPath: 'signaling.path',
-  signalingSecure: 'signaling.secure',
-  signalingKey: 'signaling.key',
-  iceServers: 'iceServers',
-  lifetimeMinutes: 'invitation.lifetimeMinutes',
-  displayName: 'displayName',
-  consentTimeoutSeconds: 'consentTimeoutSeconds',
-  maxFps: 'capture.maxFps',
-  auditWriteFile: 'audit.writeFile',
-} as const;
-
 export interface Config {
   readonly signaling: SignalingSettings;
   readonly iceServers: readonly IceServer[];
@@ -57,37 +43,35 @@ export interface Config {
   readonly connectTimeoutMs: number;
 }
 
+/**
+ * Reads the settings, checked by the validators the invitation file and the panel use (src/shared/settings.ts).
+ * The security settings (USER_ONLY_SETTINGS) are read from the user's settings only, never from a workspace. An
+ * invalid setting throws an error that names it: a wrong value is never swapped for a default behind the user's
+ * back.
+ */
 export function readConfig(): Config {
-  const c = vscode.workspace.getConfiguration(SECTION);
-  const num = (key: string, fallback: number, min: number, max: number) => {
-    const v = c.get<number>(key, fallback);
-    return typeof v === 'number' && Number.isFinite(v) ? Math.min(Math.max(v, min), max) : fallback;
-  };
-  const iceServers = c.get<unknown>(Settings.iceServers, []);
+  const read = readSettings(vscode.workspace.getConfiguration(SECTION));
+  if (!read.ok) throw new Error(read.message);
+  const s = read.settings;
   return {
-    signaling: {
-      host: c.get<string>(Settings.signalingHost, '0.peerjs.com') || '0.peerjs.com',
-      port: Math.round(num(Settings.signalingPort, 443, 1, 65535)),
-      path: c.get<string>(Settings.signalingPath, '/') || '/',
-      secure: c.get<boolean>(Settings.signalingSecure, true),
-      key: c.get<string>(Settings.signalingKey, 'peerjs') || 'peerjs',
-    },
-    iceServers: Array.isArray(iceServers)
-      ? iceServers.filter((s): s is IceServer => typeof s === 'object' && s !== null && 'urls' in s)
-      : [],
-    lifetimeMinutes: Math.round(num(Settings.lifetimeMinutes, 30, 1, MAX_LIFETIME_MINUTES)),
-    displayName: c.get<string>(Settings.displayName, '').trim() || defaultDisplayName(),
-    consentTimeoutMs: num(Settings.consentTimeoutSeconds, 60, 5, 600) * 1000,
-    maxFps: num(Settings.maxFps, 120, 1, 240),
-    auditWriteFile: c.get<boolean>(Settings.auditWriteFile, true) !== false,
+    signaling: s.signaling,
+    iceServers: s.iceServers,
+    lifetimeMinutes: s.lifetimeMinutes,
+    displayName: s.displayName || defaultDisplayName(),
+    consentTimeoutMs: s.consentTimeoutSeconds * 1000,
+    maxFps: s.maxFps,
+    auditWriteFile: s.auditWriteFile,
     connectTimeoutMs: 10_000,
   };
 }
 
+/** user@computer, cleaned and bounded as any display name (a user or host name may hold anything). */
 function defaultDisplayName(): string {
+  let name: string;
   try {
-    return `${os.userInfo().username}@${os.hostname()}`;
+    name = `${os.userInfo().username}@${os.hostname()}`;
   } catch {
-    return os.hostname();
+    name = os.hostname();
   }
+  return cleanDisplayName(name) || 'Remote Assist user';
 }

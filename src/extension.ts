@@ -8,6 +8,7 @@ import { Commands, ContextKeys } from './config';
 import { HelperController, type JoinArgs } from './helperController';
 import { HostController } from './hostController';
 import { StatusBar } from './statusBar';
+import { plainText } from './text';
 
 let hostController: HostController | undefined;
 
@@ -37,7 +38,8 @@ export function activate(context: vscode.ExtensionContext): { host: HostControll
           await run(...args);
         } catch (error) {
           log.error(error instanceof Error ? error : String(error));
-          const choice = await vscode.window.showErrorMessage(`Remote Assist: ${error instanceof Error ? error.message : String(error)}`, 'Show Log');
+          // An error's text may quote a setting or a file (and a notification turns `[…](command:…)` into a link).
+          const choice = await vscode.window.showErrorMessage(`Remote Assist: ${plainText(error instanceof Error ? error.message : String(error), 1000)}`, 'Show Log');
           if (choice) log.show();
         }
       }),

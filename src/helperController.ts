@@ -17,12 +17,13 @@ import {
   type Invitation,
   type SignalingSettings,
 } from './shared/invitation';
-import type { ToPanel } from './shared/panelProtocol';
+import { parseToPanel, type ToPanel } from './shared/panelProtocol';
 import { HelperPanel } from './helperPanel';
 import { derivePeerId, deriveProofKey, toBase64 } from './shared/proof';
 import type { HelperState } from './shared/stateMachine';
 import { isFinal } from './shared/stateMachine';
 import { showError } from './prompts';
+import { plainText } from './text';
 
 /** What Join needs, from a code or a file. */
 interface JoinRequest {
@@ -93,6 +94,13 @@ export class HelperController implements vscode.Disposable {
       expectedHostName: request.hostName ?? '',
       connectTimeoutMs: config.connectTimeoutMs,
     };
+    // The panel checks `connect` with this same function; a message it would refuse would leave the helper at
+    // "Connecting" for good, so it is refused here, where the helper can be told.
+    if (!parseToPanel(connect)) {
+      this.log.error('[helper] the connect message does not pass the panel\'s checks');
+      await showError('Remote Assist cannot use this invitation: its connection settings are not valid.', Commands.showLog);
+      return;
+    }
     const audit = {
       log: new FileAuditLog({ side: 'helper', dir: config.auditWriteFile ? auditDir(this.context.globalStorageUri) : undefined, log: this.log }),
       party: { peerId: hostPeerId, helperName: config.displayName, ...(request.hostName ? { hostName: request.hostName } : {}) },
@@ -133,7 +141,7 @@ export class HelperController implements vscode.Disposable {
     if (state.kind === 'failed' && previous?.kind !== 'failed') {
       void showError(`Remote Assist: ${state.message}`, Commands.showLog);
     } else if (state.kind === 'ended' && previous && !isFinal(previous) && state.by === 'remote') {
-      void vscode.window.showInformationMessage(`Remote Assist: ${state.message}`);
+      void vscode.window.showInformationMessage(`Remote Assist: ${plainText(state.message)}`);
     }
   }
 
@@ -198,6 +206,9 @@ export class HelperController implements vscode.Disposable {
       box.buttons = [openFile];
       box.ignoreFocusOut = true;
       let settled = false;
+      // Hiding the box to show the file dialog fires onDidHide, which must not end Join before the file is read
+      // (it did: a valid file picked with the folder button never joined).
+      let openingFile = false;
       const finish = (value: JoinRequest | undefined) => {
         if (settled) return;
         settled = true;
@@ -228,6 +239,7 @@ export class HelperController implements vscode.Disposable {
       });
       box.onDidTriggerButton(async (button) => {
         if (button !== openFile) return;
+        openingFile = true;
         box.hide();
         const picked = await vscode.window.showOpenDialog({
           title: 'Open a Remote Assist Invitation',
@@ -237,7 +249,9 @@ export class HelperController implements vscode.Disposable {
         });
         finish(picked?.[0] ? await this.readFile(picked[0], config) : undefined);
       });
-      box.onDidHide(() => finish(undefined));
+      box.onDidHide(() => {
+        if (!openingFile) finish(undefined);
+      });
       box.show();
     });
   }
@@ -249,16 +263,18 @@ export class HelperController implements vscode.Disposable {
 
 async function confirm(request: JoinRequest): Promise<boolean> {
   const minutes = Math.max(0, Math.round((request.invitation.expiresAt.getTime() - Date.now()) / 60_000));
-  const who = request.hostName ?? 'the person who sent you the code (their name appears once connected)';
+  // The host's name and the server come from the invitation file: checked by its reader, escaped again here.
+  const host = request.hostName ? plainText(request.hostName, 100) : undefined;
+  const who = host ?? 'the person who sent you the code (their name appears once connected)';
   const detail = [
     `From: ${who}`,
     `Created: ${formatDateTime(request.invitation.createdAt)}`,
     `Valid until: ${formatDateTime(request.invitation.expiresAt)} (${minutes} min left)`,
-    `Signaling server: ${request.signaling.host}:${request.signaling.port}`,
+    `Signaling server: ${plainText(`${request.signaling.host}:${request.signaling.port}`, 300)}`,
     '',
     'They will be asked to allow the connection. You will see their screen; control is asked for separately.',
   ].join('\n');
-  const title = request.hostName ? `Connect to ${request.hostName}'s computer?` : 'Connect with this invitation?';
+  const title = host ? `Connect to ${host}'s computer?` : 'Connect with this invitation?';
   const choice = await vscode.window.showInformationMessage(title, { modal: true, detail }, 'Connect');
   return choice === 'Connect';
 }

@@ -6,9 +6,10 @@
 
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import type { SignalingSettings } from './shared/invitation';
 import { parseFromPanel, type ToPanel } from './shared/panelProtocol';
+import { checkSignaling } from './shared/settings';
 import type { HelperState } from './shared/stateMachine';
+import { plainText } from './text';
 
 /** The helper's webview panel: the VS Code sample's shape, with a `ready` handshake before anything is posted. */
 export class HelperPanel implements vscode.Disposable {
@@ -23,13 +24,19 @@ export class HelperPanel implements vscode.Disposable {
   constructor(context: vscode.ExtensionContext, connect: ToPanel & { type: 'connect' }, hostName: string | undefined, private readonly log: vscode.LogOutputChannel) {
     const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
     const media = vscode.Uri.joinPath(context.extensionUri, 'media');
-    this.panel = vscode.window.createWebviewPanel('remoteAssist.helper', hostName ? `Remote Assist: ${hostName}` : 'Remote Assist', vscode.ViewColumn.Active, {
+    this.panel = vscode.window.createWebviewPanel('remoteAssist.helper', hostName ? `Remote Assist: ${plainText(hostName, 100)}` : 'Remote Assist', vscode.ViewColumn.Active, {
       enableScripts: true,
       // The connection lives in the page: it must survive the tab being hidden.
       retainContextWhenHidden: true,
       localResourceRoots: [dist, media],
     });
-    this.panel.webview.html = html(this.panel.webview, dist, media, connect.signaling);
+    try {
+      this.panel.webview.html = html(this.panel.webview, dist, media, connect.signaling);
+    } catch (error) {
+      // No page without a valid signaling server: no panel either.
+      this.panel.dispose();
+      throw error;
+    }
     this.disposables.push(
       this.panel.webview.onDidReceiveMessage((data: unknown) => this.onMessage(data)),
       this.panel.onDidDispose(() => this.dispose()),
@@ -68,7 +75,7 @@ export class HelperPanel implements vscode.Disposable {
         return;
       case 'state':
         if (message.state.kind === 'viewing' || message.state.kind === 'controlling' || message.state.kind === 'waitingForConsent') {
-          this.panel.title = `Remote Assist: ${message.state.hostName}`;
+          this.panel.title = `Remote Assist: ${plainText(message.state.hostName, 100)}`;
         }
         for (const l of this.stateListeners) l(message.state, message.verificationCode);
         return;
@@ -87,7 +94,15 @@ export class HelperPanel implements vscode.Disposable {
   }
 }
 
-function html(webview: vscode.Webview, dist: vscode.Uri, media: vscode.Uri, signaling: SignalingSettings): string {
+/**
+ * The panel's page. Its Content-Security-Policy names the signaling server, so the server is checked again here,
+ * with the validator every other reader uses: a host is then only letters, digits, dots, hyphens or a bracketed
+ * IPv6 address, and cannot end the directive or add one (`; frame-src …`).
+ */
+function html(webview: vscode.Webview, dist: vscode.Uri, media: vscode.Uri, settings: unknown): string {
+  const checked = checkSignaling(settings);
+  if (!checked.ok) throw new Error(`The signaling server's ${checked.field || 'settings'} ${checked.problem}.`);
+  const signaling = checked.value;
   const nonce = crypto.randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js'));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css'));

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { Commands } from './config';
 import { isFinal, type HelperState, type HostState } from './shared/stateMachine';
+import { markdownText, plainText, statusBarText } from './text';
 
 export interface SessionView {
   readonly host: HostState | undefined;
@@ -15,7 +16,9 @@ export interface SessionView {
 }
 
 interface Look {
+  /** Status-bar text: our own `$(icon)`s, and names escaped with statusBarText. */
   readonly text: string;
+  /** Plain text (names and messages through plainText); render() escapes it for Markdown. */
   readonly tooltip: string;
   readonly background?: 'warning' | 'error';
 }
@@ -31,7 +34,8 @@ export class StatusBar implements vscode.Disposable {
   render(view: SessionView): void {
     const look = lookFor(view);
     this.item.text = look.text;
-    const tooltip = new vscode.MarkdownString(`**Remote Assist**\n\n${look.tooltip}\n\n[Show Log](command:${Commands.showLog})`, true);
+    // The tooltip's words hold names from the peer: escaped, so that only our own link is a link.
+    const tooltip = new vscode.MarkdownString(`**Remote Assist**\n\n${markdownText(look.tooltip)}\n\n[Show Log](command:${Commands.showLog})`, true);
     tooltip.isTrusted = { enabledCommands: [Commands.showLog] };
     this.item.tooltip = tooltip;
     this.item.backgroundColor = look.background ? new vscode.ThemeColor(`statusBarItem.${look.background}Background`) : undefined;
@@ -62,6 +66,9 @@ export function lookFor(view: SessionView): Look {
 
 function hostLook(host: HostState | undefined): Look | undefined {
   if (host) {
+    // The helper's name comes from the peer: escaped for each place it goes.
+    const name = 'helperName' in host ? plainText(host.helperName, 100) : '';
+    const label = 'helperName' in host ? statusBarText(host.helperName, 100) : '';
     switch (host.kind) {
       case 'starting':
         return { text: '$(loading~spin) Remote Assist: starting…', tooltip: 'Creating the invitation.' };
@@ -71,21 +78,21 @@ function hostLook(host: HostState | undefined): Look | undefined {
           tooltip: `Waiting for a helper to join. The invitation is valid until ${host.expiresAt.toLocaleTimeString()}. Click to copy it again or cancel it.`,
         };
       case 'verifying':
-        return { text: '$(loading~spin) Helper connecting…', tooltip: `${host.helperName} is connecting; checking the invitation code.` };
+        return { text: '$(loading~spin) Helper connecting…', tooltip: `${name} is connecting; checking the invitation code.` };
       case 'asking':
-        return { text: `$(question) ${host.helperName} asks to connect`, tooltip: `${host.helperName} wants to see your screen. Answer the prompt.`, background: 'warning' };
+        return { text: `$(question) ${label} asks to connect`, tooltip: `${name} wants to see your screen. Answer the prompt.`, background: 'warning' };
       case 'viewing':
-        return { text: `$(eye) ${host.helperName} sees your screen`, tooltip: `${host.helperName} is viewing your screen. Click to end the session.`, background: 'warning' };
+        return { text: `$(eye) ${label} sees your screen`, tooltip: `${name} is viewing your screen. Click to end the session.`, background: 'warning' };
       case 'controlled':
         return {
-          text: `$(remote) ${host.helperName} controls your screen`,
-          tooltip: `${host.helperName} controls your mouse and keyboard. Click to take control back or end the session.`,
+          text: `$(remote) ${label} controls your screen`,
+          tooltip: `${name} controls your mouse and keyboard. Click to take control back or end the session.`,
           background: 'error',
         };
       case 'ended':
-        return { text: '$(debug-disconnect) Remote Assist: ended', tooltip: host.message };
+        return { text: '$(debug-disconnect) Remote Assist: ended', tooltip: plainText(host.message) };
       case 'failed':
-        return { text: '$(error) Remote Assist: failed', tooltip: host.message, background: 'error' };
+        return { text: '$(error) Remote Assist: failed', tooltip: plainText(host.message), background: 'error' };
       case 'idle':
         return undefined;
     }
@@ -95,27 +102,30 @@ function hostLook(host: HostState | undefined): Look | undefined {
 
 function helperLook(helper: HelperState | undefined): Look | undefined {
   if (helper) {
+    // The host's name comes from the peer (or the invitation file): escaped for each place it goes.
+    const name = 'hostName' in helper ? plainText(helper.hostName, 100) : '';
+    const label = 'hostName' in helper ? statusBarText(helper.hostName, 100) : '';
     switch (helper.kind) {
       case 'connecting':
         return { text: '$(loading~spin) Remote Assist: connecting…', tooltip: 'Connecting to the host.' };
       case 'verifying':
         return { text: '$(loading~spin) Remote Assist: verifying…', tooltip: 'Proving the invitation code to the host.' };
       case 'waitingForConsent':
-        return { text: `$(watch) Waiting for ${helper.hostName}`, tooltip: `Waiting for ${helper.hostName} to allow the connection.` };
+        return { text: `$(watch) Waiting for ${label}`, tooltip: `Waiting for ${name} to allow the connection.` };
       case 'viewing':
-        return { text: `$(eye) Viewing ${helper.hostName}`, tooltip: `You see ${helper.hostName}'s screen. Click to ask for control or end the session.` };
+        return { text: `$(eye) Viewing ${label}`, tooltip: `You see ${name}'s screen. Click to ask for control or end the session.` };
       case 'requestingControl':
-        return { text: `$(loading~spin) Asking ${helper.hostName} for control`, tooltip: `Waiting for ${helper.hostName} to allow control.` };
+        return { text: `$(loading~spin) Asking ${label} for control`, tooltip: `Waiting for ${name} to allow control.` };
       case 'controlling':
         return {
-          text: `$(remote) Controlling ${helper.hostName}`,
-          tooltip: `Your mouse and keyboard drive ${helper.hostName}'s screen while the panel has the focus.`,
+          text: `$(remote) Controlling ${label}`,
+          tooltip: `Your mouse and keyboard drive ${name}'s screen while the panel has the focus.`,
           background: 'warning',
         };
       case 'ended':
-        return { text: '$(debug-disconnect) Remote Assist: ended', tooltip: helper.message };
+        return { text: '$(debug-disconnect) Remote Assist: ended', tooltip: plainText(helper.message) };
       case 'failed':
-        return { text: '$(error) Remote Assist: failed', tooltip: helper.message, background: 'error' };
+        return { text: '$(error) Remote Assist: failed', tooltip: plainText(helper.message), background: 'error' };
       case 'idle':
         return undefined;
     }

@@ -14,6 +14,8 @@
  * Pure module: no Node, no DOM, no vscode.
  */
 
+import { checkIceServers, checkSignaling, cleanDisplayName, withoutCredentials, type IceServer, type SignalingSettings } from './settings';
+
 export const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const VERSION = 1;
 export const SECRET_BITS = 100;
@@ -181,20 +183,7 @@ class BitReader {
   }
 }
 
-/** Signaling settings travel in the invitation file so that a helper with other settings still connects. */
-export interface SignalingSettings {
-  readonly host: string;
-  readonly port: number;
-  readonly path: string;
-  readonly secure: boolean;
-  readonly key: string;
-}
-
-export interface IceServer {
-  readonly urls: string | readonly string[];
-  readonly username?: string;
-  readonly credential?: string;
-}
+export type { IceServer, SignalingSettings } from './settings';
 
 /** The `.remoteassist` file: JSON, as MSRA's `.msrcincident`. It holds the code, so it is as secret as the code. */
 export interface InvitationFile {
@@ -210,12 +199,17 @@ export interface InvitationFile {
 
 export const INVITATION_FILE_EXTENSION = 'remoteassist';
 
+/**
+ * The file for an open invitation. TURN user names and credentials are long-lived secrets of the host's settings,
+ * and the file goes to another person: they are left out unless `includeCredentials` says the host agreed.
+ */
 export function makeInvitationFile(
   code: string,
   invitation: Invitation,
   hostName: string,
   signaling: SignalingSettings,
   iceServers: readonly IceServer[],
+  options: { readonly includeCredentials?: boolean } = {},
 ): InvitationFile {
   return {
     type: 'remote-assist-invitation',
@@ -225,7 +219,7 @@ export function makeInvitationFile(
     createdAt: invitation.createdAt.toISOString(),
     expiresAt: invitation.expiresAt.toISOString(),
     signaling,
-    iceServers,
+    iceServers: options.includeCredentials ? iceServers : withoutCredentials(iceServers),
   };
 }
 
@@ -233,7 +227,11 @@ export type ParseFileResult =
   | { readonly ok: true; readonly file: InvitationFile; readonly invitation: Invitation }
   | { readonly ok: false; readonly message: string };
 
-/** Reads an invitation file's text. The code inside it is the authority on times; the rest is checked for shape. */
+/**
+ * Reads an invitation file's text. The code inside it is the authority on times; the signaling server and the ICE
+ * servers go through the same validators as the settings and the panel's (settings.ts), so a file that passes here
+ * is never refused by the panel; the host's name is cleaned and bounded as the protocol's names are.
+ */
 export function parseInvitationFile(text: string): ParseFileResult {
   let json: unknown;
   try {
@@ -249,36 +247,18 @@ export function parseInvitationFile(text: string): ParseFileResult {
   if (typeof code !== 'string') return { ok: false, message: 'The invitation file has no code.' };
   const decoded = decodeInvitation(code);
   if (!decoded.ok) return { ok: false, message: `The code in the invitation file is damaged: ${decoded.message}` };
-  const signaling = json['signaling'];
-  if (
-    !isRecord(signaling) ||
-    typeof signaling['host'] !== 'string' ||
-    typeof signaling['port'] !== 'number' ||
-    !Number.isInteger(signaling['port']) ||
-    signaling['port'] < 1 ||
-    signaling['port'] > 65535 ||
-    typeof signaling['path'] !== 'string' ||
-    typeof signaling['secure'] !== 'boolean' ||
-    typeof signaling['key'] !== 'string'
-  ) {
-    return { ok: false, message: 'The invitation file has no valid signaling server.' };
+  // The file's own values are never quoted in these messages: they would reach a notification.
+  const signaling = checkSignaling(json['signaling']);
+  if (!signaling.ok) {
+    const what = signaling.field ? `its ${signaling.field} ${signaling.problem}` : `it ${signaling.problem}`;
+    return { ok: false, message: `The invitation file has no valid signaling server: ${what}. Ask for a new invitation.` };
   }
-  const ice = json['iceServers'];
-  const iceServers: IceServer[] = [];
-  if (Array.isArray(ice)) {
-    for (const server of ice) {
-      if (!isRecord(server)) continue;
-      const urls = server['urls'];
-      const valid = typeof urls === 'string' || (Array.isArray(urls) && urls.every((u) => typeof u === 'string'));
-      if (!valid) continue;
-      iceServers.push({
-        urls: urls as string | string[],
-        ...(typeof server['username'] === 'string' ? { username: server['username'] } : {}),
-        ...(typeof server['credential'] === 'string' ? { credential: server['credential'] } : {}),
-      });
-    }
+  const ice = checkIceServers(json['iceServers'] ?? []);
+  if (!ice.ok) {
+    return { ok: false, message: `The invitation file's ICE servers are not valid: iceServers${ice.field} ${ice.problem}. Ask for a new invitation.` };
   }
-  const hostName = typeof json['hostName'] === 'string' ? json['hostName'].slice(0, 200) : 'Unknown';
+  const rawName = json['hostName'];
+  if (rawName !== undefined && typeof rawName !== 'string') return { ok: false, message: "The invitation file's host name is not text." };
   return {
     ok: true,
     invitation: decoded.invitation,
@@ -286,17 +266,11 @@ export function parseInvitationFile(text: string): ParseFileResult {
       type: 'remote-assist-invitation',
       version: 1,
       code: decoded.code,
-      hostName,
+      hostName: cleanDisplayName(rawName ?? '') || 'Unknown',
       createdAt: decoded.invitation.createdAt.toISOString(),
       expiresAt: decoded.invitation.expiresAt.toISOString(),
-      signaling: {
-        host: signaling['host'],
-        port: signaling['port'],
-        path: signaling['path'],
-        secure: signaling['secure'],
-        key: signaling['key'],
-      },
-      iceServers,
+      signaling: signaling.value,
+      iceServers: ice.value,
     },
   };
 }

@@ -5,9 +5,10 @@
  * proof key derived from it) and mirrors the session state in the status bar.
  */
 
-import type { IceServer, SignalingSettings } from './invitation';
-import { isFinalReason, type HelperState } from './stateMachine';
 import { isRecord } from './invitation';
+import { fromBase64 } from './proof';
+import { checkIceServers, checkSignaling, isCleanDisplayName, type IceServer, type SignalingSettings } from './settings';
+import { isFinalReason, type HelperState } from './stateMachine';
 
 /** A HelperState as it crosses postMessage (no Dates, no classes). */
 export type HelperStateData = HelperState;
@@ -84,5 +85,67 @@ export function parseFromPanel(data: unknown): FromPanel | undefined {
     }
     default:
       return undefined;
+  }
+}
+
+const MAX_TIMEOUT_MS = 10 * 60_000;
+const MIN_TIMEOUT_MS = 1_000;
+
+/**
+ * Checks a message from the extension (the panel trusts it no more than the extension trusts the panel). The
+ * signaling server, the ICE servers and the names go through the validators the extension and the invitation
+ * file's reader use (settings.ts): whatever the extension sends after those checks is accepted here.
+ */
+export function parseToPanel(data: unknown): ToPanel | undefined {
+  if (!isRecord(data)) return undefined;
+  switch (data['type']) {
+    case 'requestControl':
+    case 'releaseControl':
+    case 'end':
+      return { type: data['type'] };
+    case 'connect': {
+      const signaling = checkSignaling(data['signaling']);
+      const iceServers = checkIceServers(data['iceServers']);
+      const hostPeerId = data['hostPeerId'];
+      const proofKey = data['proofKey'];
+      const helperName = data['helperName'];
+      const expectedHostName = data['expectedHostName'];
+      const timeout = data['connectTimeoutMs'];
+      if (
+        !signaling.ok ||
+        !iceServers.ok ||
+        typeof hostPeerId !== 'string' ||
+        !/^[A-Za-z0-9][A-Za-z0-9_-]{0,126}[A-Za-z0-9]$/.test(hostPeerId) ||
+        typeof proofKey !== 'string' ||
+        !isProofKey(proofKey) ||
+        !isCleanDisplayName(helperName) ||
+        !isCleanDisplayName(expectedHostName) ||
+        typeof timeout !== 'number' ||
+        !Number.isFinite(timeout)
+      ) {
+        return undefined;
+      }
+      return {
+        type: 'connect',
+        signaling: signaling.value,
+        iceServers: iceServers.value,
+        hostPeerId,
+        proofKey,
+        helperName,
+        expectedHostName,
+        connectTimeoutMs: Math.min(Math.max(timeout, MIN_TIMEOUT_MS), MAX_TIMEOUT_MS),
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function isProofKey(text: string): boolean {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return false;
+  try {
+    return fromBase64(text).length === 32;
+  } catch {
+    return false;
   }
 }

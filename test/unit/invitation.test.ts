@@ -134,3 +134,92 @@ describe('invitation file', () => {
     }
   });
 });
+
+describe('invitation file: hostile contents (security finding 1)', () => {
+  const signaling = { host: '127.0.0.1', port: 9000, path: '/', secure: false, key: 'peerjs' };
+  const { invitation, code } = createInvitation(random, new Date(), 45);
+  const good = makeInvitationFile(code, invitation, 'Ada', signaling, []);
+  const withSignaling = (patch: Record<string, unknown>) => JSON.stringify({ ...good, signaling: { ...signaling, ...patch } });
+
+  it('refuses a signaling host that is not a host name or an IP address, without quoting it', () => {
+    for (const host of [
+      '[Retry](command:workbench.action.quit)',
+      'evil.example; frame-src *',
+      'evil.example/path',
+      'user@evil.example',
+      'evil.example:99',
+      'evil example',
+      'evil.example\n[Retry](command:x)',
+      'a\u202Eb.example',
+      '',
+      '-lead.example',
+      'x'.repeat(300),
+    ]) {
+      const parsed = parseInvitationFile(withSignaling({ host }));
+      assert.ok(!parsed.ok, `accepted host ${JSON.stringify(host)}`);
+      assert.match(parsed.message, /signaling server/);
+      assert.ok(!parsed.message.includes('command:') && !parsed.message.includes('frame-src'), parsed.message);
+    }
+  });
+
+  it('refuses a path, port or key out of charset or range', () => {
+    for (const patch of [
+      { path: '/a b' },
+      { path: 'no-slash' },
+      { path: '/[x](command:y)' },
+      { path: `/${'a'.repeat(300)}` },
+      { port: 0 },
+      { port: 1.5 },
+      { key: 'a;b' },
+      { key: '' },
+      { secure: 'yes' },
+    ]) {
+      assert.equal(parseInvitationFile(withSignaling(patch)).ok, false, JSON.stringify(patch));
+    }
+  });
+
+  it('accepts host names, IDNs (as punycode), IPv4 and bracketed IPv6 addresses', () => {
+    const cases: [string, string][] = [
+      ['Peer.Example.COM', 'peer.example.com'],
+      ['bücher.example', 'xn--bcher-kva.example'],
+      ['127.0.0.1', '127.0.0.1'],
+      ['[::1]', '[::1]'],
+      ['::1', '[::1]'],
+    ];
+    for (const [host, expected] of cases) {
+      const parsed = parseInvitationFile(withSignaling({ host }));
+      assert.ok(parsed.ok, host);
+      assert.equal(parsed.file.signaling.host, expected);
+    }
+  });
+
+  it('cleans and bounds the host name: no line breaks, bidi or control characters, at most 100 characters', () => {
+    const parsed = parseInvitationFile(JSON.stringify({ ...good, hostName: 'Ada\n\u202EnimdA\u0007 [x](command:y)' + 'z'.repeat(300) }));
+    assert.ok(parsed.ok);
+    assert.ok(parsed.file.hostName.length <= 100, String(parsed.file.hostName.length));
+    assert.doesNotMatch(parsed.file.hostName, /[\n\u202E\u0007]/);
+    assert.ok(parsed.file.hostName.startsWith('Ada nimdA'));
+  });
+
+  it('refuses ICE servers that are not stun:/turn: URLs instead of dropping them quietly', () => {
+    for (const iceServers of [[{ urls: 'http://evil.example' }], [{ urls: ['turn:[x](command:y)'] }], [{}], 'x']) {
+      const parsed = parseInvitationFile(JSON.stringify({ ...good, iceServers }));
+      assert.ok(!parsed.ok, JSON.stringify(iceServers));
+      assert.match(parsed.message, /ICE servers/);
+    }
+  });
+});
+
+describe('invitation file: TURN credentials (security finding 10)', () => {
+  const signaling = { host: '127.0.0.1', port: 9000, path: '/', secure: false, key: 'peerjs' };
+  const ice = [{ urls: 'turn:127.0.0.1:3478', username: 'host-account', credential: 'long-lived-secret' }, { urls: 'stun:127.0.0.1:3478' }];
+
+  it('leaves TURN user names and credentials out unless asked to include them', () => {
+    const { invitation, code } = createInvitation(random, now, 45);
+    const file = makeInvitationFile(code, invitation, 'Ada', signaling, ice);
+    assert.deepEqual(file.iceServers, [{ urls: 'turn:127.0.0.1:3478' }, { urls: 'stun:127.0.0.1:3478' }]);
+    assert.ok(!JSON.stringify(file).includes('long-lived-secret'));
+    const agreed = makeInvitationFile(code, invitation, 'Ada', signaling, ice, { includeCredentials: true });
+    assert.deepEqual(agreed.iceServers, ice);
+  });
+});
