@@ -593,3 +593,62 @@ function endMessage(host: HostSession): string {
 function asSendable(j: Junk): string | number[] {
   return typeof j === 'string' ? j : Array.from(j);
 }
+
+describe('security: signaling messages are untrusted too', { timeout: 300_000 }, () => {
+  const stack2 = new Stack();
+  const rig2 = newRig();
+
+  before(async () => {
+    rig2.display = await startXvfb(stack2, 800, 600);
+    await startXterm(stack2, rig2.display, ['-geometry', '30x4+10+10', '-e', 'sh', '-c', 'while :; do date +%s.%N; sleep 0.05; done'], 'ra-ticker2');
+    rig2.peerPort = await startPeerServer(stack2);
+    rig2.pageUrl = await startPageServer(stack2);
+    rig2.browser = await launchChromium(stack2);
+  });
+
+  after(async () => {
+    await stack2.stop();
+    fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
+    fs.writeFileSync(path.join(ROOT, 'test-results/security-signaling.log'), rig2.lines.join('\n') + '\n');
+  });
+
+  it('crafted OFFERs through the signaling server (serialization "toString", "constructor"...) do not deafen the host: a real helper then gets in', async () => {
+    const prompts = newPrompts();
+    const host = newHost(rig2, prompts);
+    stack2.add(() => host.end());
+    await host.start();
+    const { hostPeerId } = await idsOf(host.code);
+    const crafted = [
+      { type: 'data', serialization: 'toString', label: 'control' },
+      { type: 'data', serialization: 'constructor', label: 'control' },
+      { type: 'data', serialization: '__proto__', label: 'control' },
+      { type: 'data', serialization: 'hasOwnProperty', label: 'media' },
+      { type: 'media' },
+      { type: 'data' },
+    ];
+    // A raw client of the signaling server, as anyone with the host's peer id can be.
+    const { WebSocket } = await import('ws');
+    const ws = new WebSocket(`ws://127.0.0.1:${rig2.peerPort}/peerjs?key=peerjs&id=attacker${Date.now()}&token=t0k3n`);
+    await new Promise<void>((resolve, reject) => {
+      ws.on('message', (data) => {
+        if (String(data).includes('"OPEN"')) resolve();
+      });
+      ws.on('error', reject);
+    });
+    for (const [i, payload] of crafted.entries()) {
+      ws.send(JSON.stringify({ type: 'OFFER', dst: hostPeerId, payload: { ...payload, connectionId: `dc_evil${i}`, reliable: true, sdp: { type: 'offer', sdp: 'v=0\r\n' } } }));
+    }
+    for (const junk of [{ type: 'OFFER', dst: hostPeerId, payload: null }, { type: 'OFFER', dst: hostPeerId, payload: 'x' }, { type: 'CANDIDATE', dst: hostPeerId, payload: { connectionId: 'nope', candidate: {} } }]) {
+      ws.send(JSON.stringify(junk));
+    }
+    await sleep(500);
+    ws.close();
+    assert.equal(host.state.kind, 'awaiting', 'the host still waits for its helper');
+    const page = await openHelper(rig2, host.code);
+    await waitFor('the consent prompt', () => prompts.view.length === 1, 15_000);
+    prompts.answerView(true);
+    await waitFor('frames for the real helper', async () => (await framesDrawn(page)) > 0, 15_000);
+    host.end();
+    await page.close();
+  });
+});

@@ -1,0 +1,164 @@
+/**
+ * The frame pump (extension host): sends one helper the screen over its media connection. Capture, send, and
+ * capture again only when the helper has drawn enough of what was sent. Nothing is ever queued: a slow helper
+ * gets fewer, fresher frames. With a source of screen updates the first frame paints the whole screen and each
+ * later one what changed since the one before (the agent waits for a change, so a still screen costs nothing);
+ * updates are never dropped, the next one simply holds everything that changed while the link was busy.
+ */
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { HostAgent } from '../agent/contract';
+import { chunkFrame } from '../shared/frames';
+import type { Logger } from '../shared/log';
+
+/** Frames sent and not yet drawn by the helper: one on the wire, one being drawn. */
+export const FRAMES_IN_FLIGHT = 2;
+/** Capture failures in a row before the session gives up. */
+export const MAX_CAPTURE_FAILURES = 3;
+/** Frames that may go out back to back after a pause, above the maxFps rate. */
+export const FRAME_BURST = 2;
+/** How long one capture waits for the screen to change before the pump looks at the session again. */
+export const CHANGE_WAIT_MS = 500;
+/** Above this many bytes waiting in the media channel, no frame is captured. */
+export const MEDIA_HIGH_WATER = 1024 * 1024;
+/** Without an ack for this long, the frames in flight are taken as lost (a lost ack, a reloaded panel). */
+const ACK_GIVE_UP_MS = 3000;
+
+/** The media connection as the pump uses it. */
+export interface MediaChannel {
+  readonly open: boolean;
+  readonly dataChannel?: unknown;
+  send(chunk: Uint8Array): unknown;
+}
+
+/** What the pump needs from its session. */
+export interface PumpSession {
+  readonly capture: HostAgent['capture'];
+  /** The helper's media connection, once it is proved to be the helper's own; undefined before. */
+  media(): MediaChannel | undefined;
+  /** Whether the session still shows the screen to this helper. */
+  showing(): boolean;
+  /** The screen cannot be captured: the session ends. */
+  fail(message: string): void;
+  readonly log: Logger;
+}
+
+export class FramePump {
+  framesSent = 0;
+  framesAcked = 0;
+  private running = false;
+  private keyWanted = false;
+  private waiter: (() => void) | undefined;
+
+  constructor(
+    private readonly session: PumpSession,
+    private readonly maxFps: number,
+  ) {}
+
+  /** The helper has drawn frame `id`. */
+  ack(id: number): void {
+    if (id < this.framesSent) this.framesAcked = Math.max(this.framesAcked, id + 1);
+    this.wake();
+  }
+
+  /** The helper lost its picture: the whole screen goes again. */
+  refresh(): void {
+    this.keyWanted = true;
+  }
+
+  /** Something the pump may be waiting for changed (an ack, the media connection, the end). */
+  wake(): void {
+    this.waiter?.();
+  }
+
+  async run(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const { log } = this.session;
+    const rate = Math.max(1, this.maxFps) / 1000;
+    // A token bucket: on average at most maxFps frames a second, but a change after a pause goes out at once
+    // instead of waiting for the next slot of a fixed clock (which would add up to a frame time of latency).
+    let credit = FRAME_BURST;
+    let creditAt = Date.now();
+    const refill = (): void => {
+      const now = Date.now();
+      credit = Math.min(FRAME_BURST, credit + (now - creditAt) * rate);
+      creditAt = now;
+    };
+    let failures = 0;
+    let last = 0;
+    let previous: Uint8Array | undefined;
+    let needKey = true;
+    try {
+      while (this.session.showing()) {
+        const media = this.session.media();
+        const channel = media?.dataChannel as { bufferedAmount?: number } | undefined;
+        if (!media?.open || this.framesSent - this.framesAcked >= FRAMES_IN_FLIGHT || (channel?.bufferedAmount ?? 0) > MEDIA_HIGH_WATER) {
+          await this.waitForAck(media?.open ? 1000 : 50);
+          if (this.framesSent - this.framesAcked >= FRAMES_IN_FLIGHT && Date.now() - last > ACK_GIVE_UP_MS) {
+            this.framesAcked = this.framesSent; // do not stall forever
+          }
+          continue;
+        }
+        refill();
+        if (credit < 1) await sleep((1 - credit) / rate);
+        let frame;
+        const asked = Date.now();
+        try {
+          const full = needKey || this.keyWanted;
+          this.keyWanted = false;
+          frame = await this.session.capture({ full, waitMs: full ? 0 : CHANGE_WAIT_MS });
+          failures = 0;
+        } catch (error) {
+          failures++;
+          // An update the agent made after we gave up on it would be lost: start again from a whole screen.
+          needKey = true;
+          const text = error instanceof Error ? error.message : String(error);
+          log.warn(`capture failed (${failures} in a row): ${text}`);
+          if (failures >= MAX_CAPTURE_FAILURES) {
+            this.session.fail(`The screen could not be captured: ${text}`);
+            return;
+          }
+          await sleep(200);
+          continue;
+        }
+        if (!frame) {
+          // Nothing changed. An agent that says so at once, without waiting, must not make this loop spin.
+          if (Date.now() - asked < 2) await sleep(16);
+          continue;
+        }
+        last = Date.now();
+        refill();
+        credit -= 1;
+        if (!this.session.showing() || this.session.media() !== media || !media.open) {
+          needKey = true;
+          continue;
+        }
+        if (frame.format === 'update') {
+          needKey = false;
+        } else {
+          // A whole picture: a still screen costs nothing once the helper has drawn all that was sent (an
+          // unacknowledged frame may have been lost, so then it goes again).
+          if (previous && this.framesAcked === this.framesSent && Buffer.compare(previous, frame.data) === 0) continue;
+          previous = frame.data;
+        }
+        const id = this.framesSent++;
+        for (const chunk of chunkFrame(id, frame)) media.send(chunk);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private waitForAck(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        if (this.waiter === done) this.waiter = undefined;
+        resolve();
+      };
+      const t = setTimeout(done, timeoutMs);
+      this.waiter = done;
+    });
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * One helper as the host's session sees it (extension host): its control and media connections, its handshake
+ * (handshake.ts), its guard (guard.ts) and its frame pump (framePump.ts), wired to the session through one port.
+ * The session decides; this file only connects the pieces for one helper.
+ */
+
+import type { HostAgent } from '../agent/contract';
+import type { AuditEvent } from '../shared/audit';
+import type { Invitation } from '../shared/invitation';
+import type { Logger } from '../shared/log';
+import { encodeMessage, type EndReason, type HelperMessage, type HostMessage } from '../shared/protocol';
+import { shownText } from '../shared/signaling';
+import type { HostState } from '../shared/stateMachine';
+import { FramePump } from './framePump';
+import { Guard, countsAsHeard, type DroppedCounts } from './guard';
+import { HostHandshake, type ProofLock } from './handshake';
+import type { HostConnection } from './hostPeer';
+
+/** What a helper's pieces may ask of the session. */
+export interface HelperPort {
+  readonly log: Logger;
+  readonly hostName: string;
+  readonly consentTimeoutMs: number;
+  readonly maxFps: number;
+  proofKey(): Uint8Array;
+  readonly lock: ProofLock;
+  readonly dropped: DroppedCounts;
+  invitation(): Invitation;
+  agent(): HostAgent;
+  state(): HostState['kind'];
+  /** Whether `helper` is still the session's helper, and the session not over. */
+  current(helper: HelperLink): boolean;
+  /** Ends the session if the invitation has expired; true if it did. */
+  expired(): boolean;
+  send(message: HostMessage): void;
+  record(event: AuditEvent, helper: HelperLink): void;
+  notify(message: string): void;
+  reject(helper: HelperLink, reason: EndReason): void;
+  end(reason: EndReason, message: string): void;
+  /** The helper proved the code and was welcomed. */
+  proved(helper: HelperLink, verificationCode: string): void;
+  /** Whether the session shows the screen (admitted: viewing or controlled). */
+  showing(): boolean;
+  /** The invitation is spent: off the signaling server. */
+  leaveSignaling(): void;
+  /** A message the guard let through. */
+  message(helper: HelperLink, message: HelperMessage): void;
+  /** Over a limit of the guard: to be thrown out. */
+  misbehaved(helper: HelperLink): void;
+  /** The control connection closed. */
+  closed(helper: HelperLink): void;
+}
+
+export class HelperLink {
+  /** The helper's PeerJS id as sent (compared, never shown). */
+  readonly peerId: string;
+  media: HostConnection | undefined;
+  name = 'A helper';
+  readonly handshake: HostHandshake;
+  readonly guard: Guard;
+  readonly pump: FramePump;
+  lastHeard = Date.now();
+  askingControl = false;
+  viewGranted = false;
+
+  constructor(
+    readonly control: HostConnection,
+    /** The PeerJS id as it may be shown in the log and the audit. */
+    readonly shownId: string,
+    private readonly port: HelperPort,
+  ) {
+    const { log } = port;
+    this.peerId = control.peer;
+    this.guard = new Guard(log, port.dropped);
+    this.handshake = new HostHandshake(port.proofKey(), port.lock, control, {
+      log,
+      hostName: port.hostName,
+      consentTimeoutMs: port.consentTimeoutMs,
+      invitation: port.invitation(),
+      current: () => port.current(this),
+      expired: () => port.expired(),
+      send: (message) => port.send(message),
+      record: (event) => port.record(event, this),
+      notify: (message) => port.notify(message),
+      reject: (reason) => port.reject(this, reason),
+      end: (reason, message) => port.end(reason, message),
+      proved: (code) => port.proved(this, code),
+      mediaVerified: () => {
+        if (port.showing()) this.grantView();
+      },
+    });
+    this.pump = new FramePump(
+      {
+        capture: (request) => port.agent().capture(request),
+        media: () => (this.handshake.verified ? this.media : undefined),
+        showing: () => port.current(this) && port.showing(),
+        fail: (message) => port.end('captureFailed', message),
+        log,
+      },
+      port.maxFps,
+    );
+    control.on('data', (data) => this.onData(data));
+    control.on('close', () => {
+      if (port.current(this)) port.closed(this);
+    });
+    control.on('error', (error) => log.warn(`control connection error: ${shownText(error.message)}`));
+  }
+
+  /** A media connection from this helper's peer: taken if it is the first. */
+  attachMedia(conn: HostConnection): boolean {
+    if (this.media || conn.peer !== this.peerId) return false;
+    this.media = conn;
+    this.handshake.attachMedia(conn);
+    conn.on('open', () => {
+      if (this.port.current(this)) void this.handshake.checkMedia();
+    });
+    conn.on('close', () => this.port.log.info('media connection closed'));
+    return true;
+  }
+
+  /**
+   * Admitted and its media connection proved: the helper is told it may view, and frames follow. Never before
+   * the media proof checked out, so a helper is never told it is viewing over a connection that may be relayed.
+   */
+  grantView(): void {
+    if (this.viewGranted) return;
+    this.viewGranted = true;
+    // The invitation works once: the peer leaves the signaling server, so no one else can even reach it.
+    this.port.leaveSignaling();
+    this.port.agent().screenSize().then(
+      (size) => {
+        if (!this.port.current(this)) return;
+        this.port.send({ type: 'viewGranted', width: size.width, height: size.height });
+        void this.pump.run();
+      },
+      (error: unknown) => this.port.end('captureFailed', `The screen size could not be read: ${String(error)}`),
+    );
+  }
+
+  /** Sends on the control connection, if it is still open. */
+  send(message: HostMessage): void {
+    if (!this.control.open) return;
+    try {
+      this.control.send(encodeMessage(message));
+    } catch (error) {
+      this.port.log.warn(`sending ${message.type} failed: ${String(error)}`);
+    }
+  }
+
+  /** The helper is gone or sent away: its connections close once the last message has had time to leave. */
+  close(): void {
+    this.handshake.refuse();
+    this.pump.wake();
+    setTimeout(() => {
+      this.control.close();
+      this.media?.close();
+    }, 100).unref?.();
+  }
+
+  private onData(data: unknown): void {
+    if (!this.port.current(this)) return;
+    const message = this.guard.screen(data, this.port.state(), this.handshake.step);
+    if (message === 'drop') return;
+    if (message === 'disconnect') return this.port.misbehaved(this);
+    // Only a helper that proved the code is heard from: before that, the handshake's own timeout applies.
+    if (countsAsHeard(this.handshake.step)) this.lastHeard = Date.now();
+    this.port.message(this, message);
+  }
+}
