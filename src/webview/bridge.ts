@@ -34,10 +34,12 @@ export class ExtensionBridge {
   /** Calls `handler` with every well-formed message from the extension; returns the unsubscribe function. */
   onMessage(handler: (message: ToPanel) => void, onMalformed: (data: unknown) => void): () => void {
     const listener = (event: MessageEvent<unknown>) => {
-      // Only the frame that hosts the panel speaks for the extension: VS Code's webview host posts into the
-      // panel's frame from its parent frame (and the test page, a top-level page, posts to itself, its own
-      // parent). Anything else (a frame the page opened, another window) is not the extension.
-      if (event.source !== window.parent) {
+      // Only the webview host speaks for the extension, and it is of the panel's own origin: VS Code serves the
+      // panel's frame and the frame that forwards the extension's messages into it from one webview origin
+      // (vscode-webview://…, or the server's own origin in code-server). `event.source` is no test: seen in
+      // code-server 1.100, the forwarding frame is neither window.parent nor window.top from in here. A frame of
+      // any other origin (one the CSP would have to let in first) is not the extension.
+      if (event.origin !== window.origin) {
         onMalformed(event.data);
         return;
       }
