@@ -278,8 +278,9 @@ export function cleanName(name: string): string {
     .trim();
 }
 
+/** A side of the host's screen: at most 8K, as MAX_SCREEN_SIDE in screenUpdate.ts (a larger canvas is a memory bomb). */
 function isDimension(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 32_768;
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 8192;
 }
 
 /** Plain words for why a session ended, for the side that did not end it. */

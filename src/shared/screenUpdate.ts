@@ -19,7 +19,8 @@
  * picture, and while controlling, uses its shape for its own pointer, which moves at once.
  *
  * Pure module: Uint8Array and DataView only. The parser treats its input as hostile: every rectangle must lie
- * inside the screen, every image's declared size must match its PNG header.
+ * inside the screen, every image's declared size must match its PNG header; `decodedPixels` against
+ * `pixelBudget` bounds what the images of one update may cost to decode.
  */
 
 import { imageSize } from './frames';
@@ -30,8 +31,12 @@ const OP_COPY = 1;
 const OP_IMAGE = 2;
 const OP_POINTER = 3;
 const OFF_SCREEN = 0xffff;
-/** The largest screen accepted (8K x 8K): a host claiming more would make the helper allocate a huge canvas. */
-export const MAX_SCREEN_PIXELS = 8192 * 8192;
+/**
+ * The widest and tallest screen accepted (8K): a host claiming more would make the helper allocate a huge canvas.
+ * `viewGranted` has the same limit (protocol.ts), and so does every frame.
+ */
+export const MAX_SCREEN_SIDE = 8192;
+export const MAX_SCREEN_PIXELS = MAX_SCREEN_SIDE * MAX_SCREEN_SIDE;
 /** The largest pointer shape accepted, either way. */
 export const MAX_POINTER_SIZE = 256;
 /** More operations than this in one update is refused (a 4K screen in 16 px tiles stays under it). */
@@ -114,7 +119,7 @@ export function encodeUpdate(update: ScreenUpdate): Uint8Array {
 
 /** Reads an update for a screen of `width` x `height`; undefined when anything in it is malformed or out of bounds. */
 export function parseUpdate(data: Uint8Array, width: number, height: number): ScreenUpdate | undefined {
-  if (data.length < 4 || width * height > MAX_SCREEN_PIXELS) return undefined;
+  if (data.length < 4 || !isScreenSize(width, height)) return undefined;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   if (view.getUint8(0) !== UPDATE_VERSION) return undefined;
   const full = (view.getUint8(1) & FLAG_FULL) !== 0;
@@ -172,6 +177,33 @@ export function parseUpdate(data: Uint8Array, width: number, height: number): Sc
   }
   if (at !== data.length) return undefined;
   return { full, ops };
+}
+
+/** Whether a screen of `width` x `height` is one the helper will show: 1 to 8K pixels on each side. */
+export function isScreenSize(width: number, height: number): boolean {
+  return Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0 && width <= MAX_SCREEN_SIDE && height <= MAX_SCREEN_SIDE;
+}
+
+/**
+ * The pixels an update's pictures decode to (its images and pointer shapes; copies decode nothing). The parser
+ * checks each PNG header against its rectangle, but a few KB of PNG can declare a whole 8K screen, and an
+ * update may hold thousands of them: this is what decoding it would cost.
+ */
+export function decodedPixels(update: ScreenUpdate): number {
+  let pixels = 0;
+  for (const op of update.ops) {
+    if (op.kind === 'image') pixels += op.rect.width * op.rect.height;
+    else if (op.kind === 'pointer' && op.shape) pixels += op.shape.width * op.shape.height;
+  }
+  return pixels;
+}
+
+/**
+ * The most an update for a `width` x `height` screen may decode to: twice the screen (a host paints each pixel
+ * once; overlapping rectangles get the other half), plus one pointer shape.
+ */
+export function pixelBudget(width: number, height: number): number {
+  return 2 * width * height + MAX_POINTER_SIZE * MAX_POINTER_SIZE;
 }
 
 /** The smallest rectangle holding all of `rects`. */

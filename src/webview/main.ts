@@ -1,5 +1,6 @@
 /**
- * The helper's panel: wires the extension bridge, the session, the viewer and the toolbar together.
+ * The helper's panel: wires the extension bridge, the session, the display, the input capture and the toolbar
+ * together.
  * Says `ready` once it listens; the extension then sends `connect`, once.
  */
 
@@ -7,9 +8,10 @@ import type { ToPanel } from '../shared/panelProtocol';
 import { assertNever } from '../shared/protocol';
 import type { HelperState } from '../shared/stateMachine';
 import { ExtensionBridge } from './bridge';
+import { Display } from './display';
 import { HelperSession } from './helperSession';
+import { InputCapture } from './input';
 import { PanelUi } from './ui';
-import { Viewer } from './viewer';
 
 function main(): void {
   const bridge = new ExtensionBridge();
@@ -32,23 +34,26 @@ function main(): void {
     releaseControl: () => session?.releaseControl(),
     end: () => end(),
   });
-  const viewer = new Viewer(ui.canvas, {
-    sendInput: (message) => session?.sendInput(message),
+  const display = new Display(ui.canvas, {
     frameDone: (id) => session?.ackFrame(id),
     firstFrame: () => ui.setHasPicture(),
     lostPicture: () => session?.requestRefresh(),
-    leaveKeyboard: () => ui.focusToolbar(),
     log: (level, message) => bridge.log(level, message),
   }, ui.pointerCanvas);
+  const input = new InputCapture(ui.canvas, {
+    sendInput: (message) => session?.sendInput(message),
+    leaveKeyboard: () => ui.focusToolbar(),
+  }, () => display.screenSize);
 
   const showState = (state: HelperState, code: string | undefined) => {
     const wasControlling = lastKind === 'controlling';
     lastKind = state.kind;
-    viewer.setControlling(state.kind === 'controlling');
+    display.setControlling(state.kind === 'controlling');
+    input.setControlling(state.kind === 'controlling');
     ui.render(state, code);
     // Control just arrived: put the keyboard on the remote screen, unless the person is elsewhere.
     if (state.kind === 'controlling' && !wasControlling && (document.activeElement === document.body || document.activeElement?.tagName === 'BUTTON')) {
-      viewer.focus();
+      input.focus();
     }
     bridge.post(code === undefined ? { type: 'state', state } : { type: 'state', state, verificationCode: code });
   };
@@ -73,8 +78,8 @@ function main(): void {
         session = new HelperSession(message, {
           onState: showState,
           onNotice: (text) => ui.setNotice(text),
-          onViewGranted: (width, height) => viewer.setScreenSize(width, height),
-          onFrame: (frame) => viewer.present(frame),
+          onViewGranted: (width, height) => display.setScreenSize(width, height),
+          onFrame: (frame) => display.present(frame),
           log: (level, text) => bridge.log(level, text),
         });
         session.start();
@@ -103,7 +108,8 @@ function main(): void {
   // silence timeout.
   const leave = () => {
     session?.dispose();
-    viewer.dispose();
+    display.dispose();
+    input.dispose();
   };
   window.addEventListener('pagehide', leave);
   window.addEventListener('beforeunload', leave);

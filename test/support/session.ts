@@ -496,3 +496,110 @@ export function relayedBinding(sdps: { local: string; remote: string }): string 
   const relay = Array.from({ length: 32 }, (_, i) => ((i * 37 + 11) & 0xff).toString(16).padStart(2, '0').toUpperCase()).join(':');
   return channelBinding(sdps.local, `a=fingerprint:sha-256 ${relay}\r\n`);
 }
+
+// --- A host written by hand in Node: the real handshake, then whatever a hostile host would send ---
+
+/** A host that proves itself like the real one, then sends what the test tells it to. */
+export interface NodeHost {
+  /** What the helper's panel needs to connect (`openHelper` takes it). */
+  readonly ids: { hostPeerId: string; proofKey: string };
+  /** Control messages from the helper, parsed. */
+  readonly received: Record<string, unknown>[];
+  /** Resolves once the helper has proved its media connection: the host may grant viewing and send frames. */
+  readonly verified: Promise<void>;
+  /** A control message to the helper, as JSON text. */
+  say(message: unknown): void;
+  /** A frame's chunks on the media connection. */
+  sendFrame(id: number, frame: import('../../src/shared/frames').EncodedFrame): void;
+  /** Resolves with the first control message from the helper of `type`. */
+  next(type: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  destroy(): void;
+}
+
+/** Registers a host on the rig's signaling server under a fresh id and key, and answers the panel's handshake. */
+export async function nodeHost(rig: Rig, hostName = 'Mallory (test host)'): Promise<NodeHost> {
+  const { Peer: PeerClass } = await import('peerjs');
+  const { chunkFrame } = await import('../../src/shared/frames');
+  const key = crypto.getRandomValues(new Uint8Array(32));
+  const hostPeerId = `ra-${Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  const peer = new PeerClass(hostPeerId, { ...signalingOf(rig), config: { iceServers: [] }, debug: 0 });
+  await new Promise<void>((resolve, reject) => {
+    peer.once('open', () => resolve());
+    peer.once('error', reject);
+  });
+  const received: Record<string, unknown>[] = [];
+  const waiters = new Set<() => void>();
+  let control: DataConnection | undefined;
+  let media: DataConnection | undefined;
+  let transcript: { helperNonce: string; hostNonce: string; binding: string } | undefined;
+  let onVerified: () => void = () => undefined;
+  const verified = new Promise<void>((r) => (onVerified = r));
+  const sdpsOf = (conn: DataConnection) => {
+    const pc = conn.peerConnection as unknown as { localDescription?: { sdp?: string }; remoteDescription?: { sdp?: string } } | undefined;
+    return { local: pc?.localDescription?.sdp ?? '', remote: pc?.remoteDescription?.sdp ?? '' };
+  };
+  const say = (message: unknown) => {
+    if (control?.open) void Promise.resolve(control.send(JSON.stringify(message))).catch(() => undefined);
+  };
+  const onControl = async (m: Record<string, unknown>) => {
+    if (m['type'] === 'hello') {
+      const sdps = sdpsOf(control!);
+      transcript = { helperNonce: String(m['helperNonce']), hostNonce: newNonce(), binding: channelBinding(sdps.local, sdps.remote) };
+      say({ type: 'challenge', hostNonce: transcript.hostNonce });
+    } else if (m['type'] === 'proof' && transcript) {
+      const mac = await makeProof(key, 'host', transcript);
+      say({ type: 'welcome', mac, hostName, createdAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 1_800_000).toISOString(), consentTimeoutMs: 60_000 });
+    } else if (m['type'] === 'mediaProof') {
+      onVerified();
+    }
+  };
+  // The panel ends a session whose host falls silent, as the real host's heartbeats prevent.
+  const heartbeat = setInterval(() => say({ type: 'heartbeat' }), 250);
+  peer.on('connection', (conn) => {
+    if (conn.label === 'media') {
+      media = conn;
+      return;
+    }
+    control = conn;
+    conn.on('data', (data) => {
+      let m: Record<string, unknown>;
+      try {
+        m = JSON.parse(String(data)) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      received.push(m);
+      for (const w of [...waiters]) w();
+      void onControl(m);
+    });
+  });
+  return {
+    ids: { hostPeerId, proofKey: toBase64(key) },
+    received,
+    verified,
+    say,
+    sendFrame: (id, frame) => {
+      for (const chunk of chunkFrame(id, frame)) void Promise.resolve(media?.send(chunk)).catch(() => undefined);
+    },
+    next: (type, timeoutMs = 10_000) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = received.find((m) => m['type'] === type);
+          if (!hit) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(hit);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for ${type} from the helper; received ${JSON.stringify(received).slice(0, 300)}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      }),
+    destroy: () => {
+      clearInterval(heartbeat);
+      peer.destroy();
+    },
+  };
+}

@@ -1,0 +1,222 @@
+/**
+ * The helper's panel (webview): the helper's mouse, wheel and keyboard captured on the screen's canvas (as
+ * noVNC's input modules), sent on as input messages. Pointer positions are mapped through the canvas's letterbox
+ * (`object-fit: contain`, see display.ts) to normalised coordinates on the host's screen, and clipped to it.
+ *
+ * Input is only captured while controlling; otherwise the panel is view-only and lets every key through to
+ * VS Code.
+ */
+
+import { MODIFIER_CODES, isKnownKeyCode, toUnit } from '../shared/keys';
+import type { MouseButton } from '../shared/protocol';
+import type { InputMessage } from './controlGuard';
+
+export interface InputEvents {
+  sendInput(message: InputMessage): void;
+  /** The helper pressed the key that leaves the remote screen (Ctrl+Alt+Home). */
+  leaveKeyboard(): void;
+}
+
+/** `PointerEvent.buttons` bits, and what the host calls them. */
+const BUTTON_BITS: readonly (readonly [number, MouseButton])[] = [
+  [1, 'left'],
+  [2, 'right'],
+  [4, 'middle'],
+];
+/** Wheel notches per unit of `deltaY`, by `deltaMode` (pixels, lines, pages). */
+const NOTCHES_PER_DELTA = [1 / 100, 1 / 3, 10] as const;
+const MAX_NOTCHES = 50;
+
+type EventMap = HTMLElementEventMap & DocumentEventMap;
+
+export class InputCapture {
+  private readonly cleanup: (() => void)[] = [];
+  private controlling = false;
+  /** Buttons we reported down, as `PointerEvent.buttons` bits. */
+  private buttons = 0;
+  private pendingMove: { x: number; y: number } | undefined;
+  private lastMove: { x: number; y: number } | undefined;
+  private moveFrame: number | undefined;
+
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly events: InputEvents,
+    /** The host's screen in pixels (0 x 0 while unknown: the canvas's size stands in). */
+    private readonly screenSize: () => { readonly width: number; readonly height: number },
+  ) {
+    canvas.tabIndex = 0;
+    this.listen(canvas, 'pointerdown', (e) => this.onPointerDown(e));
+    this.listen(canvas, 'pointermove', (e) => this.onPointer(e));
+    this.listen(canvas, 'pointerup', (e) => this.onPointer(e));
+    this.listen(canvas, 'pointercancel', () => this.releaseButtons());
+    this.listen(canvas, 'lostpointercapture', () => this.releaseButtons());
+    // Without this, a middle press starts Chromium's autoscroll and a drag selects the toolbar's text.
+    this.listen(canvas, 'mousedown', (e) => {
+      if (this.controlling) e.preventDefault();
+    });
+    this.listen(canvas, 'auxclick', (e) => {
+      if (this.controlling) e.preventDefault();
+    });
+    this.listen(canvas, 'contextmenu', (e) => e.preventDefault());
+    this.listen(canvas, 'wheel', (e) => this.onWheel(e), { passive: false });
+    this.listen(canvas, 'keydown', (e) => this.onKey(e, true));
+    this.listen(canvas, 'keyup', (e) => this.onKey(e, false));
+    this.listen(canvas, 'blur', () => this.releaseAll());
+    this.listen(window, 'blur', () => this.releaseAll());
+    this.listen(document, 'visibilitychange', () => {
+      if (document.visibilityState === 'hidden') this.releaseAll();
+    });
+  }
+
+  /** Turns input capture on or off. Off forgets local presses (the session releases them on the host). */
+  setControlling(on: boolean): void {
+    if (on === this.controlling) return;
+    this.controlling = on;
+    this.buttons = 0;
+    this.pendingMove = undefined;
+    this.lastMove = undefined;
+    if (this.moveFrame !== undefined) cancelAnimationFrame(this.moveFrame);
+    this.moveFrame = undefined;
+    this.canvas.dataset['controlling'] = String(on);
+  }
+
+  focus(): void {
+    this.canvas.focus({ preventScroll: true });
+  }
+
+  dispose(): void {
+    this.setControlling(false);
+    for (const off of this.cleanup.splice(0)) off();
+  }
+
+  // --- Pointer ---
+
+  /** Normalised position on the host's screen; points in the letterbox clamp to the nearest edge. */
+  private toScreen(clientX: number, clientY: number): { x: number; y: number } {
+    const rect = this.canvas.getBoundingClientRect();
+    const pictureWidth = this.canvas.width || 1;
+    const pictureHeight = this.canvas.height || 1;
+    const scale = Math.min(rect.width / pictureWidth, rect.height / pictureHeight);
+    const width = pictureWidth * scale;
+    const height = pictureHeight * scale;
+    if (!(width > 0 && height > 0)) return { x: 0.5, y: 0.5 };
+    const rx = (clientX - rect.left - (rect.width - width) / 2) / width;
+    const ry = (clientY - rect.top - (rect.height - height) / 2) / height;
+    const screen = this.screenSize();
+    return { x: unit(rx, screen.width || pictureWidth), y: unit(ry, screen.height || pictureHeight) };
+  }
+
+  private onPointerDown(e: PointerEvent): void {
+    this.focus();
+    if (!this.controlling) return;
+    e.preventDefault();
+    // A drag that leaves the canvas still ends here, with its up.
+    try {
+      this.canvas.setPointerCapture(e.pointerId);
+    } catch {
+      // the pointer may already be gone
+    }
+    this.onPointer(e);
+  }
+
+  /** Reports button changes (any chord) at once, and moves once per animation frame. */
+  private onPointer(e: PointerEvent): void {
+    if (!this.controlling) return;
+    const p = this.toScreen(e.clientX, e.clientY);
+    const mask = e.buttons & 7;
+    if (mask !== this.buttons) {
+      // The button message carries the position: a move waiting for the next frame is now stale.
+      this.pendingMove = undefined;
+      for (const [bit, button] of BUTTON_BITS) {
+        if ((mask & bit) !== (this.buttons & bit)) {
+          this.events.sendInput({ type: 'pointerButton', button, down: (mask & bit) !== 0, x: p.x, y: p.y });
+        }
+      }
+      this.buttons = mask;
+      this.lastMove = p;
+      return;
+    }
+    if (e.type !== 'pointermove') return;
+    this.pendingMove = p;
+    this.moveFrame ??= requestAnimationFrame(() => this.flushMove());
+  }
+
+  private flushMove(): void {
+    this.moveFrame = undefined;
+    const p = this.pendingMove;
+    this.pendingMove = undefined;
+    if (!p || !this.controlling) return;
+    if (this.lastMove && this.lastMove.x === p.x && this.lastMove.y === p.y) return;
+    this.lastMove = p;
+    this.events.sendInput({ type: 'pointerMove', x: p.x, y: p.y });
+  }
+
+  /** The pointer was taken away mid-press: let go of what it held. */
+  private releaseButtons(): void {
+    if (!this.controlling || this.buttons === 0) return;
+    const p = this.lastMove ?? { x: 0.5, y: 0.5 };
+    for (const [bit, button] of BUTTON_BITS) {
+      if (this.buttons & bit) this.events.sendInput({ type: 'pointerButton', button, down: false, x: p.x, y: p.y });
+    }
+    this.buttons = 0;
+  }
+
+  private onWheel(e: WheelEvent): void {
+    if (!this.controlling) return;
+    e.preventDefault();
+    const perDelta = NOTCHES_PER_DELTA[e.deltaMode] ?? NOTCHES_PER_DELTA[0];
+    const dx = notches(e.deltaX * perDelta);
+    const dy = notches(e.deltaY * perDelta);
+    if (dx !== 0 || dy !== 0) this.events.sendInput({ type: 'wheel', dx, dy });
+  }
+
+  // --- Keyboard ---
+
+  private onKey(e: KeyboardEvent, down: boolean): void {
+    if (!this.controlling) return;
+    if (down && e.code === 'Home' && e.ctrlKey && e.altKey) {
+      // The way out of the remote screen by keyboard alone (as Remote Desktop's Ctrl+Alt+Home).
+      e.preventDefault();
+      e.stopPropagation();
+      this.events.leaveKeyboard();
+      return;
+    }
+    if (!isKnownKeyCode(e.code)) return;
+    e.preventDefault();
+    // Keep VS Code's keybindings (which listen on the window) from acting on keys meant for the host;
+    // modifiers alone still reach it so its idea of which modifiers are down stays right.
+    if (!MODIFIER_CODES.has(e.code)) e.stopPropagation();
+    this.events.sendInput({ type: 'key', code: e.code, down });
+  }
+
+  /** Focus left (or the panel was hidden): the host lets go of everything, and so do we. */
+  private releaseAll(): void {
+    if (!this.controlling) return;
+    this.buttons = 0;
+    this.events.sendInput({ type: 'releaseAll' });
+  }
+
+  private listen<K extends keyof EventMap>(
+    target: HTMLElement | Window | Document,
+    type: K,
+    handler: (event: EventMap[K]) => void,
+    options?: AddEventListenerOptions,
+  ): void {
+    const listener = handler as EventListener;
+    target.addEventListener(type, listener, options);
+    this.cleanup.push(() => target.removeEventListener(type, listener, options));
+  }
+}
+
+/** A fraction of the picture (possibly outside 0..1) to the normalised centre of the screen pixel under it. */
+function unit(fraction: number, size: number): number {
+  const pixel = Math.min(Math.max(Math.floor(fraction * size), 0), size - 1);
+  return toUnit(pixel, size);
+}
+
+/** Rounds to whole notches, at least one either way when there was any movement. */
+function notches(value: number): number {
+  if (value === 0 || !Number.isFinite(value)) return 0;
+  const n = Math.max(1, Math.round(Math.abs(value)));
+  return Math.sign(value) * Math.min(n, MAX_NOTCHES);
+}
