@@ -12,7 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { encodeUpdate } from '../../src/shared/screenUpdate';
 import { ROOT, Stack, launchChromium, startPageServer, startPeerServer, waitFor } from '../support/env';
-import { helperState, newRig, nodeHost, openHelper, type NodeHost } from '../support/session';
+import { helperState, idsOf, newRig, nodeHost, openHelper, signalingOf, type NodeHost } from '../support/session';
+import { createInvitation } from '../../src/shared/invitation';
 
 const stack = new Stack();
 const rig = newRig();
@@ -127,5 +128,32 @@ describe('a hostile host cannot make the panel allocate what it asks for', { tim
     host.sendFrame(0, { format: 'update', width: 8192, height: 8192, data: encodeUpdate({ full: true, ops: [1, 2, 3].map(() => ({ kind: 'image' as const, rect, png })) }) });
     await endedAsProtocolError(host, page);
     assert.ok((await largestCanvas(page)) <= 1280 * 800, `the canvas reached ${await largestCanvas(page)} pixels`);
+  });
+
+  it('acts only on messages of its own origin: a frame of another origin cannot connect it anywhere', async () => {
+    const page = await rig.browser.newPage();
+    stack.add(() => page.close());
+    await page.goto(rig.pageUrl);
+    const { code } = createInvitation((b) => crypto.getRandomValues(b), new Date(), 30);
+    const connect = {
+      type: 'connect',
+      signaling: signalingOf(rig),
+      iceServers: [],
+      ...(await idsOf(code)),
+      helperName: 'Grace (test helper)',
+      expectedHostName: '',
+      connectTimeoutMs: 10_000,
+    };
+    // A frame of an opaque origin (as an attacker's would be) posts a well-formed `connect` to the panel.
+    await page.evaluate((m) => {
+      const frame = document.createElement('iframe');
+      frame.src = `data:text/html,<script>parent.postMessage(${encodeURIComponent(JSON.stringify(m))}, '*')</script>`;
+      document.body.append(frame);
+    }, connect);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal((await helperState(page)).kind, 'none', 'a message from another origin set the panel going');
+    // The same message from the panel's own origin (as VS Code's webview host sends it) is acted on.
+    await page.evaluate((m) => (window as unknown as { __toPanel(m: unknown): void }).__toPanel(m), connect);
+    await waitFor('connecting', async () => (await helperState(page)).kind !== 'none');
   });
 });
