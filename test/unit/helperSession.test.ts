@@ -11,6 +11,7 @@ import { chunkFrame, type EncodedFrame } from '../../src/shared/frames';
 import { channelBinding, makeProof, newNonce, toBase64 } from '../../src/shared/proof';
 import { encodeUpdate, type UpdateOp } from '../../src/shared/screenUpdate';
 import type { HelperState } from '../../src/shared/stateMachine';
+import { image, pngHeader } from '../support/pngHeader';
 
 const LOCAL_SDP = `v=0\r\na=fingerprint:sha-256 ${'AA:'.repeat(31)}AA\r\n`;
 const REMOTE_SDP = `v=0\r\na=fingerprint:sha-256 ${'BB:'.repeat(31)}BB\r\n`;
@@ -172,17 +173,7 @@ async function endsWithProtocolError(run: Run): Promise<void> {
   assert.deepEqual(run.control.messages().filter((m) => m.type === 'bye').map((m) => m['reason']), ['protocolError']);
 }
 
-/** The first 33 bytes of a PNG (signature and IHDR): what the checks read. */
-function pngHeader(width: number, height: number): Uint8Array {
-  const out = new Uint8Array(33);
-  out.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
-  const view = new DataView(out.buffer);
-  view.setUint32(16, width);
-  view.setUint32(20, height);
-  return out;
-}
 
-const image = (x: number, y: number, width: number, height: number): UpdateOp => ({ kind: 'image', rect: { x, y, width, height }, png: pngHeader(width, height) });
 const update = (width: number, height: number, ops: UpdateOp[], full = true): EncodedFrame => ({ format: 'update', width, height, data: encodeUpdate({ full, ops }) });
 
 describe('helper session: control the helper did not ask for', () => {

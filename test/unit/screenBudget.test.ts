@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { parseHostMessage } from '../../src/shared/protocol';
+import { image, pngHeader } from '../support/pngHeader';
 import {
   MAX_POINTER_SIZE,
   MAX_SCREEN_SIDE,
@@ -13,18 +14,7 @@ import {
   type UpdateOp,
 } from '../../src/shared/screenUpdate';
 
-/** The first 33 bytes of a PNG: all that the parser reads (the signature and IHDR's size). */
-function pngHeader(width: number, height: number): Uint8Array {
-  const out = new Uint8Array(33);
-  out.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
-  const view = new DataView(out.buffer);
-  view.setUint32(16, width);
-  view.setUint32(20, height);
-  out[24] = 1; // bit depth 1: the size a bomb is made of
-  return out;
-}
 
-const image = (x: number, y: number, width: number, height: number): UpdateOp => ({ kind: 'image', rect: { x, y, width, height }, png: pngHeader(width, height) });
 
 describe('screen size limits', () => {
   it('accepts screens up to 8K on each side, and nothing empty or larger', () => {
