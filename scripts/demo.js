@@ -3,7 +3,8 @@
 //
 // Builds the extension, installs code-server once (scripts/ensure-code-server.js), then starts a PeerServer on
 // 127.0.0.1, an X display if there is none (Xvfb 1920x1080 with two xterms to look at), and code-server with the
-// extension installed and pointed at that PeerServer. Open the printed URL in two browser windows: in one run
+// extension installed from this platform's VSIX (packaged first by scripts/package.js when it is missing or stale:
+// the demo runs what ships) and pointed at that PeerServer. Open the printed URL in two browser windows: in one run
 // "Remote Assist: Invite Helper", in the other "Remote Assist: Join" and paste the code. Each window has its own
 // extension host, both on this machine: the helper sees this machine's (or the demo's) X display.
 //
@@ -103,7 +104,7 @@ async function main() {
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
     const log = fs.createWriteStream(logFile);
     stack.add(() => new Promise((resolve) => log.end(resolve)));
-    step(`starting code-server on 127.0.0.1:${port} (its log: ${path.relative(ROOT, logFile)})…`);
+    step(`starting code-server on 127.0.0.1:${port} with the extension's VSIX (its log: ${path.relative(ROOT, logFile)})…`);
     const server = await parts.startCodeServer({
       stack,
       port,

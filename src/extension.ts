@@ -7,6 +7,9 @@ import * as vscode from 'vscode';
 import { Commands, ContextKeys } from './config';
 import { HelperController, type JoinArgs } from './helperController';
 import { HostController } from './hostController';
+import { InvitationEditorProvider } from './invitationEditor';
+import { parseJoinLink, type JoinLinkRefusal } from './joinLink';
+import { showError } from './prompts';
 import { StatusBar } from './statusBar';
 import { plainText } from './text';
 
@@ -39,7 +42,8 @@ export function activate(context: vscode.ExtensionContext): { host: HostControll
         } catch (error) {
           log.error(error instanceof Error ? error : String(error));
           // An error's text may quote a setting or a file (and a notification turns `[…](command:…)` into a link).
-          const choice = await vscode.window.showErrorMessage(`Remote Assist: ${plainText(error instanceof Error ? error.message : String(error), 1000)}`, 'Show Log');
+          const showLog = vscode.l10n.t('Show Log');
+          const choice = await vscode.window.showErrorMessage(vscode.l10n.t('Remote Assist: {0}', plainText(error instanceof Error ? error.message : String(error), 1000)), showLog);
           if (choice) log.show();
         }
       }),
@@ -50,15 +54,20 @@ export function activate(context: vscode.ExtensionContext): { host: HostControll
   register(Commands.endSession, () => {
     if (host.active) host.end();
     else if (helper.active) helper.end();
-    else void vscode.window.showInformationMessage('Remote Assist: there is no session to end.');
+    else void vscode.window.showInformationMessage(vscode.l10n.t('Remote Assist: there is no session to end.'));
   });
   register(Commands.revokeControl, () => host.revokeControl());
   register(Commands.requestControl, () => helper.requestControl());
   register(Commands.releaseControl, () => helper.releaseControl());
   register(Commands.copyInvitation, () => host.copyInvitation());
+  register(Commands.copyJoinLink, () => host.copyJoinLink());
   register(Commands.saveInvitation, () => host.saveInvitation());
   register(Commands.showLog, () => log.show());
   register(Commands.showActions, () => showActions(host, helper));
+  context.subscriptions.push(
+    vscode.window.registerUriHandler({ handleUri: (uri) => openJoinLink(uri, helper, log) }),
+    InvitationEditorProvider.register(context, log),
+  );
   render();
   return { host, helper };
 }
@@ -66,6 +75,37 @@ export function activate(context: vscode.ExtensionContext): { host: HostControll
 export function deactivate(): void {
   // The invitation dies with the editor: end the host session (the helper is told).
   hostController?.end();
+}
+
+/**
+ * A join link (src/joinLink.ts) opens Join with its code filled in; the helper still reviews the details and
+ * presses Connect. Any web page can open such a URI: it is checked, and never quoted back.
+ */
+async function openJoinLink(uri: vscode.Uri, helper: HelperController, log: vscode.LogOutputChannel): Promise<void> {
+  const link = parseJoinLink(uri.path, uri.query);
+  if (!link.ok) {
+    log.warn(`[helper] refused a link (${link.reason}), ${uri.path.length + uri.query.length} characters`);
+    await showError(joinLinkRefusal(link.reason), Commands.showLog);
+    return;
+  }
+  log.info('[helper] join link opened');
+  try {
+    await helper.join({ prefill: link.code });
+  } catch (error) {
+    log.error(error instanceof Error ? error : String(error));
+    await showError(vscode.l10n.t('Remote Assist: {0}', error instanceof Error ? error.message : String(error)), Commands.showLog);
+  }
+}
+
+function joinLinkRefusal(reason: JoinLinkRefusal): string {
+  switch (reason) {
+    case 'path':
+      return vscode.l10n.t('Remote Assist cannot open this link: it is not a join link.');
+    case 'query':
+      return vscode.l10n.t('Remote Assist cannot open this link: a join link carries an invitation code and nothing else.');
+    case 'code':
+      return vscode.l10n.t('The invitation code in this join link is not valid: ask for a new link, or paste the code into Remote Assist: Join.');
+  }
 }
 
 interface Action extends vscode.QuickPickItem {
@@ -77,21 +117,28 @@ async function showActions(host: HostController, helper: HelperController): Prom
   const items: Action[] = [];
   const hostKind = host.state?.kind;
   const helperKind = helper.state?.kind;
-  if (hostKind === 'controlled') items.push({ label: '$(debug-stop) Take Back Control', command: Commands.revokeControl });
+  // Icons stay outside the translated words: a translation cannot drop or break them.
+  const action = (icon: string, label: string, command: string, description?: string): Action => ({
+    label: `$(${icon}) ${label}`,
+    command,
+    ...(description ? { description } : {}),
+  });
+  if (hostKind === 'controlled') items.push(action('debug-stop', vscode.l10n.t('Take Back Control'), Commands.revokeControl));
   if (hostKind === 'awaiting') {
-    items.push({ label: '$(copy) Copy Invitation Code', command: Commands.copyInvitation });
-    items.push({ label: '$(save) Save Invitation File…', command: Commands.saveInvitation });
-    items.push({ label: '$(close) Cancel Invitation', command: Commands.endSession });
+    items.push(action('copy', vscode.l10n.t('Copy Invitation Code'), Commands.copyInvitation));
+    items.push(action('link', vscode.l10n.t('Copy Join Link'), Commands.copyJoinLink));
+    items.push(action('save', vscode.l10n.t('Save Invitation File…'), Commands.saveInvitation));
+    items.push(action('close', vscode.l10n.t('Cancel Invitation'), Commands.endSession));
   }
-  if (helperKind === 'viewing') items.push({ label: '$(remote) Request Control', command: Commands.requestControl });
-  if (helperKind === 'controlling') items.push({ label: '$(debug-stop) Release Control', command: Commands.releaseControl });
-  if (host.active && hostKind !== 'awaiting') items.push({ label: '$(debug-disconnect) End Session', command: Commands.endSession });
-  else if (!host.active && helper.active) items.push({ label: '$(debug-disconnect) End Session', command: Commands.endSession });
+  if (helperKind === 'viewing') items.push(action('remote', vscode.l10n.t('Request Control'), Commands.requestControl));
+  if (helperKind === 'controlling') items.push(action('debug-stop', vscode.l10n.t('Release Control'), Commands.releaseControl));
+  if (host.active && hostKind !== 'awaiting') items.push(action('debug-disconnect', vscode.l10n.t('End Session'), Commands.endSession));
+  else if (!host.active && helper.active) items.push(action('debug-disconnect', vscode.l10n.t('End Session'), Commands.endSession));
   if (!host.active && !helper.active) {
-    items.push({ label: '$(broadcast) Invite Helper', description: 'let someone see your screen', command: Commands.inviteHelper });
-    items.push({ label: '$(plug) Join', description: 'help someone who invited you', command: Commands.join });
+    items.push(action('broadcast', vscode.l10n.t('Invite Helper'), Commands.inviteHelper, vscode.l10n.t('let someone see your screen')));
+    items.push(action('plug', vscode.l10n.t('Join'), Commands.join, vscode.l10n.t('help someone who invited you')));
   }
-  items.push({ label: '$(output) Show Log', command: Commands.showLog });
-  const picked = await vscode.window.showQuickPick(items, { title: 'Remote Assist', placeHolder: 'Choose an action' });
+  items.push(action('output', vscode.l10n.t('Show Log'), Commands.showLog));
+  const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Remote Assist'), placeHolder: vscode.l10n.t('Choose an action') });
   if (picked) await vscode.commands.executeCommand(picked.command);
 }

@@ -24,7 +24,7 @@ export class HelperPanel implements vscode.Disposable {
   constructor(context: vscode.ExtensionContext, connect: ToPanel & { type: 'connect' }, hostName: string | undefined, private readonly log: vscode.LogOutputChannel) {
     const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
     const media = vscode.Uri.joinPath(context.extensionUri, 'media');
-    this.panel = vscode.window.createWebviewPanel('remoteAssist.helper', hostName ? `Remote Assist: ${plainText(hostName, 100)}` : 'Remote Assist', vscode.ViewColumn.Active, {
+    this.panel = vscode.window.createWebviewPanel('remoteAssist.helper', hostName ? vscode.l10n.t('Remote Assist: {0}', plainText(hostName, 100)) : vscode.l10n.t('Remote Assist'), vscode.ViewColumn.Active, {
       enableScripts: true,
       // The connection lives in the page: it must survive the tab being hidden.
       retainContextWhenHidden: true,
@@ -75,7 +75,7 @@ export class HelperPanel implements vscode.Disposable {
         return;
       case 'state':
         if (message.state.kind === 'viewing' || message.state.kind === 'controlling' || message.state.kind === 'waitingForConsent') {
-          this.panel.title = `Remote Assist: ${plainText(message.state.hostName, 100)}`;
+          this.panel.title = vscode.l10n.t('Remote Assist: {0}', plainText(message.state.hostName, 100));
         }
         for (const l of this.stateListeners) l(message.state, message.verificationCode);
         return;
@@ -101,7 +101,7 @@ export class HelperPanel implements vscode.Disposable {
  */
 function html(webview: vscode.Webview, dist: vscode.Uri, media: vscode.Uri, settings: unknown): string {
   const checked = checkSignaling(settings);
-  if (!checked.ok) throw new Error(`The signaling server's ${checked.field || 'settings'} ${checked.problem}.`);
+  if (!checked.ok) throw new Error(vscode.l10n.t("The signaling server's {0} {1}.", checked.field || 'settings', checked.problem));
   const signaling = checked.value;
   const nonce = crypto.randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js'));

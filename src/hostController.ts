@@ -13,6 +13,8 @@ import { hasCredentials, type IceServer } from './shared/settings';
 import { scoped } from './shared/log';
 import type { HostState } from './shared/stateMachine';
 import { isFinal } from './shared/stateMachine';
+import { makeJoinLink } from './joinLink';
+import { macSettingsPanes } from './macSettings';
 import { askModal, showError } from './prompts';
 import { plainText } from './text';
 
@@ -38,12 +40,13 @@ export class HostController implements vscode.Disposable {
 
   async invite(): Promise<void> {
     if (this.active) {
+      const again = vscode.l10n.t('End and Invite Again');
       const choice = await vscode.window.showWarningMessage(
-        'A Remote Assist session is already open.',
-        { modal: true, detail: 'End it and create a new invitation?' },
-        'End and Invite Again',
+        vscode.l10n.t('A Remote Assist session is already open.'),
+        { modal: true, detail: vscode.l10n.t('End it and create a new invitation?') },
+        again,
       );
-      if (choice !== 'End and Invite Again') return;
+      if (choice !== again) return;
       this.session?.end('hostEnded');
     }
     const config = readConfig();
@@ -53,19 +56,24 @@ export class HostController implements vscode.Disposable {
       askToView: ({ helperName, verificationCode, timeoutMs }) => {
         const name = plainText(helperName, 100);
         return askModal(
-          `${name} wants to connect to your computer and see your screen.`,
-          `Allow only if you invited ${name}. They will see your whole screen; they cannot use your mouse or keyboard unless you allow that separately.\n\nVerification code: ${plainText(verificationCode, 20)} (your helper sees the same code).\n\nThis request is declined automatically in ${Math.round(timeoutMs / 1000)} seconds.`,
-          'Allow',
-          'Deny',
+          vscode.l10n.t('{0} wants to connect to your computer and see your screen.', name),
+          vscode.l10n.t(
+            'Allow only if you invited {0}. They will see your whole screen; they cannot use your mouse or keyboard unless you allow that separately.\n\nVerification code: {1} (your helper sees the same code).\n\nThis request is declined automatically in {2} seconds.',
+            name,
+            plainText(verificationCode, 20),
+            Math.round(timeoutMs / 1000),
+          ),
+          vscode.l10n.t('Allow'),
+          vscode.l10n.t('Deny'),
           timeoutMs,
         );
       },
       askForControl: ({ helperName, timeoutMs }) =>
         askModal(
-          `${plainText(helperName, 100)} asks to control your mouse and keyboard.`,
-          'You can take control back at any moment: click the Remote Assist item in the status bar, or run "Remote Assist: Take Back Control" (Ctrl+Alt+Shift+R). Moving your own mouse also pauses the helper.',
-          'Allow Control',
-          'Deny',
+          vscode.l10n.t('{0} asks to control your mouse and keyboard.', plainText(helperName, 100)),
+          vscode.l10n.t('You can take control back at any moment: click the Remote Assist item in the status bar, or run "Remote Assist: Take Back Control" ({0}). Moving your own mouse also pauses the helper.', process.platform === 'darwin' ? 'Cmd+Alt+Shift+R' : 'Ctrl+Alt+Shift+R'),
+          vscode.l10n.t('Allow Control'),
+          vscode.l10n.t('Deny'),
           timeoutMs,
         ),
       notify: (message) => void vscode.window.showWarningMessage(plainText(message, 1000)),
@@ -89,11 +97,11 @@ export class HostController implements vscode.Disposable {
     this.onStateChange();
     try {
       await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'Remote Assist: creating an invitation…' },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Remote Assist: creating an invitation…') },
         () => session.start(),
       );
     } catch (error) {
-      await showError(`Remote Assist could not create the invitation. ${error instanceof Error ? error.message : String(error)}`, Commands.showLog);
+      await showError(vscode.l10n.t('Remote Assist could not create the invitation. {0}', error instanceof Error ? error.message : String(error)), Commands.showLog);
       return;
     }
     if (this.session !== session || session.state.kind !== 'awaiting') return;
@@ -102,51 +110,86 @@ export class HostController implements vscode.Disposable {
   }
 
   /**
-   * Starts the screen agent; when it reports that it will see less than the person expects (a Wayland session,
-   * where only XWayland windows are captured and driven), asks before the invitation is made.
+   * Starts the screen agent; when it reports that it will see or do less than the person expects (a Wayland
+   * session, where only XWayland windows are captured and driven; macOS without the Screen Recording or
+   * Accessibility permission), asks before the invitation is made, and on macOS offers the System Settings pane.
    */
   private async startAgentWithWarnings(): Promise<AgentHandle> {
     const agent = await startAgent({ log: this.log, agentPath: this.context.asAbsolutePath('dist/agent.js') });
     if (agent.warnings.length === 0) return agent;
+    for (const warning of agent.warnings) this.log.warn(`[host] ${plainText(warning, 1000)}`);
     const invite = vscode.l10n.t('Invite Anyway');
+    const panes = macSettingsPanes(process.platform, agent.warnings).map((pane) => ({
+      url: pane.url,
+      title: pane.id === 'screenRecording' ? vscode.l10n.t('Open Screen Recording Settings') : vscode.l10n.t('Open Accessibility Settings'),
+    }));
     const choice = await vscode.window.showWarningMessage(
-      vscode.l10n.t('Remote Assist may not show your whole screen.'),
+      vscode.l10n.t('Your helper may not see or control everything on this computer.'),
       { modal: true, detail: agent.warnings.map((w) => plainText(w, 1000)).join('\n\n') },
       invite,
+      ...panes.map((p) => p.title),
     );
     if (choice !== invite) {
       agent.dispose();
-      throw new Error(vscode.l10n.t('You cancelled the invitation.'));
+      const pane = panes.find((p) => p.title === choice);
+      // The agent's warnings are only matched against fixed panes: no text of theirs becomes a URL.
+      if (pane) void vscode.env.openExternal(vscode.Uri.parse(pane.url, true));
+      throw new Error(pane ? vscode.l10n.t('Allow Remote Assist in System Settings, then invite again.') : vscode.l10n.t('You cancelled the invitation.'));
     }
     return agent;
   }
 
   private async showInvitation(session: HostSession): Promise<void> {
     const until = session.invitation!.expiresAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    const save = vscode.l10n.t('Save Invitation File…');
+    const copyLink = vscode.l10n.t('Copy Join Link');
+    const copyAgain = vscode.l10n.t('Copy Again');
     const choice = await vscode.window.showInformationMessage(
-      `Invitation code (copied to the clipboard): ${session.code} — send it to your helper. It is valid until ${until} and works once.`,
-      'Save Invitation File…',
-      'Copy Again',
+      vscode.l10n.t('Invitation code (copied to the clipboard): {0} — send it to your helper. It is valid until {1} and works once.', session.code, until),
+      save,
+      copyLink,
+      copyAgain,
     );
-    if (choice === 'Save Invitation File…') await this.saveInvitation();
-    else if (choice === 'Copy Again') await this.copyInvitation();
+    if (choice === save) await this.saveInvitation();
+    else if (choice === copyLink) await this.copyJoinLink();
+    else if (choice === copyAgain) await this.copyInvitation();
   }
 
   async copyInvitation(): Promise<void> {
-    const session = this.session;
-    if (!session || session.state.kind !== 'awaiting') {
-      void vscode.window.showInformationMessage('Remote Assist: there is no open invitation. Run "Remote Assist: Invite Helper" first.');
-      return;
-    }
+    const session = this.openInvitation();
+    if (!session) return;
     await vscode.env.clipboard.writeText(session.code);
-    void vscode.window.showInformationMessage(`Invitation code copied to the clipboard: ${session.code}`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Invitation code copied to the clipboard: {0}', session.code));
+  }
+
+  /**
+   * The join link (src/joinLink.ts) for this editor's own scheme (`vscode`, `vscode-insiders`, a fork's): the
+   * helper clicks it and gets Join with the code filled in. It carries the code only, so the helper connects
+   * through their own signaling settings; the invitation file carries the host's.
+   */
+  async copyJoinLink(): Promise<void> {
+    const session = this.openInvitation();
+    if (!session) return;
+    const link = makeJoinLink(vscode.env.uriScheme, this.context.extension.id, session.code);
+    await vscode.env.clipboard.writeText(link);
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('Join link copied to the clipboard. It opens Remote Assist: Join in {0} with the code filled in; your helper needs the same signaling settings as yours (or the invitation file).', vscode.env.appName),
+    );
+  }
+
+  /** The session while its invitation is open; otherwise says so and gives undefined. */
+  private openInvitation(): HostSession | undefined {
+    const session = this.session;
+    if (session && session.state.kind === 'awaiting') return session;
+    void vscode.window.showInformationMessage(vscode.l10n.t('Remote Assist: there is no open invitation. Run "Remote Assist: Invite Helper" first.'));
+    return undefined;
   }
 
   async saveInvitation(): Promise<void> {
     const session = this.session;
     const stripped = session?.invitationFile;
     if (!session || session.state.kind !== 'awaiting' || !stripped) {
-      void vscode.window.showInformationMessage('Remote Assist: there is no open invitation. Run "Remote Assist: Invite Helper" first.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Remote Assist: there is no open invitation. Run "Remote Assist: Invite Helper" first.'));
       return;
     }
     const file = await this.chooseCredentials(stripped);
@@ -154,16 +197,20 @@ export class HostController implements vscode.Disposable {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const withCredentials = hasCredentials(file.iceServers);
     const target = await vscode.window.showSaveDialog({
-      title: withCredentials ? 'Save Remote Assist Invitation (with your TURN credentials)' : 'Save Remote Assist Invitation',
-      saveLabel: 'Save Invitation',
-      filters: { 'Remote Assist invitation': [INVITATION_FILE_EXTENSION] },
+      title: withCredentials ? vscode.l10n.t('Save Remote Assist Invitation (with your TURN credentials)') : vscode.l10n.t('Save Remote Assist Invitation'),
+      saveLabel: vscode.l10n.t('Save Invitation'),
+      filters: { [vscode.l10n.t('Remote Assist invitation')]: [INVITATION_FILE_EXTENSION] },
       ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `invitation.${INVITATION_FILE_EXTENSION}`) } : {}),
     });
     if (!target) return;
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(JSON.stringify(file, null, 2) + '\n'));
     this.log.info(`[host] invitation file saved to ${target.toString()}${withCredentials ? ' (with TURN credentials)' : ''}`);
     void vscode.window.showInformationMessage(
-      `Invitation saved to ${plainText(target.fsPath, 300)}. Send the file to your helper privately: whoever has it can ask to see your screen until ${session.invitation!.expiresAt.toLocaleTimeString()}.`,
+      vscode.l10n.t(
+        'Invitation saved to {0}. Send the file to your helper privately: whoever has it can ask to see your screen until {1}.',
+        plainText(target.fsPath, 300),
+        session.invitation!.expiresAt.toLocaleTimeString(),
+      ),
     );
   }
 
@@ -174,14 +221,15 @@ export class HostController implements vscode.Disposable {
    */
   private async chooseCredentials(stripped: InvitationFile): Promise<InvitationFile | undefined> {
     if (!hasCredentials(this.sessionIceServers)) return stripped;
-    const leaveOut: vscode.MessageItem = { title: 'Save Without Credentials' };
-    const include: vscode.MessageItem = { title: 'Include Credentials' };
+    const leaveOut: vscode.MessageItem = { title: vscode.l10n.t('Save Without Credentials') };
+    const include: vscode.MessageItem = { title: vscode.l10n.t('Include Credentials') };
     const choice = await vscode.window.showWarningMessage(
-      'Your TURN servers have a user name and credential. Put them in the invitation file?',
+      vscode.l10n.t('Your TURN servers have a user name and credential. Put them in the invitation file?'),
       {
         modal: true,
-        detail:
+        detail: vscode.l10n.t(
           'Without them, the helper connects directly or through their own TURN servers, which is enough on most networks. With them, whoever gets the file can use your TURN account until you change its credential, long after this invitation has expired.',
+        ),
       },
       leaveOut,
       include,
@@ -194,17 +242,17 @@ export class HostController implements vscode.Disposable {
   revokeControl(): void {
     if (this.session?.state.kind === 'controlled') {
       this.session.revokeControl();
-      void vscode.window.showInformationMessage('Remote Assist: you took control back. Your helper can still see your screen.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Remote Assist: you took control back. Your helper can still see your screen.'));
     }
   }
 
   end(): void {
-    this.session?.end('hostEnded', 'You ended the session.');
+    this.session?.end('hostEnded', vscode.l10n.t('You ended the session.'));
   }
 
   private onState(state: HostState): void {
     this.onStateChange();
-    if (state.kind === 'ended' && !(state.reason === 'hostEnded' && state.by === 'local')) void vscode.window.showInformationMessage(`Remote Assist: ${plainText(state.message)}`);
+    if (state.kind === 'ended' && !(state.reason === 'hostEnded' && state.by === 'local')) void vscode.window.showInformationMessage(vscode.l10n.t('Remote Assist: {0}', plainText(state.message)));
   }
 
   dispose(): void {

@@ -34,7 +34,7 @@ export async function askModal(message: string, detail: string, yes: string, no:
   clearTimeout(timer);
   if (timedOut) {
     void answer.then((late) => {
-      if (late === yesItem) void vscode.window.showInformationMessage('Remote Assist: that request had timed out and was declined.');
+      if (late === yesItem) void vscode.window.showInformationMessage(vscode.l10n.t('Remote Assist: that request had timed out and was declined.'));
     });
     return false;
   }
@@ -46,6 +46,7 @@ export async function askModal(message: string, detail: string, yes: string, no:
  * exception's): it goes through plainText, so nothing in it becomes a link.
  */
 export async function showError(message: string, showLogCommand: string): Promise<void> {
-  const choice = await vscode.window.showErrorMessage(plainText(message, 1000), 'Show Log');
-  if (choice === 'Show Log') await vscode.commands.executeCommand(showLogCommand);
+  const showLog = vscode.l10n.t('Show Log');
+  const choice = await vscode.window.showErrorMessage(plainText(message, 1000), showLog);
+  if (choice === showLog) await vscode.commands.executeCommand(showLogCommand);
 }

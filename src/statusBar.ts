@@ -27,7 +27,7 @@ export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('remoteAssist.status', vscode.StatusBarAlignment.Left, 100);
 
   constructor() {
-    this.item.name = 'Remote Assist';
+    this.item.name = vscode.l10n.t('Remote Assist');
     this.item.command = Commands.showActions;
   }
 
@@ -35,11 +35,14 @@ export class StatusBar implements vscode.Disposable {
     const look = lookFor(view);
     this.item.text = look.text;
     // The tooltip's words hold names from the peer: escaped, so that only our own link is a link.
-    const tooltip = new vscode.MarkdownString(`**Remote Assist**\n\n${markdownText(look.tooltip)}\n\n[Show Log](command:${Commands.showLog})`, true);
+    const tooltip = new vscode.MarkdownString(
+      `**${markdownText(vscode.l10n.t('Remote Assist'))}**\n\n${markdownText(look.tooltip)}\n\n[${markdownText(vscode.l10n.t('Show Log'))}](command:${Commands.showLog})`,
+      true,
+    );
     tooltip.isTrusted = { enabledCommands: [Commands.showLog] };
     this.item.tooltip = tooltip;
     this.item.backgroundColor = look.background ? new vscode.ThemeColor(`statusBarItem.${look.background}Background`) : undefined;
-    this.item.accessibilityInformation = { label: `Remote Assist: ${look.tooltip}`, role: 'button' };
+    this.item.accessibilityInformation = { label: vscode.l10n.t('Remote Assist: {0}', look.tooltip), role: 'button' };
     this.item.show();
   }
 
@@ -59,8 +62,8 @@ export function lookFor(view: SessionView): Look {
   if (active(helper)) return helperLook(helper!)!;
   const finals = view.recent === 'helper' ? [helperLook(helper), hostLook(host)] : [hostLook(host), helperLook(helper)];
   return finals.find((l) => l !== undefined) ?? {
-    text: '$(remote-explorer) Remote Assist',
-    tooltip: 'Invite a helper to see your screen, or join someone who invited you.',
+    text: `$(remote-explorer) ${vscode.l10n.t('Remote Assist')}`,
+    tooltip: vscode.l10n.t('Invite a helper to see your screen, or join someone who invited you.'),
   };
 }
 
@@ -71,28 +74,28 @@ function hostLook(host: HostState | undefined): Look | undefined {
     const label = 'helperName' in host ? statusBarText(host.helperName, 100) : '';
     switch (host.kind) {
       case 'starting':
-        return { text: '$(loading~spin) Remote Assist: starting…', tooltip: 'Creating the invitation.' };
+        return { text: `$(loading~spin) ${vscode.l10n.t('Remote Assist: starting…')}`, tooltip: vscode.l10n.t('Creating the invitation.') };
       case 'awaiting':
         return {
-          text: '$(radio-tower) Awaiting helper',
-          tooltip: `Waiting for a helper to join. The invitation is valid until ${host.expiresAt.toLocaleTimeString()}. Click to copy it again or cancel it.`,
+          text: `$(radio-tower) ${vscode.l10n.t('Awaiting helper')}`,
+          tooltip: vscode.l10n.t('Waiting for a helper to join. The invitation is valid until {0}. Click to copy it again or cancel it.', host.expiresAt.toLocaleTimeString()),
         };
       case 'verifying':
-        return { text: '$(loading~spin) Helper connecting…', tooltip: `${name} is connecting; checking the invitation code.` };
+        return { text: `$(loading~spin) ${vscode.l10n.t('Helper connecting…')}`, tooltip: vscode.l10n.t('{0} is connecting; checking the invitation code.', name) };
       case 'asking':
-        return { text: `$(question) ${label} asks to connect`, tooltip: `${name} wants to see your screen. Answer the prompt.`, background: 'warning' };
+        return { text: `$(question) ${vscode.l10n.t('{0} asks to connect', label)}`, tooltip: vscode.l10n.t('{0} wants to see your screen. Answer the prompt.', name), background: 'warning' };
       case 'viewing':
-        return { text: `$(eye) ${label} sees your screen`, tooltip: `${name} is viewing your screen. Click to end the session.`, background: 'warning' };
+        return { text: `$(eye) ${vscode.l10n.t('{0} sees your screen', label)}`, tooltip: vscode.l10n.t('{0} is viewing your screen. Click to end the session.', name), background: 'warning' };
       case 'controlled':
         return {
-          text: `$(remote) ${label} controls your screen`,
-          tooltip: `${name} controls your mouse and keyboard. Click to take control back or end the session.`,
+          text: `$(remote) ${vscode.l10n.t('{0} controls your screen', label)}`,
+          tooltip: vscode.l10n.t('{0} controls your mouse and keyboard. Click to take control back or end the session.', name),
           background: 'error',
         };
       case 'ended':
-        return { text: '$(debug-disconnect) Remote Assist: ended', tooltip: plainText(host.message) };
+        return { text: `$(debug-disconnect) ${vscode.l10n.t('Remote Assist: ended')}`, tooltip: plainText(host.message) };
       case 'failed':
-        return { text: '$(error) Remote Assist: failed', tooltip: plainText(host.message), background: 'error' };
+        return { text: `$(error) ${vscode.l10n.t('Remote Assist: failed')}`, tooltip: plainText(host.message), background: 'error' };
       case 'idle':
         return undefined;
     }
@@ -107,25 +110,25 @@ function helperLook(helper: HelperState | undefined): Look | undefined {
     const label = 'hostName' in helper ? statusBarText(helper.hostName, 100) : '';
     switch (helper.kind) {
       case 'connecting':
-        return { text: '$(loading~spin) Remote Assist: connecting…', tooltip: 'Connecting to the host.' };
+        return { text: `$(loading~spin) ${vscode.l10n.t('Remote Assist: connecting…')}`, tooltip: vscode.l10n.t('Connecting to the host.') };
       case 'verifying':
-        return { text: '$(loading~spin) Remote Assist: verifying…', tooltip: 'Proving the invitation code to the host.' };
+        return { text: `$(loading~spin) ${vscode.l10n.t('Remote Assist: verifying…')}`, tooltip: vscode.l10n.t('Proving the invitation code to the host.') };
       case 'waitingForConsent':
-        return { text: `$(watch) Waiting for ${label}`, tooltip: `Waiting for ${name} to allow the connection.` };
+        return { text: `$(watch) ${vscode.l10n.t('Waiting for {0}', label)}`, tooltip: vscode.l10n.t('Waiting for {0} to allow the connection.', name) };
       case 'viewing':
-        return { text: `$(eye) Viewing ${label}`, tooltip: `You see ${name}'s screen. Click to ask for control or end the session.` };
+        return { text: `$(eye) ${vscode.l10n.t('Viewing {0}', label)}`, tooltip: vscode.l10n.t("You see {0}'s screen. Click to ask for control or end the session.", name) };
       case 'requestingControl':
-        return { text: `$(loading~spin) Asking ${label} for control`, tooltip: `Waiting for ${name} to allow control.` };
+        return { text: `$(loading~spin) ${vscode.l10n.t('Asking {0} for control', label)}`, tooltip: vscode.l10n.t('Waiting for {0} to allow control.', name) };
       case 'controlling':
         return {
-          text: `$(remote) Controlling ${label}`,
-          tooltip: `Your mouse and keyboard drive ${name}'s screen while the panel has the focus.`,
+          text: `$(remote) ${vscode.l10n.t('Controlling {0}', label)}`,
+          tooltip: vscode.l10n.t("Your mouse and keyboard drive {0}'s screen while the panel has the focus.", name),
           background: 'warning',
         };
       case 'ended':
-        return { text: '$(debug-disconnect) Remote Assist: ended', tooltip: plainText(helper.message) };
+        return { text: `$(debug-disconnect) ${vscode.l10n.t('Remote Assist: ended')}`, tooltip: plainText(helper.message) };
       case 'failed':
-        return { text: '$(error) Remote Assist: failed', tooltip: plainText(helper.message), background: 'error' };
+        return { text: `$(error) ${vscode.l10n.t('Remote Assist: failed')}`, tooltip: plainText(helper.message), background: 'error' };
       case 'idle':
         return undefined;
     }

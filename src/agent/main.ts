@@ -17,6 +17,7 @@ import { DamageWatcher } from './damage';
 import { MonitorLayout } from './monitors';
 import { checkDisplay, waylandSessionWarning } from './display';
 import { NutInput } from './input';
+import { platformWarnings, type MacProbe } from './platform';
 import type { Logger } from '../shared/log';
 import { assertNever } from '../shared/protocol';
 
@@ -156,6 +157,25 @@ async function tileSource(input: NutInput, screenshots: ScreenshotDesktopSource,
   });
 }
 
+/**
+ * macOS's permissions are seen by trying: a grab of the screen and a one-pixel move of the pointer, read back
+ * (platform.ts). nut-js is already loaded by NutInput.create, so this require only reuses it.
+ */
+function macProbe(input: NutInput): MacProbe {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the display check, as in input.ts
+  const nut = require('@nut-tree-fork/nut-js') as typeof import('@nut-tree-fork/nut-js');
+  return {
+    grab: () => input.grab(undefined),
+    pointer: async () => {
+      const p = await nut.mouse.getPosition();
+      return { x: p.x, y: p.y };
+    },
+    movePointer: async (to) => {
+      await nut.mouse.setPosition(new nut.Point(to.x, to.y));
+    },
+  };
+}
+
 async function main(): Promise<void> {
   if (!process.send) {
     // Nobody to tell but the terminal: this file is only meant to be forked.
@@ -202,6 +222,12 @@ async function main(): Promise<void> {
   const size = input.drivenSize();
   const wayland = process.platform === 'win32' || process.platform === 'darwin' ? undefined : waylandSessionWarning(process.env);
   const warnings = wayland === undefined ? [] : [wayland];
+  try {
+    const mac = process.platform === 'darwin' ? macProbe(input) : undefined;
+    warnings.push(...(await platformWarnings(process.platform, { screenWidth: size.width, ...(mac ? { mac } : {}) })));
+  } catch (error) {
+    log.warn(`the platform check failed: ${errorText(error)}`);
+  }
   log.info(`ready: ${size.width}x${size.height}, capture with ${source.name}, pid ${process.pid}`);
   send({ type: 'ready', ...size, ...(warnings.length > 0 ? { warnings } : {}) });
 }

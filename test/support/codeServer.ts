@@ -2,9 +2,9 @@
  * A real VS Code for the editor tests and the demo: code-server (VS Code 1.100.3 served to a browser, with a Node
  * extension host) on 127.0.0.1, in scratch folders of its own, stopped with everything it started.
  *
- * The extension is "installed" by linking this repository into the extensions folder and letting code-server's
- * own scanner register it (`--list-extensions` writes extensions.json): the workbench then loads it as a user
- * extension, from the freshly built dist/, in a second and without packaging a VSIX.
+ * The extension is installed as users install it: the VSIX of this platform (`npm run package`, built first when it
+ * is missing or older than what it is made of) through `code-server --install-extension`. What is tested is what
+ * ships: the production bundles, the staged node_modules, the manifest as vsce writes it.
  */
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -41,11 +41,43 @@ export interface CodeServer {
   readonly pid: number;
 }
 
-/** The extension's id (publisher.name) and the folder name VS Code gives an installed copy. */
-export function extensionIdentity(): { id: string; version: string; folder: string } {
+/** The extension's id (publisher.name) and version. */
+export function extensionIdentity(): { id: string; version: string } {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
-  const id = `${pkg.publisher}.${pkg.name}`;
-  return { id, version: pkg.version, folder: `${id}-${pkg.version}` };
+  return { id: `${pkg.publisher}.${pkg.name}`, version: pkg.version };
+}
+
+/** What a VSIX is made of (scripts/package.js): anything here newer than a VSIX makes it stale. */
+const VSIX_INPUTS = ['src', 'media', 'l10n', 'package.json', 'package.nls.json', 'package-lock.json', 'README.md', 'LICENSE', 'CHANGELOG.md', '.vscodeignore', 'scripts/package.js', 'scripts/buildConfig.js'];
+
+/** Where `npm run package` puts the VSIX of a target (linux-x64, darwin-arm64, …). */
+export function vsixPath(target: string): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+  return path.join(ROOT, 'out', 'vsix', `${pkg.name}-${target}-${pkg.version}.vsix`);
+}
+
+function newestMtime(relative: string): number {
+  const full = path.join(ROOT, relative);
+  if (!fs.existsSync(full)) return 0;
+  const stat = fs.statSync(full);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of fs.readdirSync(full, { recursive: true }) as string[]) newest = Math.max(newest, fs.statSync(path.join(full, entry)).mtimeMs);
+  return newest;
+}
+
+/**
+ * The VSIXs of these targets, packaged first (`node scripts/package.js <targets>`: ~3 s each once the runtime
+ * packages are cached in .cache/vsix/, ~9 s each before) when one is missing or older than what it is made of.
+ */
+export function ensureVsix(targets: readonly string[]): string[] {
+  const inputs = Math.max(...VSIX_INPUTS.map(newestMtime));
+  const stale = targets.filter((t) => !fs.existsSync(vsixPath(t)) || fs.statSync(vsixPath(t)).mtimeMs < inputs);
+  if (stale.length > 0) {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'package.js'), ...stale], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], timeout: 240_000 });
+    if (r.status !== 0) throw new Error(`npm run package failed for ${stale.join(', ')} (exit ${r.status ?? r.signal}); see its output above`);
+  }
+  return targets.map(vsixPath);
 }
 
 /** Installs code-server into .cache/ if needed (scripts/ensure-code-server.js) and returns its executable. */
@@ -173,15 +205,17 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
 }
 
 /**
- * Links the repository into the extensions folder under the name an installed copy would have, then asks
- * code-server to list its extensions: its scanner registers the folder in extensions.json, and the listing proves
- * that it accepted the manifest (engines, id, version) before any workbench is opened.
+ * Installs this platform's VSIX with code-server's own installer (which also checks the VSIX's target platform
+ * against the server's), then asks it to list its extensions: the listing proves that it accepted the manifest
+ * (engines, id, version) before any workbench is opened.
  */
 function installExtension(bin: string, dirs: { extensions: string; userData: string }, env: NodeJS.ProcessEnv): void {
-  const { id, version, folder } = extensionIdentity();
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: run `node esbuild.js` first');
-  fs.symlinkSync(ROOT, path.join(dirs.extensions, folder), 'dir');
-  const r = spawnSync(process.execPath, [bin, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData, '--list-extensions', '--show-versions'], {
+  const { id, version } = extensionIdentity();
+  const [vsix] = ensureVsix([`${process.platform}-${process.arch}`]);
+  const common = ['--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData];
+  const install = spawnSync(process.execPath, [bin, ...common, '--install-extension', vsix!], { env, encoding: 'utf8', timeout: 120_000 });
+  if (install.status !== 0) throw new Error(`code-server --install-extension ${path.basename(vsix!)} failed (exit ${install.status ?? install.signal}):\n${install.stdout}\n${install.stderr}`);
+  const r = spawnSync(process.execPath, [bin, ...common, '--list-extensions', '--show-versions'], {
     env,
     encoding: 'utf8',
     timeout: 60_000,
