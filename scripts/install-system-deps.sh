@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that the tests and the demo need (skips those already present).
 #   xvfb, xterm, xdotool, x11-utils, xinput: an X display with windows to look at, and ways to read its state
+#   x11-xkb-utils, xkb-data: setxkbmap and the layouts (us, de, fr) the keyboard tests give the host
 #   x11-xserver-utils: xrandr, which screenshot-desktop (the fallback capture and the bench's baseline) runs
 #   imagemagick: screenshot-desktop's capture on Linux (`import`)
 #   libxtst6 libx11-6 libxext6: nut-js's libnut
@@ -13,7 +14,7 @@
 # comes from a package named here or by bench/install-*.sh.
 # With arguments, installs those packages instead (the bench's extras use this).
 set -euo pipefail
-default_packages=(xvfb xterm xdotool x11-utils x11-xserver-utils xinput imagemagick libxtst6 libx11-6 libxext6 chromium binutils gcc libc6-dev libkrb5-dev ripgrep g++ make python3)
+default_packages=(xvfb xterm xdotool x11-utils x11-xkb-utils xkb-data x11-xserver-utils xinput imagemagick libxtst6 libx11-6 libxext6 chromium binutils gcc libc6-dev libkrb5-dev ripgrep g++ make python3)
 if [ "$#" -gt 0 ]; then packages=("$@"); else packages=("${default_packages[@]}"); fi
 missing=()
 for p in "${packages[@]}"; do

@@ -6,6 +6,7 @@
 
 import * as os from 'node:os';
 import * as vscode from 'vscode';
+import type { KeyboardMode } from './shared/keys';
 import { cleanDisplayName, readSettings, SECTION, type IceServer, type SignalingSettings } from './shared/settings';
 
 export { SECTION, Settings, USER_ONLY_SETTINGS } from './shared/settings';
@@ -18,10 +19,14 @@ export const Commands = {
   requestControl: 'remoteAssist.requestControl',
   releaseControl: 'remoteAssist.releaseControl',
   copyInvitation: 'remoteAssist.copyInvitation',
+  copyJoinLink: 'remoteAssist.copyJoinLink',
   saveInvitation: 'remoteAssist.saveInvitation',
   showActions: 'remoteAssist.showActions',
   showLog: 'remoteAssist.showLog',
 } as const;
+
+/** The custom editor that opens `.remoteassist` files (package.json `customEditors`). */
+export const INVITATION_EDITOR_VIEW_TYPE = 'remoteAssist.invitation';
 
 export const ContextKeys = {
   /** The host session's state kind, or 'none'. */
@@ -41,6 +46,8 @@ export interface Config {
   readonly auditWriteFile: boolean;
   /** How long the signaling server and the host have to answer. */
   readonly connectTimeoutMs: number;
+  /** How the helper's keys travel when the panel opens. */
+  readonly keyboardMode: KeyboardMode;
 }
 
 /**
@@ -62,6 +69,7 @@ export function readConfig(): Config {
     maxFps: s.maxFps,
     auditWriteFile: s.auditWriteFile,
     connectTimeoutMs: 10_000,
+    keyboardMode: s.keyboardMode,
   };
 }
 
@@ -73,5 +81,5 @@ function defaultDisplayName(): string {
   } catch {
     name = os.hostname();
   }
-  return cleanDisplayName(name) || 'Remote Assist user';
+  return cleanDisplayName(name) || vscode.l10n.t('Remote Assist user');
 }

@@ -25,6 +25,9 @@ import { isFinal } from './shared/stateMachine';
 import { showError } from './prompts';
 import { plainText } from './text';
 
+/** Larger files are refused unread: a real one is under 2 KB. */
+const MAX_INVITATION_FILE = 64 * 1024;
+
 /** What Join needs, from a code or a file. */
 interface JoinRequest {
   readonly code: string;
@@ -41,6 +44,11 @@ export interface JoinArgs {
   readonly file?: vscode.Uri;
   /** Skip the details dialog (tests and automation). */
   readonly skipConfirmation?: boolean;
+  /**
+   * Open the input box with this code filled in and checked (a join link): the helper still presses Enter and
+   * then Connect. Ignored when `code` or `file` is given.
+   */
+  readonly prefill?: string;
 }
 
 export class HelperController implements vscode.Disposable {
@@ -68,7 +76,7 @@ export class HelperController implements vscode.Disposable {
     let request: JoinRequest | undefined;
     if (args.file) request = await this.readFile(args.file, config);
     else if (args.code !== undefined) request = this.fromCode(args.code, config);
-    else request = await this.askForInvitation(config);
+    else request = await this.askForInvitation(config, args.prefill);
     if (!request) return;
     const refusal = joinRefusal(request.invitation, new Date(), formatTime);
     if (refusal) {
@@ -77,8 +85,9 @@ export class HelperController implements vscode.Disposable {
     }
     if (!args.skipConfirmation && !(await confirm(request))) return;
     if (this.active) {
-      const choice = await vscode.window.showWarningMessage('You are already in a Remote Assist session.', { modal: true, detail: 'End it and join this one?' }, 'End and Join');
-      if (choice !== 'End and Join') return;
+      const endAndJoin = vscode.l10n.t('End and Join');
+      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('You are already in a Remote Assist session.'), { modal: true, detail: vscode.l10n.t('End it and join this one?') }, endAndJoin);
+      if (choice !== endAndJoin) return;
       this.end();
     }
     this.panel?.dispose();
@@ -93,12 +102,13 @@ export class HelperController implements vscode.Disposable {
       helperName: config.displayName,
       expectedHostName: request.hostName ?? '',
       connectTimeoutMs: config.connectTimeoutMs,
+      keyboardMode: config.keyboardMode,
     };
     // The panel checks `connect` with this same function; a message it would refuse would leave the helper at
     // "Connecting" for good, so it is refused here, where the helper can be told.
     if (!parseToPanel(connect)) {
       this.log.error('[helper] the connect message does not pass the panel\'s checks');
-      await showError('Remote Assist cannot use this invitation: its connection settings are not valid.', Commands.showLog);
+      await showError(vscode.l10n.t('Remote Assist cannot use this invitation: its connection settings are not valid.'), Commands.showLog);
       return;
     }
     const audit = {
@@ -116,7 +126,7 @@ export class HelperController implements vscode.Disposable {
     panel.onDispose(() => {
       if (this.panel !== panel) return;
       this.panel = undefined;
-      if (this.stateValue && !isFinal(this.stateValue)) this.setState({ kind: 'ended', message: 'You closed the Remote Assist panel; the session ended.', reason: 'helperEnded', by: 'local' });
+      if (this.stateValue && !isFinal(this.stateValue)) this.setState({ kind: 'ended', message: vscode.l10n.t('You closed the Remote Assist panel; the session ended.'), reason: 'helperEnded', by: 'local' });
     });
   }
 
@@ -139,9 +149,9 @@ export class HelperController implements vscode.Disposable {
     this.recordAudit(previous, state, verificationCode);
     this.onStateChange();
     if (state.kind === 'failed' && previous?.kind !== 'failed') {
-      void showError(`Remote Assist: ${state.message}`, Commands.showLog);
+      void showError(vscode.l10n.t('Remote Assist: {0}', state.message), Commands.showLog);
     } else if (state.kind === 'ended' && previous && !isFinal(previous) && state.by === 'remote') {
-      void vscode.window.showInformationMessage(`Remote Assist: ${plainText(state.message)}`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Remote Assist: {0}', plainText(state.message)));
     }
   }
 
@@ -157,7 +167,7 @@ export class HelperController implements vscode.Disposable {
   private fromCode(text: string, config: Config): JoinRequest | undefined {
     const decoded = decodeInvitation(text);
     if (!decoded.ok) {
-      void showError(`That is not a valid invitation code. ${decoded.message}`, Commands.showLog);
+      void showError(vscode.l10n.t('That is not a valid invitation code. {0}', decoded.message), Commands.showLog);
       return undefined;
     }
     return {
@@ -174,10 +184,10 @@ export class HelperController implements vscode.Disposable {
     let text: string;
     try {
       const bytes = await vscode.workspace.fs.readFile(uri);
-      if (bytes.byteLength > 64 * 1024) throw new Error('The file is too large to be an invitation.');
+      if (bytes.byteLength > MAX_INVITATION_FILE) throw new Error(vscode.l10n.t('The file is too large to be an invitation.'));
       text = new TextDecoder().decode(bytes);
     } catch (error) {
-      await showError(`Cannot read the invitation file: ${error instanceof Error ? error.message : String(error)}`, Commands.showLog);
+      await showError(vscode.l10n.t('Cannot read the invitation file: {0}', error instanceof Error ? error.message : String(error)), Commands.showLog);
       return undefined;
     }
     const parsed = parseInvitationFile(text);
@@ -195,13 +205,16 @@ export class HelperController implements vscode.Disposable {
     };
   }
 
-  /** The input box: validates as you type; its button (and Ctrl+O feel) opens an invitation file instead. */
-  private askForInvitation(config: Config): Promise<JoinRequest | undefined> {
+  /**
+   * The input box: validates as you type; its button opens an invitation file instead. `prefill` (from a join
+   * link, already checked) starts it filled in, with its verdict shown.
+   */
+  private askForInvitation(config: Config, prefill?: string): Promise<JoinRequest | undefined> {
     return new Promise((resolve) => {
       const box = vscode.window.createInputBox();
-      const openFile: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('folder-opened'), tooltip: 'Open an Invitation File…' };
-      box.title = 'Remote Assist: Join';
-      box.prompt = 'Paste the invitation code you were sent, or open an invitation file (folder button).';
+      const openFile: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('folder-opened'), tooltip: vscode.l10n.t('Open an Invitation File…') };
+      box.title = vscode.l10n.t('Remote Assist: Join');
+      box.prompt = vscode.l10n.t('Paste the invitation code you were sent, or open an invitation file (folder button).');
       box.placeholder = 'XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX';
       box.buttons = [openFile];
       box.ignoreFocusOut = true;
@@ -215,7 +228,7 @@ export class HelperController implements vscode.Disposable {
         resolve(value);
         box.dispose();
       };
-      box.onDidChangeValue((value) => {
+      const validate = (value: string) => {
         if (value.trim() === '') {
           box.validationMessage = undefined;
           return;
@@ -229,9 +242,14 @@ export class HelperController implements vscode.Disposable {
           const refusal = joinRefusal(decoded.invitation, new Date(), formatTime);
           box.validationMessage = refusal
             ? { message: refusal, severity: vscode.InputBoxValidationSeverity.Error }
-            : { message: `Valid until ${formatTime(decoded.invitation.expiresAt)}. Press Enter to continue.`, severity: vscode.InputBoxValidationSeverity.Info };
+            : { message: vscode.l10n.t('Valid until {0}. Press Enter to continue.', formatTime(decoded.invitation.expiresAt)), severity: vscode.InputBoxValidationSeverity.Info };
         }
-      });
+      };
+      box.onDidChangeValue(validate);
+      if (prefill !== undefined) {
+        box.value = prefill;
+        validate(prefill);
+      }
       box.onDidAccept(() => {
         const decoded = decodeInvitation(box.value);
         if (!decoded.ok || joinRefusal(decoded.invitation, new Date())) return; // the message is already shown
@@ -242,10 +260,10 @@ export class HelperController implements vscode.Disposable {
         openingFile = true;
         box.hide();
         const picked = await vscode.window.showOpenDialog({
-          title: 'Open a Remote Assist Invitation',
-          openLabel: 'Open Invitation',
+          title: vscode.l10n.t('Open a Remote Assist Invitation'),
+          openLabel: vscode.l10n.t('Open Invitation'),
           canSelectMany: false,
-          filters: { 'Remote Assist invitation': [INVITATION_FILE_EXTENSION], 'All files': ['*'] },
+          filters: { [vscode.l10n.t('Remote Assist invitation')]: [INVITATION_FILE_EXTENSION], [vscode.l10n.t('All files')]: ['*'] },
         });
         finish(picked?.[0] ? await this.readFile(picked[0], config) : undefined);
       });
@@ -265,18 +283,19 @@ async function confirm(request: JoinRequest): Promise<boolean> {
   const minutes = Math.max(0, Math.round((request.invitation.expiresAt.getTime() - Date.now()) / 60_000));
   // The host's name and the server come from the invitation file: checked by its reader, escaped again here.
   const host = request.hostName ? plainText(request.hostName, 100) : undefined;
-  const who = host ?? 'the person who sent you the code (their name appears once connected)';
+  const who = host ?? vscode.l10n.t('the person who sent you the code (their name appears once connected)');
   const detail = [
-    `From: ${who}`,
-    `Created: ${formatDateTime(request.invitation.createdAt)}`,
-    `Valid until: ${formatDateTime(request.invitation.expiresAt)} (${minutes} min left)`,
-    `Signaling server: ${plainText(`${request.signaling.host}:${request.signaling.port}`, 300)}`,
+    vscode.l10n.t('From: {0}', who),
+    vscode.l10n.t('Created: {0}', formatDateTime(request.invitation.createdAt)),
+    vscode.l10n.t('Valid until: {0} ({1} min left)', formatDateTime(request.invitation.expiresAt), minutes),
+    vscode.l10n.t('Signaling server: {0}', plainText(`${request.signaling.host}:${request.signaling.port}`, 300)),
     '',
-    'They will be asked to allow the connection. You will see their screen; control is asked for separately.',
+    vscode.l10n.t('They will be asked to allow the connection. You will see their screen; control is asked for separately.'),
   ].join('\n');
-  const title = host ? `Connect to ${host}'s computer?` : 'Connect with this invitation?';
-  const choice = await vscode.window.showInformationMessage(title, { modal: true, detail }, 'Connect');
-  return choice === 'Connect';
+  const title = host ? vscode.l10n.t("Connect to {0}'s computer?", host) : vscode.l10n.t('Connect with this invitation?');
+  const connect = vscode.l10n.t('Connect');
+  const choice = await vscode.window.showInformationMessage(title, { modal: true, detail }, connect);
+  return choice === connect;
 }
 
 function formatTime(date: Date): string {

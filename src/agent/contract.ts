@@ -25,7 +25,9 @@ export type InputEvent =
   | { readonly type: 'pointerMove'; readonly x: number; readonly y: number }
   | { readonly type: 'pointerButton'; readonly button: MouseButton; readonly down: boolean; readonly x: number; readonly y: number }
   | { readonly type: 'wheel'; readonly dx: number; readonly dy: number }
-  | { readonly type: 'key'; readonly code: string; readonly down: boolean };
+  | { readonly type: 'key'; readonly code: string; readonly down: boolean }
+  /** Characters typed at once (press and release) in whatever way the host's keyboard layout allows. */
+  | { readonly type: 'text'; readonly text: string };
 
 export interface HostAgent {
   /** The size of the screen that is captured and driven, in pixels. */

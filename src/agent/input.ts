@@ -20,6 +20,7 @@ import type { Pixels } from './png';
 import type { Logger } from '../shared/log';
 import { nutKeyName, toPixel } from '../shared/keys';
 import type { MouseButton } from '../shared/protocol';
+import { XTextTyper, type TextTyper } from './xkeyboard';
 
 type Nut = typeof import('@nut-tree-fork/nut-js');
 type Button = import('@nut-tree-fork/nut-js').Button;
@@ -64,7 +65,7 @@ export class NutInput {
     nut.mouse.config.autoDelayMs = 0;
     nut.keyboard.config.autoDelayMs = 0;
     const systemRepeatsKeys = options.systemRepeatsKeys ?? (process.platform !== 'win32' && process.platform !== 'darwin');
-    const input = new NutInput(nut, log, systemRepeatsKeys, options.onPause);
+    const input = new NutInput(nut, log, systemRepeatsKeys, options.onPause, await textTyper(nut, log));
     await input.refreshScreenSize();
     return input;
   }
@@ -92,6 +93,7 @@ export class NutInput {
     private readonly log: Logger,
     private readonly systemRepeatsKeys: boolean,
     private readonly onPause: ((paused: boolean) => void) | undefined,
+    private readonly typer: TextTyper,
   ) {}
 
   /**
@@ -234,7 +236,7 @@ export class NutInput {
 
   /** Releases what is held and refuses further events. */
   dispose(): Promise<void> {
-    const released = this.releaseAll();
+    const released = this.releaseAll().then(() => this.typer.dispose());
     this.disposed = true;
     this.pause = undefined;
     this.stopWatching();
@@ -291,6 +293,10 @@ export class NutInput {
         }
         return;
       }
+      case 'text':
+        // Pressed and released at once: text is never held.
+        await this.typer.type(event.text);
+        return;
       default: {
         const unknown: never = event;
         this.log.warn(`ignored unknown input event ${JSON.stringify(unknown)}`);
@@ -338,6 +344,27 @@ export class NutInput {
     this.suppressedErrors = 0;
     this.log.error(`input ${label} failed: ${error instanceof Error ? error.message : String(error)}${suppressed}`);
   }
+}
+
+/**
+ * How text is typed here. X11: with the host's own layout (xkeyboard.ts). Elsewhere, and when X will not do:
+ * nut-js's `type()`, which knows the US layout only and on Linux loses Shift (PLATFORM-FACTS.md); Windows'
+ * KEYEVENTF_UNICODE and macOS's CGEventKeyboardSetUnicodeString are not reachable through nut-js.
+ */
+async function textTyper(nut: Nut, log: Logger): Promise<TextTyper> {
+  if (process.platform === 'linux') {
+    try {
+      return await XTextTyper.start(log);
+    } catch (error) {
+      log.warn(`text is typed with nut-js (US layout only, shifted symbols may lose Shift): the X keyboard could not be used: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return {
+    type: async (text) => {
+      await nut.keyboard.type(text);
+    },
+    dispose: async () => undefined,
+  };
 }
 
 function differs(a: Point, b: Point): boolean {

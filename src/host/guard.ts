@@ -33,6 +33,9 @@ export const RATE_LIMITS: Readonly<Record<HelperMessage['type'], Rate>> = {
   pointerButton: { max: 40, perMs: 1000 },
   wheel: { max: 120, perMs: 1000 },
   key: { max: 100, perMs: 1000 },
+  // One per key that types a character (its key-up is not sent), as `key` gets two per key; each carries up to 64
+  // characters (an IME's commit, dictation), so a flood keeps the host's keyboard busy for a bounded time.
+  text: { max: 100, perMs: 1000 },
   releaseAll: { max: 20, perMs: 1000 },
   frameAck: { max: 120, perMs: 1000 },
   refresh: { max: 2, perMs: 1000 },

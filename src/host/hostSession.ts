@@ -345,6 +345,7 @@ export class HostSession {
       case 'pointerButton':
       case 'wheel':
       case 'key':
+      case 'text':
         return this.onInput(helper, message);
       case 'releaseAll':
         return this.releaseInput();

@@ -9,6 +9,7 @@ import { isRecord } from './invitation';
 import { fromBase64 } from './proof';
 import { checkIceServers, checkSignaling, isCleanDisplayName, type IceServer, type SignalingSettings } from './settings';
 import { isFinalReason, type HelperState } from './stateMachine';
+import type { KeyboardMode } from './keys';
 
 /** A HelperState as it crosses postMessage (no Dates, no classes). */
 export type HelperStateData = HelperState;
@@ -28,6 +29,8 @@ export type ToPanel =
       readonly expectedHostName: string;
       /** Give up on the signaling server or the host after this long. */
       readonly connectTimeoutMs: number;
+      /** How the helper's keys travel when the panel opens (the panel's toolbar switches it). */
+      readonly keyboardMode: KeyboardMode;
     }
   /** Ask the host for control (from the command or the status bar). */
   | { readonly type: 'requestControl' }
@@ -111,6 +114,8 @@ export function parseToPanel(data: unknown): ToPanel | undefined {
       const helperName = data['helperName'];
       const expectedHostName = data['expectedHostName'];
       const timeout = data['connectTimeoutMs'];
+      // Absent: text, the default (an older sender); anything else is refused.
+      const keyboardMode = data['keyboardMode'] ?? 'text';
       if (
         !signaling.ok ||
         !iceServers.ok ||
@@ -121,7 +126,8 @@ export function parseToPanel(data: unknown): ToPanel | undefined {
         !isCleanDisplayName(helperName) ||
         !isCleanDisplayName(expectedHostName) ||
         typeof timeout !== 'number' ||
-        !Number.isFinite(timeout)
+        !Number.isFinite(timeout) ||
+        (keyboardMode !== 'text' && keyboardMode !== 'physical')
       ) {
         return undefined;
       }
@@ -134,6 +140,7 @@ export function parseToPanel(data: unknown): ToPanel | undefined {
         helperName,
         expectedHostName,
         connectTimeoutMs: Math.min(Math.max(timeout, MIN_TIMEOUT_MS), MAX_TIMEOUT_MS),
+        keyboardMode,
       };
     }
     default:

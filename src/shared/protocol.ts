@@ -89,6 +89,12 @@ export type HelperMessage =
   | { readonly type: 'wheel'; readonly dx: number; readonly dy: number }
   /** A physical key (`KeyboardEvent.code`) went down or up. Modifiers are keys like any other. */
   | { readonly type: 'key'; readonly code: string; readonly down: boolean }
+  /**
+   * Characters to type on the host whatever its keyboard layout (text mode): what one key press or one finished
+   * composition (IME, dead keys) produced. Typed at once, never held; 1 to MAX_TEXT_CODE_POINTS code points, no
+   * control characters (Enter, Tab and Backspace travel as `key`).
+   */
+  | { readonly type: 'text'; readonly text: string }
   /** The helper's panel lost the focus: release whatever it holds. */
   | { readonly type: 'releaseAll' }
   /** Frame `id` has been drawn: the host may send more. */
@@ -172,6 +178,41 @@ const isShortString = (v: unknown, max: number): v is string => typeof v === 'st
 const isB64 = (v: unknown): v is string => typeof v === 'string' && B64_32.test(v);
 const isNotch = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= 50;
 
+/** Longest `text` message, in code points: a long paste or commit is cut into several messages. */
+export const MAX_TEXT_CODE_POINTS = 64;
+/**
+ * What a `text` message may not hold: control characters (they would be shortcuts or line breaks typed behind
+ * the key policy's back), lone surrogates (no character to type) and the line and paragraph separators.
+ */
+const NOT_TEXT = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}]/u;
+
+/**
+ * Text as the panel sends it: what no `text` message may carry is dropped, the rest cut into messages of at most
+ * MAX_TEXT_CODE_POINTS code points (never inside a surrogate pair).
+ */
+export function splitText(text: string): string[] {
+  const out: string[] = [];
+  let part: string[] = [];
+  for (const ch of text) {
+    if (NOT_TEXT.test(ch)) continue;
+    part.push(ch);
+    if (part.length === MAX_TEXT_CODE_POINTS) {
+      out.push(part.join(''));
+      part = [];
+    }
+  }
+  if (part.length > 0) out.push(part.join(''));
+  return out;
+}
+
+/** Whether `v` is text a `text` message may carry: 1 to MAX_TEXT_CODE_POINTS code points, none of NOT_TEXT. */
+export function isTypableText(v: unknown): v is string {
+  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_TEXT_CODE_POINTS * 2 || NOT_TEXT.test(v)) return false;
+  let n = 0;
+  for (const _ of v) if (++n > MAX_TEXT_CODE_POINTS) return false;
+  return true;
+}
+
 /** Checks a message from the helper. Unknown fields are ignored; anything out of shape gives undefined. */
 export function parseHelperMessage(data: unknown): HelperMessage | undefined {
   const m = ownFields(data);
@@ -202,6 +243,8 @@ export function parseHelperMessage(data: unknown): HelperMessage | undefined {
       return typeof m['code'] === 'string' && isKnownKeyCode(m['code']) && typeof m['down'] === 'boolean'
         ? { type: 'key', code: m['code'], down: m['down'] }
         : undefined;
+    case 'text':
+      return isTypableText(m['text']) ? { type: 'text', text: m['text'] } : undefined;
     case 'frameAck':
       return typeof m['id'] === 'number' && Number.isInteger(m['id']) && m['id'] >= 0 && m['id'] <= MAX_FRAME_ID ? { type: 'frameAck', id: m['id'] } : undefined;
     case 'bye':

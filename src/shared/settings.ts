@@ -13,6 +13,7 @@
  */
 
 import { cleanName } from './protocol';
+import type { KeyboardMode } from './keys';
 
 /** Signaling settings travel in the invitation file so that a helper with other settings still connects. */
 export interface SignalingSettings {
@@ -220,6 +221,7 @@ export const Settings = {
   consentTimeoutSeconds: 'consentTimeoutSeconds',
   maxFps: 'capture.maxFps',
   auditWriteFile: 'audit.writeFile',
+  keyboardMode: 'input.keyboardMode',
 } as const;
 
 /**
@@ -262,6 +264,8 @@ export interface UserSettings {
   readonly consentTimeoutSeconds: number;
   readonly maxFps: number;
   readonly auditWriteFile: boolean;
+  /** How the helper's keys travel, as the panel starts (it can switch for the session). */
+  readonly keyboardMode: KeyboardMode;
 }
 
 export type ReadSettingsResult =
@@ -322,12 +326,18 @@ export function readSettings(source: SettingsSource): ReadSettingsResult {
         consentTimeoutSeconds: number(Settings.consentTimeoutSeconds, 5, 600, true),
         maxFps: number(Settings.maxFps, 1, 240, false),
         auditWriteFile: boolean(Settings.auditWriteFile),
+        keyboardMode: keyboardMode(get(Settings.keyboardMode), full(Settings.keyboardMode)),
       },
     };
   } catch (error) {
     if (error instanceof SettingError) return { ok: false, setting: error.setting, message: error.message };
     throw error;
   }
+}
+
+function keyboardMode(value: unknown, setting: string): KeyboardMode {
+  if (value === 'text' || value === 'physical') return value;
+  throw new SettingError(setting, 'must be "text" or "physical"');
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

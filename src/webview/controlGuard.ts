@@ -16,7 +16,7 @@ import { type ControlChange, type HelperMessage, assertNever } from '../shared/p
 export type ControlState = 'viewing' | 'requestingControl' | 'controlling';
 
 /** Input the panel captures (input.ts); sent only while controlling (`releaseAll` also right after). */
-export type InputMessage = Extract<HelperMessage, { type: 'pointerMove' | 'pointerButton' | 'wheel' | 'key' | 'releaseAll' }>;
+export type InputMessage = Extract<HelperMessage, { type: 'pointerMove' | 'pointerButton' | 'wheel' | 'key' | 'text' | 'releaseAll' }>;
 
 export type ControlDecision =
   /** Move to `to` and show `notice` (empty: clear it). */

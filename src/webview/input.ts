@@ -5,10 +5,17 @@
  *
  * Input is only captured while controlling; otherwise the panel is view-only and lets every key through to
  * VS Code.
+ *
+ * Keys (issue 11): in text mode, the default, what a key types travels as characters (`text`), so that the
+ * helper's layout and the host's need not agree; shortcuts and editing, moving and function keys travel as
+ * physical keys (`key`). The keyboard focus sits in a hidden textarea (the "sink") rather than on the canvas, because
+ * only an editable element receives an IME's and dead keys' compositions (`compositionend`) and text that comes
+ * without a key (`input`: dictation, on-screen keyboards, CDP's insertText). Physical mode sends every key by its
+ * position, as before.
  */
 
-import { MODIFIER_CODES, isKnownKeyCode, toUnit } from '../shared/keys';
-import type { MouseButton } from '../shared/protocol';
+import { MODIFIER_CODES, classifyKeyDown, isKnownKeyCode, toUnit, type KeyboardMode } from '../shared/keys';
+import { splitText, type MouseButton } from '../shared/protocol';
 import type { InputMessage } from './controlGuard';
 
 export interface InputEvents {
@@ -37,6 +44,11 @@ export class InputCapture {
   private pendingMove: { x: number; y: number } | undefined;
   private lastMove: { x: number; y: number } | undefined;
   private moveFrame: number | undefined;
+  private mode: KeyboardMode = 'text';
+  /** Codes whose key-down went out as a physical key: their key-up goes out too, whatever the modifiers then. */
+  private readonly physicalDown = new Set<string>();
+  /** Where the keyboard focus sits while the remote screen has it (see the header). */
+  readonly sink: HTMLTextAreaElement;
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -45,6 +57,14 @@ export class InputCapture {
     private readonly screenSize: () => { readonly width: number; readonly height: number },
   ) {
     canvas.tabIndex = 0;
+    this.sink = document.createElement('textarea');
+    this.sink.className = 'keyboard-sink';
+    this.sink.setAttribute('aria-label', 'Remote keyboard: what you type goes to the shared screen');
+    this.sink.setAttribute('autocomplete', 'off');
+    this.sink.setAttribute('autocapitalize', 'off');
+    this.sink.spellcheck = false;
+    canvas.insertAdjacentElement('afterend', this.sink);
+    this.cleanup.push(() => this.sink.remove());
     this.listen(canvas, 'pointerdown', (e) => this.onPointerDown(e));
     this.listen(canvas, 'pointermove', (e) => this.onPointer(e));
     this.listen(canvas, 'pointerup', (e) => this.onPointer(e));
@@ -59,9 +79,15 @@ export class InputCapture {
     });
     this.listen(canvas, 'contextmenu', (e) => e.preventDefault());
     this.listen(canvas, 'wheel', (e) => this.onWheel(e), { passive: false });
-    this.listen(canvas, 'keydown', (e) => this.onKey(e, true));
-    this.listen(canvas, 'keyup', (e) => this.onKey(e, false));
-    this.listen(canvas, 'blur', () => this.releaseAll());
+    for (const target of [canvas, this.sink]) {
+      this.listen(target, 'keydown', (e) => this.onKeyDown(e));
+      this.listen(target, 'keyup', (e) => this.onKeyUp(e));
+      this.listen(target, 'blur', () => this.releaseAll());
+    }
+    // Tabbing to the screen puts the keyboard in the sink, where compositions work.
+    this.listen(canvas, 'focus', () => this.focus());
+    this.listen(this.sink, 'compositionend', (e) => this.onComposed(e));
+    this.listen(this.sink, 'input', (e) => this.onInput(e));
     this.listen(window, 'blur', () => this.releaseAll());
     this.listen(document, 'visibilitychange', () => {
       if (document.visibilityState === 'hidden') this.releaseAll();
@@ -75,13 +101,25 @@ export class InputCapture {
     this.buttons = 0;
     this.pendingMove = undefined;
     this.lastMove = undefined;
+    this.physicalDown.clear();
     if (this.moveFrame !== undefined) cancelAnimationFrame(this.moveFrame);
     this.moveFrame = undefined;
     this.canvas.dataset['controlling'] = String(on);
   }
 
   focus(): void {
-    this.canvas.focus({ preventScroll: true });
+    this.sink.focus({ preventScroll: true });
+  }
+
+  /** How keys travel now. */
+  get keyboardMode(): KeyboardMode {
+    return this.mode;
+  }
+
+  /** Switches how keys travel. Keys already down as physical keys still send their key-up. */
+  setKeyboardMode(mode: KeyboardMode): void {
+    this.mode = mode;
+    this.canvas.dataset['keyboardMode'] = mode;
   }
 
   dispose(): void {
@@ -172,27 +210,82 @@ export class InputCapture {
 
   // --- Keyboard ---
 
-  private onKey(e: KeyboardEvent, down: boolean): void {
+  private onKeyDown(e: KeyboardEvent): void {
     if (!this.controlling) return;
-    if (down && e.code === 'Home' && e.ctrlKey && e.altKey) {
+    if (e.code === 'Home' && e.ctrlKey && e.altKey) {
       // The way out of the remote screen by keyboard alone (as Remote Desktop's Ctrl+Alt+Home).
       e.preventDefault();
       e.stopPropagation();
       this.events.leaveKeyboard();
       return;
     }
-    if (!isKnownKeyCode(e.code)) return;
-    e.preventDefault();
+    const action = classifyKeyDown(
+      {
+        key: e.key,
+        code: e.code,
+        ctrlKey: e.ctrlKey,
+        altKey: e.altKey,
+        metaKey: e.metaKey,
+        altGraph: e.getModifierState('AltGraph'),
+        composing: e.isComposing || e.keyCode === 229,
+        mac: /Mac/.test(navigator.platform),
+      },
+      this.mode,
+    );
     // Keep VS Code's keybindings (which listen on the window) from acting on keys meant for the host;
     // modifiers alone still reach it so its idea of which modifiers are down stays right.
     if (!MODIFIER_CODES.has(e.code)) e.stopPropagation();
-    this.events.sendInput({ type: 'key', code: e.code, down });
+    switch (action.kind) {
+      case 'physical':
+        e.preventDefault();
+        this.physicalDown.add(e.code);
+        this.events.sendInput({ type: 'key', code: e.code, down: true });
+        return;
+      case 'text':
+        // No local insertion (and so no `input` event): the characters go out here, once.
+        e.preventDefault();
+        this.sendText(action.text);
+        return;
+      case 'local':
+        // An IME or a dead key at work: its text comes with compositionend or input.
+        return;
+    }
+  }
+
+  private onKeyUp(e: KeyboardEvent): void {
+    if (!this.controlling) return;
+    if (!MODIFIER_CODES.has(e.code)) e.stopPropagation();
+    if (!this.physicalDown.delete(e.code) || !isKnownKeyCode(e.code)) return;
+    e.preventDefault();
+    this.events.sendInput({ type: 'key', code: e.code, down: false });
+  }
+
+  /** An IME or a dead key finished: its text goes out as typed. */
+  private onComposed(e: CompositionEvent): void {
+    if (this.controlling && this.mode === 'text') this.sendText(e.data);
+    this.sink.value = '';
+  }
+
+  /** Text inserted without a key of ours (dictation, an on-screen keyboard, an emoji picker). */
+  private onInput(e: Event): void {
+    const input = e as InputEvent;
+    // Compositions are sent once, whole, at their end; until then the sink keeps what the IME shows.
+    if (input.isComposing || input.inputType === 'insertCompositionText' || input.inputType === 'insertFromComposition') return;
+    if (this.controlling && this.mode === 'text' && (input.inputType === 'insertText' || input.inputType === 'insertReplacementText') && input.data) {
+      this.sendText(input.data);
+    }
+    this.sink.value = '';
+  }
+
+  private sendText(text: string): void {
+    for (const part of splitText(text)) this.events.sendInput({ type: 'text', text: part });
   }
 
   /** Focus left (or the panel was hidden): the host lets go of everything, and so do we. */
   private releaseAll(): void {
     if (!this.controlling) return;
     this.buttons = 0;
+    this.physicalDown.clear();
     this.events.sendInput({ type: 'releaseAll' });
   }
 

@@ -33,6 +33,14 @@ function main(): void {
     requestControl: () => session?.requestControl(),
     releaseControl: () => session?.releaseControl(),
     end: () => end(),
+    toggleKeyboardMode: () => {
+      const mode = input.keyboardMode === 'text' ? 'physical' : 'text';
+      input.setKeyboardMode(mode);
+      ui.setKeyboardMode(mode);
+      bridge.log('info', `[panel] keys travel as ${mode === 'text' ? 'text' : 'physical keys'} now`);
+      // The toggle took the focus: give the keyboard back to the remote screen.
+      if (lastKind === 'controlling') input.focus();
+    },
   });
   const display = new Display(ui.canvas, {
     frameDone: (id) => session?.ackFrame(id),
@@ -75,6 +83,8 @@ function main(): void {
           return;
         }
         ui.setExpectedHostName(message.expectedHostName);
+        input.setKeyboardMode(message.keyboardMode);
+        ui.setKeyboardMode(message.keyboardMode);
         session = new HelperSession(message, {
           onState: showState,
           onNotice: (text) => ui.setNotice(text),

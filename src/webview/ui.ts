@@ -4,10 +4,11 @@
  * It renders from the session's state and calls back on clicks; it holds no session logic.
  *
  * Stable hooks for tests: `#app[data-state]`, `#status`, `#verification-code`, `#notice`,
- * `#request-control`, `#release-control`, `#end-session`, `#screen` (with `data-frames`, `data-last-frame`,
- * `data-controlling`), `#message`.
+ * `#request-control`, `#release-control`, `#end-session`, `#keyboard-mode` (`aria-pressed`: physical keys),
+ * `#screen` (with `data-frames`, `data-last-frame`, `data-controlling`), `#message`.
  */
 
+import type { KeyboardMode } from '../shared/keys';
 import type { HelperState } from '../shared/stateMachine';
 import { assertNever } from '../shared/protocol';
 
@@ -15,6 +16,8 @@ export interface UiActions {
   requestControl(): void;
   releaseControl(): void;
   end(): void;
+  /** The helper switched how keys travel (text or physical). */
+  toggleKeyboardMode(): void;
 }
 
 export class PanelUi {
@@ -31,6 +34,7 @@ export class PanelUi {
   private readonly requestButton: HTMLButtonElement;
   private readonly releaseButton: HTMLButtonElement;
   private readonly endButton: HTMLButtonElement;
+  private readonly keyboardButton: HTMLButtonElement;
   private readonly stage: HTMLElement;
   private readonly message: HTMLElement;
   private readonly messageTitle: HTMLElement;
@@ -78,7 +82,11 @@ export class PanelUi {
     this.requestButton = button('request-control', 'Request Control', 'primary', () => actions.requestControl());
     this.releaseButton = button('release-control', 'Release Control', 'primary', () => actions.releaseControl());
     this.endButton = button('end-session', 'End Session', 'secondary', () => actions.end());
-    buttons.append(this.requestButton, this.releaseButton, this.endButton);
+    // A toggle: pressed means physical keys. The leading glyph stands in for a codicon (no icon font is loaded).
+    this.keyboardButton = button('keyboard-mode', '', 'secondary', () => actions.toggleKeyboardMode());
+    this.keyboardButton.classList.add('toggle');
+    this.setKeyboardMode('text');
+    buttons.append(this.keyboardButton, this.requestButton, this.releaseButton, this.endButton);
     statusGroup.append(this.notice, this.hint);
     toolbar.append(statusGroup, buttons);
 
@@ -118,6 +126,16 @@ export class PanelUi {
     this.render(this.state, this.verification);
   }
 
+  /** Shows how keys travel now. */
+  setKeyboardMode(mode: KeyboardMode): void {
+    const physical = mode === 'physical';
+    this.keyboardButton.textContent = physical ? '⌨ Physical keys' : '⌨ Text';
+    this.keyboardButton.setAttribute('aria-pressed', String(physical));
+    this.keyboardButton.title = physical
+      ? 'Keys travel as positions: the host\'s layout decides what they type. Click to send what you type instead.'
+      : 'What you type arrives as typed, whatever the host\'s layout. Click to send key positions instead.';
+  }
+
   focusToolbar(): void {
     (this.releaseButton.hidden ? this.endButton : this.releaseButton).focus();
   }
@@ -147,6 +165,7 @@ export class PanelUi {
     setText(this.requestButton, kind === 'requestingControl' ? 'Requesting Control…' : 'Request Control');
     this.releaseButton.hidden = kind !== 'controlling';
     this.endButton.hidden = final;
+    this.keyboardButton.hidden = !seeing;
 
     this.hint.hidden = kind !== 'controlling';
     setText(this.hint, 'Ctrl+Alt+Home: back to the toolbar');

@@ -37,6 +37,7 @@ const BAD: Record<string, readonly unknown[]> = {
   reason: ['because', '', 5, null, ...PROTO_NAMES],
   version: [1.5, '2', null, [], true, 1e300 * 10],
   name: ['x'.repeat(101), 5, null, [], {}],
+  text: ['', 'x'.repeat(65), '日'.repeat(65), '\u{1F600}'.repeat(65), 'a\nb', '\r', '\t', '\u0000', '\u001b[2J', '\u007f', '\u0085', 'a\ud800', '\udfff', '\u2028', '\u2029', 5, null, [], {}, ['a'], true],
 };
 
 /** Each message kind's fields and what kind each is. */
@@ -50,6 +51,7 @@ const FIELDS: Record<HelperMessage['type'], Readonly<Record<string, keyof typeof
   pointerButton: { button: 'button', down: 'bool', x: 'unit', y: 'unit' },
   wheel: { dx: 'notch', dy: 'notch' },
   key: { code: 'code', down: 'bool' },
+  text: { text: 'text' },
   releaseAll: {},
   frameAck: { id: 'id' },
   refresh: {},
@@ -129,6 +131,9 @@ export class JunkMaker {
         break;
       case 'key':
         message = { type, code: this.pick(KEYS), down: this.random() < 0.5 };
+        break;
+      case 'text':
+        message = { type, text: this.text(1 + this.int(64)) };
         break;
       case 'frameAck':
         message = { type, id: this.int(3) === 0 ? 0xffff_ffff : this.int(1_000_000) };
@@ -217,6 +222,17 @@ export class JunkMaker {
   string(length: number): string {
     let s = '';
     for (let i = 0; i < length; i++) s += String.fromCharCode(this.int(3) === 0 ? this.int(0x10000) : 32 + this.int(95));
+    return s;
+  }
+
+  /** `length` code points that a `text` message may carry: ASCII, accents, CJK, emoji (outside the BMP). */
+  text(length: number): string {
+    const pools = [[0x20, 0x7e], [0xa0, 0x17f], [0x3040, 0x30ff], [0x4e00, 0x9fff], [0x1f300, 0x1f64f]] as const;
+    let s = '';
+    for (let i = 0; i < length; i++) {
+      const [from, to] = this.pick(pools);
+      s += String.fromCodePoint(from + this.int(to - from + 1));
+    }
     return s;
   }
 

@@ -105,6 +105,7 @@ async function verified(): Promise<Run> {
     helperName: 'Grace',
     expectedHostName: 'Ada',
     connectTimeoutMs: 30_000,
+    keyboardMode: 'text',
   };
   const peer = new FakePeer();
   const states: HelperState[] = [];

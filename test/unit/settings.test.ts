@@ -36,6 +36,7 @@ const DEFAULTS: Record<string, unknown> = {
   [Settings.consentTimeoutSeconds]: 60,
   [Settings.maxFps]: 120,
   [Settings.auditWriteFile]: true,
+  [Settings.keyboardMode]: 'text',
 };
 
 /** A stand-in for `WorkspaceConfiguration.inspect()`, with values at each level. */
@@ -220,6 +221,7 @@ describe('one check for all: the file reader, the extension and the panel agree'
         helperName: cleanDisplayName('Grace'),
         expectedHostName: parsed.file.hostName,
         connectTimeoutMs: 10_000,
+        keyboardMode: 'text' as const,
       };
       assert.deepEqual(parseToPanel(JSON.parse(JSON.stringify(connect))), connect, text);
     }
@@ -230,5 +232,30 @@ describe('one check for all: the file reader, the extension and the panel agree'
     assert.ok(parseToPanel({ ...base, signaling: { host: '127.0.0.1', port: 9000, path: '/', secure: false, key: 'peerjs' } }));
     assert.equal(parseToPanel({ ...base, signaling: { host: 'evil.example; frame-src *', port: 9000, path: '/', secure: false, key: 'peerjs' } }), undefined);
     assert.equal(parseToPanel({ ...base, signaling: { host: '127.0.0.1', port: 9000, path: '/', secure: false, key: 'peerjs' }, expectedHostName: 'Ada\nBob' }), undefined);
+  });
+});
+
+describe('the keyboard mode', () => {
+  const source = (value: unknown): SettingsSource => ({
+    inspect: (key) => (key === Settings.keyboardMode ? { defaultValue: 'text', globalValue: value } : { defaultValue: DEFAULTS[key] }),
+  });
+
+  it('is read from the settings, and a wrong one is named', () => {
+    const physical = readSettings(source('physical'));
+    assert.equal(physical.ok && physical.settings.keyboardMode, 'physical');
+    const wrong = readSettings(source('qwerty'));
+    assert.equal(wrong.ok, false);
+    assert.equal(!wrong.ok && wrong.setting, `${SECTION}.${Settings.keyboardMode}`);
+  });
+
+  it('reaches the panel checked: text when absent, refused when unknown', () => {
+    const base = { type: 'connect', iceServers: [], hostPeerId: 'ra-abc', proofKey: toBase64(new Uint8Array(32)), helperName: 'Grace', expectedHostName: 'Ada', connectTimeoutMs: 10_000, signaling: { host: '127.0.0.1', port: 9000, path: '/', secure: false, key: 'peerjs' } };
+    const mode = (m: unknown) => {
+      const parsed = parseToPanel(m);
+      return parsed?.type === 'connect' ? parsed.keyboardMode : undefined;
+    };
+    assert.equal(mode(base), 'text');
+    assert.equal(mode({ ...base, keyboardMode: 'physical' }), 'physical');
+    assert.equal(parseToPanel({ ...base, keyboardMode: 'toString' }), undefined);
   });
 });

@@ -45,6 +45,8 @@ export const PROGRAMS: Readonly<Record<string, Source>> = {
   xdpyinfo: { package: 'x11-utils', by: DEPS },
   xwininfo: { package: 'x11-utils', by: DEPS },
   xinput: { package: 'xinput', by: DEPS },
+  // The host's keyboard layout in the keyboard tests (us, de, fr); the layouts themselves are xkb-data's.
+  setxkbmap: { package: 'x11-xkb-utils', by: DEPS, note: 'the layouts it sets come from xkb-data, installed beside it' },
   // screenshot-desktop's capture on Linux (the agent's fallback source, and the bench's baseline).
   xrandr: {
     package: 'x11-xserver-utils',
