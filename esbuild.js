@@ -1,5 +1,5 @@
 // Builds every bundle: the extension (Node, CommonJS), the host agent (Node, child process), the helper's
-// webview (browser) and the tests. `node esbuild.js --watch` rebuilds on change. The options that the bench and
+// webview and the host's chat view (browser) and the tests. `node esbuild.js --watch` rebuilds on change. The options that the bench and
 // the demo share with these builds (externals, Node target, PeerJS shims) are in scripts/buildConfig.js.
 const esbuild = require('esbuild');
 const fs = require('node:fs');
@@ -20,6 +20,7 @@ const builds = [
   { ...nodeOptions({ production }), entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { ...nodeOptions({ production, peerjs: false }), entryPoints: ['src/agent/main.ts'], outfile: 'dist/agent.js' },
   { ...browserOptions({ production }), entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js' },
+  { ...browserOptions({ production }), entryPoints: ['src/webview/hostChat.ts'], outfile: 'dist/hostChat.js' },
   {
     ...nodeOptions({ production, external: testExternals }),
     entryPoints: [...testEntries('test/unit'), ...testEntries('test/integration'), ...testEntries('test/suite'), ...testEntries('test/editor'), 'test/support/suiteRun.ts', 'test/support/suiteIndex.ts', 'test/support/suiteLauncher.ts'],

@@ -113,7 +113,7 @@ function binaryKind(file) {
 // Step 1: the production bundles.
 
 /**
- * The three bundles of esbuild.js, production options, into `outdir` (not dist/, which the tests and the other
+ * The four bundles of esbuild.js, production options, into `outdir` (not dist/, which the tests and the other
  * builds share). The tests' bundles are not shipped.
  */
 async function buildBundles(outdir) {
@@ -124,6 +124,7 @@ async function buildBundles(outdir) {
     esbuild.build({ ...nodeOptions({ production: true, external }), entryPoints: ['src/extension.ts'], outfile: path.join(outdir, 'extension.js') }),
     esbuild.build({ ...nodeOptions({ production: true, external, peerjs: false }), entryPoints: ['src/agent/main.ts'], outfile: path.join(outdir, 'agent.js') }),
     esbuild.build({ ...browserOptions({ production: true }), entryPoints: ['src/webview/main.ts'], outfile: path.join(outdir, 'webview.js') }),
+    esbuild.build({ ...browserOptions({ production: true }), entryPoints: ['src/webview/hostChat.ts'], outfile: path.join(outdir, 'hostChat.js') }),
   ]);
 }
 

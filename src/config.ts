@@ -22,8 +22,17 @@ export const Commands = {
   copyJoinLink: 'remoteAssist.copyJoinLink',
   saveInvitation: 'remoteAssist.saveInvitation',
   showActions: 'remoteAssist.showActions',
+  chooseSharing: 'remoteAssist.chooseSharing',
   showLog: 'remoteAssist.showLog',
 } as const;
+
+/**
+ * The host's chat view (package.json `views`, in the panel). Not `remoteAssist.`-prefixed: VS Code registers
+ * `<id>.focus` and more for every view, and every `remoteAssist.*` command must be one package.json contributes.
+ */
+export const CHAT_VIEW_ID = 'remoteAssistChat';
+/** The panel container of the chat view (package.json `viewsContainers.panel`). */
+export const CHAT_CONTAINER_ID = 'remoteAssistChatPanel';
 
 /** The custom editor that opens `.remoteassist` files (package.json `customEditors`). */
 export const INVITATION_EDITOR_VIEW_TYPE = 'remoteAssist.invitation';

@@ -4,12 +4,13 @@
  */
 
 import * as vscode from 'vscode';
-import { Commands, ContextKeys } from './config';
+import { CHAT_VIEW_ID, Commands, ContextKeys } from './config';
 import { HelperController, type JoinArgs } from './helperController';
 import { HostController } from './hostController';
 import { InvitationEditorProvider } from './invitationEditor';
 import { parseJoinLink, type JoinLinkRefusal } from './joinLink';
 import { showError } from './prompts';
+import type { Sharing } from './shared/context';
 import { StatusBar } from './statusBar';
 import { plainText } from './text';
 
@@ -25,7 +26,7 @@ export function activate(context: vscode.ExtensionContext): { host: HostControll
   let recent: 'host' | 'helper' = 'host';
   const render = (side?: 'host' | 'helper') => {
     if (side) recent = side;
-    statusBar.render({ host: host.state, helper: helper.state, recent });
+    statusBar.render({ host: host.state, helper: helper.state, recent, sharing: host.sharing });
     void vscode.commands.executeCommand('setContext', ContextKeys.hostState, host.state?.kind ?? 'none');
     void vscode.commands.executeCommand('setContext', ContextKeys.helperState, helper.state?.kind ?? 'none');
   };
@@ -64,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): { host: HostControll
   register(Commands.saveInvitation, () => host.saveInvitation());
   register(Commands.showLog, () => log.show());
   register(Commands.showActions, () => showActions(host, helper));
+  register(Commands.chooseSharing, () => host.chooseSharing());
   context.subscriptions.push(
     vscode.window.registerUriHandler({ handleUri: (uri) => openJoinLink(uri, helper, log) }),
     InvitationEditorProvider.register(context, log),
@@ -108,6 +110,11 @@ function joinLinkRefusal(reason: JoinLinkRefusal): string {
   }
 }
 
+/** The kinds of context shared besides the screen, named for the host (empty when none). */
+export function sharedNames(sharing: Sharing): string {
+  return [sharing.editor && vscode.l10n.t('Editor'), sharing.debug && vscode.l10n.t('Debugger'), sharing.terminal && vscode.l10n.t('Terminal')].filter((n): n is string => !!n).join(', ');
+}
+
 interface Action extends vscode.QuickPickItem {
   readonly command: string;
 }
@@ -124,6 +131,12 @@ async function showActions(host: HostController, helper: HelperController): Prom
     ...(description ? { description } : {}),
   });
   if (hostKind === 'controlled') items.push(action('debug-stop', vscode.l10n.t('Take Back Control'), Commands.revokeControl));
+  const sharing = host.sharing;
+  if (sharing) {
+    const shared = sharedNames(sharing);
+    items.push(action('eye', vscode.l10n.t('Sharing: {0}', shared || vscode.l10n.t('only the screen')), Commands.chooseSharing, vscode.l10n.t('choose what else your helper sees')));
+    items.push(action('comment-discussion', vscode.l10n.t('Chat with Your Helper'), `${CHAT_VIEW_ID}.focus`));
+  }
   if (hostKind === 'awaiting') {
     items.push(action('copy', vscode.l10n.t('Copy Invitation Code'), Commands.copyInvitation));
     items.push(action('link', vscode.l10n.t('Copy Join Link'), Commands.copyJoinLink));

@@ -4,6 +4,7 @@
  * the browser's own WebRTC; this side mirrors its state for the status bar and relays commands to it.
  */
 
+import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { auditDir, FileAuditLog } from './audit';
 import { Commands, readConfig, type Config } from './config';
@@ -18,7 +19,8 @@ import {
   type SignalingSettings,
 } from './shared/invitation';
 import { parseToPanel, type ToPanel } from './shared/panelProtocol';
-import { HelperPanel } from './helperPanel';
+import { HelperPanel, type PanelRequest } from './helperPanel';
+import { resolveOpenHere, type FileAccess, type HostLocation, type LocalRepository } from './openHere';
 import { derivePeerId, deriveProofKey, toBase64 } from './shared/proof';
 import type { HelperState } from './shared/stateMachine';
 import { isFinal } from './shared/stateMachine';
@@ -123,11 +125,62 @@ export class HelperController implements vscode.Disposable {
     panel.onState((state, verificationCode) => {
       if (this.panel === panel) this.setState(state, verificationCode);
     });
+    panel.onRequest((request) => {
+      if (this.panel === panel) void this.onPanelRequest(request).catch((error: unknown) => this.log.error(`[helper] ${request.type}: ${String(error)}`));
+    });
     panel.onDispose(() => {
       if (this.panel !== panel) return;
       this.panel = undefined;
       if (this.stateValue && !isFinal(this.stateValue)) this.setState({ kind: 'ended', message: vscode.l10n.t('You closed the Remote Assist panel; the session ended.'), reason: 'helperEnded', by: 'local' });
     });
+  }
+
+  /** What the panel asks for the host's shared context and chat (issue 12). */
+  private async onPanelRequest(request: PanelRequest): Promise<void> {
+    switch (request.type) {
+      case 'openHere':
+        return this.openHere(request.location);
+      case 'copy':
+        await vscode.env.clipboard.writeText(request.text);
+        vscode.window.setStatusBarMessage(vscode.l10n.t('Copied to the clipboard'), 3000);
+        return;
+      case 'chatCount':
+        // The count, never the text: the audit log says that people talked, not what they said.
+        if (this.audit) this.audit.log.record({ event: 'chat', direction: request.direction }, this.audit.party);
+        return;
+    }
+  }
+
+  /** Opens the host's file:line in the helper's own workspace, if it is there (see openHere.ts). */
+  private async openHere(location: HostLocation): Promise<void> {
+    // Only folders on this file system: the real-path check that keeps symlinks in the workspace needs one.
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => ({ name: f.name, root: f.uri.fsPath }));
+    const result = await resolveOpenHere(location, folders, await gitRepositories(this.log), nodeFiles);
+    const shown = plainText(`${location.path}:${location.line}`, 200);
+    this.log.info(`[helper] open here ${location.folder}/${location.path}:${location.line}: ${result.kind}`);
+    switch (result.kind) {
+      case 'unsafe':
+        void vscode.window.showWarningMessage(vscode.l10n.t('Remote Assist did not open {0}: that path could lead outside your workspace folders.', shown));
+        return;
+      case 'missing':
+        void vscode.window.showWarningMessage(
+          folders.length === 0
+            ? vscode.l10n.t('Cannot open {0} here: open the same project in a workspace folder first.', shown)
+            : vscode.l10n.t('{0} is not in your workspace: no such file in a workspace folder or a clone of the same repository here.', shown),
+        );
+        return;
+      case 'open': {
+        const position = new vscode.Position(result.line - 1, result.column - 1);
+        // Beside the panel, which keeps the host's screen in sight.
+        await vscode.window.showTextDocument(vscode.Uri.file(result.file), { viewColumn: vscode.ViewColumn.Beside, selection: new vscode.Range(position, position), preview: true });
+        if (result.commits) {
+          void vscode.window.showInformationMessage(
+            vscode.l10n.t('Opened {0}. The host is at commit {1} and you are at {2}: the line may not be the same.', shown, result.commits.host.slice(0, 10), result.commits.here.slice(0, 10)),
+          );
+        }
+        return;
+      }
+    }
   }
 
   requestControl(): void {
@@ -276,6 +329,39 @@ export class HelperController implements vscode.Disposable {
 
   dispose(): void {
     this.panel?.dispose();
+  }
+}
+
+/** The node file system, for openHere.ts. */
+const nodeFiles: FileAccess = {
+  realpath: (file) => fs.realpath(file),
+  isFile: async (file) => (await fs.stat(file)).isFile(),
+};
+
+/** The part of the built-in git extension's API (`vscode.git`, version 1) that "Open here" reads. */
+interface GitApi {
+  readonly repositories: readonly {
+    readonly rootUri: vscode.Uri;
+    readonly state: { readonly HEAD?: { readonly commit?: string }; readonly remotes: readonly { readonly fetchUrl?: string; readonly pushUrl?: string }[] };
+  }[];
+}
+
+/** The helper's git repositories; none when git is disabled or missing (then folders are matched by name). */
+async function gitRepositories(log: vscode.LogOutputChannel): Promise<LocalRepository[]> {
+  try {
+    const extension = vscode.extensions.getExtension<{ getAPI(version: 1): GitApi }>('vscode.git');
+    if (!extension) return [];
+    const api = (extension.isActive ? extension.exports : await extension.activate()).getAPI(1);
+    return api.repositories
+      .filter((r) => r.rootUri.scheme === 'file')
+      .map((r) => {
+        const head = r.state.HEAD?.commit;
+        const remotes = r.state.remotes.flatMap((m) => [m.fetchUrl, m.pushUrl]).filter((u): u is string => typeof u === 'string');
+        return { root: r.rootUri.fsPath, remotes, ...(head ? { head } : {}) };
+      });
+  } catch (error) {
+    log.warn(`[helper] the git extension's API is not available: ${String(error)}`);
+    return [];
   }
 }
 

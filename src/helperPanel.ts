@@ -6,10 +6,14 @@
 
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import { parseFromPanel, type ToPanel } from './shared/panelProtocol';
+import { parseFromPanel, type FromPanel, type ToPanel } from './shared/panelProtocol';
 import { checkSignaling } from './shared/settings';
 import type { HelperState } from './shared/stateMachine';
+import { assertNever } from './shared/protocol';
 import { plainText } from './text';
+
+/** What the panel asks of the extension for the shared context and chat (issue 12): helperController.ts answers. */
+export type PanelRequest = Extract<FromPanel, { type: 'openHere' | 'copy' | 'chatCount' }>;
 
 /** The helper's webview panel: the VS Code sample's shape, with a `ready` handshake before anything is posted. */
 export class HelperPanel implements vscode.Disposable {
@@ -19,6 +23,7 @@ export class HelperPanel implements vscode.Disposable {
   private readonly pending: ToPanel[] = [];
   private readonly stateListeners: ((state: HelperState, verificationCode: string | undefined) => void)[] = [];
   private readonly disposeListeners: (() => void)[] = [];
+  private readonly requestListeners: ((request: PanelRequest) => void)[] = [];
   private disposed = false;
 
   constructor(context: vscode.ExtensionContext, connect: ToPanel & { type: 'connect' }, hostName: string | undefined, private readonly log: vscode.LogOutputChannel) {
@@ -57,6 +62,10 @@ export class HelperPanel implements vscode.Disposable {
     this.stateListeners.push(listener);
   }
 
+  onRequest(listener: (request: PanelRequest) => void): void {
+    this.requestListeners.push(listener);
+  }
+
   onDispose(listener: () => void): void {
     this.disposeListeners.push(listener);
   }
@@ -82,6 +91,13 @@ export class HelperPanel implements vscode.Disposable {
       case 'log':
         this.log[message.level](`[panel] ${message.message}`);
         return;
+      case 'openHere':
+      case 'copy':
+      case 'chatCount':
+        for (const l of this.requestListeners) l(message);
+        return;
+      default:
+        assertNever(message);
     }
   }
 

@@ -5,9 +5,12 @@
 
 import * as vscode from 'vscode';
 import { auditDir, FileAuditLog } from './audit';
+import { ChatView } from './chatView';
+import { ContextSources } from './context/sources';
 import { Commands, readConfig } from './config';
 import { startAgent, type AgentHandle } from './host/agentClient';
 import { HostSession, type HostUi } from './host/hostSession';
+import { CONTEXT_KINDS, type ContextKind, type Sharing } from './shared/context';
 import { INVITATION_FILE_EXTENSION, type InvitationFile } from './shared/invitation';
 import { hasCredentials, type IceServer } from './shared/settings';
 import { scoped } from './shared/log';
@@ -23,12 +26,19 @@ export class HostController implements vscode.Disposable {
   /** The ICE servers the open session was started with, TURN credentials included (the file leaves them out). */
   private sessionIceServers: readonly IceServer[] = [];
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** The session's collectors of editor, debugger and terminal context (they run only for the kinds shared). */
+  private sources: ContextSources | undefined;
+  /** Whether the host has been asked what to share besides the screen in this session (once, after allowing view). */
+  private sharingAsked = false;
+  private readonly chat: ChatView;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
     private readonly onStateChange: () => void,
-  ) {}
+  ) {
+    this.chat = new ChatView(context, log);
+  }
 
   get state(): HostState | undefined {
     return this.session?.state;
@@ -36,6 +46,44 @@ export class HostController implements vscode.Disposable {
 
   get active(): boolean {
     return !!this.session && !isFinal(this.session.state);
+  }
+
+  /** What the host shares besides the screen, while a helper sees it; undefined otherwise. */
+  get sharing(): Sharing | undefined {
+    const kind = this.session?.state.kind;
+    return kind === 'viewing' || kind === 'controlled' ? this.session!.sharing : undefined;
+  }
+
+  /**
+   * Asks the host which of its editor, debugger and terminal the helper may also see (none preselected the first
+   * time: nothing is shared unless picked). Dismissing the picker changes nothing.
+   */
+  async chooseSharing(): Promise<void> {
+    const session = this.session;
+    const state = session?.state;
+    if (!session || !state || (state.kind !== 'viewing' && state.kind !== 'controlled')) return;
+    const current = session.sharing;
+    const labels: Record<ContextKind, [string, string]> = {
+      editor: [vscode.l10n.t('Editor'), vscode.l10n.t('active file, cursor, selection, problems')],
+      debug: [vscode.l10n.t('Debugger'), vscode.l10n.t('state, stack, variables')],
+      terminal: [vscode.l10n.t('Terminal'), vscode.l10n.t('last commands and their output')],
+    };
+    const items = CONTEXT_KINDS.map((kind) => ({ label: labels[kind][0], description: labels[kind][1], picked: current[kind], contextKind: kind }));
+    const picked = await vscode.window.showQuickPick(items, {
+      canPickMany: true,
+      ignoreFocusOut: false,
+      title: vscode.l10n.t('Also share with {0}', plainText(state.helperName, 100)),
+      placeHolder: vscode.l10n.t('Your helper already sees your screen. Pick what else they may see; you can change it at any time from the status bar.'),
+    });
+    if (!picked || this.session !== session || (session.state.kind !== 'viewing' && session.state.kind !== 'controlled')) return;
+    const sharing: Sharing = {
+      editor: picked.some((p) => p.contextKind === 'editor'),
+      debug: picked.some((p) => p.contextKind === 'debug'),
+      terminal: picked.some((p) => p.contextKind === 'terminal'),
+    };
+    session.setSharing(sharing);
+    this.sources?.setSharing(sharing);
+    this.onStateChange();
   }
 
   async invite(): Promise<void> {
@@ -93,6 +141,11 @@ export class HostController implements vscode.Disposable {
     });
     this.session = session;
     this.sessionIceServers = config.iceServers;
+    this.sharingAsked = false;
+    this.sources?.dispose();
+    this.sources = new ContextSources((update) => session.shareContext(update), this.log);
+    this.chat.startSession((text) => session.sendChat(text));
+    session.onChat((text) => this.chat.received(session.state.kind === 'viewing' || session.state.kind === 'controlled' ? session.state.helperName : '', text));
     this.subscriptions.push(session.machine.onChange((state) => this.onState(state)));
     this.onStateChange();
     try {
@@ -251,12 +304,25 @@ export class HostController implements vscode.Disposable {
   }
 
   private onState(state: HostState): void {
+    const showing = state.kind === 'viewing' || state.kind === 'controlled';
+    this.chat.setCanSend(showing);
+    if (isFinal(state)) {
+      this.sources?.dispose();
+      this.sources = undefined;
+      this.chat.endSession();
+    }
+    if (state.kind === 'viewing' && !this.sharingAsked) {
+      this.sharingAsked = true;
+      void this.chooseSharing();
+    }
     this.onStateChange();
     if (state.kind === 'ended' && !(state.reason === 'hostEnded' && state.by === 'local')) void vscode.window.showInformationMessage(vscode.l10n.t('Remote Assist: {0}', plainText(state.message)));
   }
 
   dispose(): void {
     this.session?.end('hostEnded');
+    this.sources?.dispose();
+    this.chat.dispose();
     for (const d of this.subscriptions.splice(0)) d.dispose();
   }
 }

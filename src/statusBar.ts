@@ -5,6 +5,7 @@
 
 import * as vscode from 'vscode';
 import { Commands } from './config';
+import type { Sharing } from './shared/context';
 import { isFinal, type HelperState, type HostState } from './shared/stateMachine';
 import { markdownText, plainText, statusBarText } from './text';
 
@@ -13,6 +14,8 @@ export interface SessionView {
   readonly helper: HelperState | undefined;
   /** Which side changed last: when neither is active, its final state is the one shown. */
   readonly recent?: 'host' | 'helper';
+  /** What the host shares besides the screen, while a helper sees it. */
+  readonly sharing?: Sharing | undefined;
 }
 
 interface Look {
@@ -58,12 +61,31 @@ export class StatusBar implements vscode.Disposable {
 export function lookFor(view: SessionView): Look {
   const { host, helper } = view;
   const active = (s: HostState | HelperState | undefined) => !!s && s.kind !== 'idle' && !isFinal(s);
-  if (active(host)) return hostLook(host!)!;
+  if (active(host)) return withSharing(hostLook(host!)!, host!, view.sharing);
   if (active(helper)) return helperLook(helper!)!;
   const finals = view.recent === 'helper' ? [helperLook(helper), hostLook(host)] : [hostLook(host), helperLook(helper)];
   return finals.find((l) => l !== undefined) ?? {
     text: `$(remote-explorer) ${vscode.l10n.t('Remote Assist')}`,
     tooltip: vscode.l10n.t('Invite a helper to see your screen, or join someone who invited you.'),
+  };
+}
+
+/**
+ * While the host shares its editor, debugger or terminal, the item says so: an icon per kind after the text, and a
+ * line in the tooltip. Nothing changes when only the screen is shared.
+ */
+function withSharing(look: Look, host: HostState, sharing: Sharing | undefined): Look {
+  if (!sharing || (host.kind !== 'viewing' && host.kind !== 'controlled')) return look;
+  const kinds = [
+    sharing.editor && { icon: 'code', name: vscode.l10n.t('Editor') },
+    sharing.debug && { icon: 'debug-alt', name: vscode.l10n.t('Debugger') },
+    sharing.terminal && { icon: 'terminal', name: vscode.l10n.t('Terminal') },
+  ].filter((k): k is { icon: string; name: string } => !!k);
+  if (kinds.length === 0) return look;
+  return {
+    ...look,
+    text: `${look.text} ${kinds.map((k) => `$(${k.icon})`).join('')}`,
+    tooltip: `${look.tooltip} ${vscode.l10n.t('Also shared with {0}: {1}.', plainText(host.helperName, 100), kinds.map((k) => k.name).join(', '))}`,
   };
 }
 

@@ -36,6 +36,8 @@ export const RATE_LIMITS: Readonly<Record<HelperMessage['type'], Rate>> = {
   // One per key that types a character (its key-up is not sent), as `key` gets two per key; each carries up to 64
   // characters (an IME's commit, dictation), so a flood keeps the host's keyboard busy for a bounded time.
   text: { max: 100, perMs: 1000 },
+  // A person types a chat message in seconds; each one may become a notification on the host.
+  chat: { max: 5, perMs: 5_000 },
   releaseAll: { max: 20, perMs: 1000 },
   frameAck: { max: 120, perMs: 1000 },
   refresh: { max: 2, perMs: 1000 },
@@ -162,9 +164,9 @@ export class Guard {
 
 /**
  * Whether a message has its place now: the handshake's in its order and once each, everything else only after
- * admission. Heartbeats and bye are taken at any time (the panel starts its heartbeats as soon as the control
- * connection opens), but a heartbeat counts as being heard from only once the helper has proved the code (see
- * `countsAsHeard`).
+ * admission (chat included: nothing reaches the host's chat before it allowed viewing). Heartbeats and bye are
+ * taken at any time (the panel starts its heartbeats as soon as the control connection opens), but a heartbeat
+ * counts as being heard from only once the helper has proved the code (see `countsAsHeard`).
  */
 export function expected(message: HelperMessage, state: HostState['kind'], handshake: HandshakeStep): boolean {
   switch (message.type) {

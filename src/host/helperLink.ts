@@ -8,7 +8,7 @@ import type { HostAgent } from '../agent/contract';
 import type { AuditEvent } from '../shared/audit';
 import type { Invitation } from '../shared/invitation';
 import type { Logger } from '../shared/log';
-import { encodeMessage, type EndReason, type HelperMessage, type HostMessage } from '../shared/protocol';
+import { HEARTBEAT_MS, INPUT_RELEASE_SILENCE_MS, PEER_GONE_SILENCE_MS, encodeMessage, type EndReason, type HelperMessage, type HostMessage } from '../shared/protocol';
 import { shownText } from '../shared/signaling';
 import type { HostState } from '../shared/stateMachine';
 import { FramePump } from './framePump';
@@ -43,6 +43,8 @@ export interface HelperPort {
   showing(): boolean;
   /** The invitation is spent: off the signaling server. */
   leaveSignaling(): void;
+  /** The helper has just been told `viewGranted` (what the host shares besides the screen may follow). */
+  viewGranted(helper: HelperLink): void;
   /** A message the guard let through. */
   message(helper: HelperLink, message: HelperMessage): void;
   /** Over a limit of the guard: to be thrown out. */
@@ -62,6 +64,7 @@ export class HelperLink {
   lastHeard = Date.now();
   askingControl = false;
   viewGranted = false;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     readonly control: HostConnection,
@@ -131,6 +134,7 @@ export class HelperLink {
       (size) => {
         if (!this.port.current(this)) return;
         this.port.send({ type: 'viewGranted', width: size.width, height: size.height });
+        this.port.viewGranted(this);
         void this.pump.run();
       },
       (error: unknown) => this.port.end('captureFailed', `The screen size could not be read: ${String(error)}`),
@@ -147,8 +151,29 @@ export class HelperLink {
     }
   }
 
+  /**
+   * Heartbeats to the helper from its proof on, and the silence it is judged by: held input is released after
+   * INPUT_RELEASE_SILENCE_MS (`silent`), the helper is taken as gone after PEER_GONE_SILENCE_MS (`gone`).
+   */
+  startHeartbeat(silent: () => void, gone: (silenceMs: number) => void): void {
+    this.stopHeartbeat();
+    this.heartbeat = setInterval(() => {
+      if (!this.port.current(this)) return this.stopHeartbeat();
+      this.send({ type: 'heartbeat' });
+      const silence = Date.now() - this.lastHeard;
+      if (silence > INPUT_RELEASE_SILENCE_MS) silent();
+      if (silence > PEER_GONE_SILENCE_MS) gone(silence);
+    }, HEARTBEAT_MS);
+  }
+
+  stopHeartbeat(): void {
+    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+
   /** The helper is gone or sent away: its connections close once the last message has had time to leave. */
   close(): void {
+    this.stopHeartbeat();
     this.handshake.refuse();
     this.pump.wake();
     setTimeout(() => {

@@ -6,8 +6,9 @@
  * One invitation, one helper: the session opens a PeerJS peer whose id is derived from the invitation's
  * secret, waits for a helper, has it prove the code (handshake.ts), asks the person at the machine, streams the
  * screen (framePump.ts) and, once control is granted, applies the helper's input; every message passes the
- * guard first (guard.ts). This file keeps the lifecycle, consent, control, heartbeat and audit. Everything it
- * owns is released in `end()`.
+ * guard first (guard.ts). This file keeps the lifecycle, consent, control and audit; each helper keeps its own
+ * heartbeat (helperLink.ts), and what is shared besides the screen, chat included, goes through contextRelay.ts.
+ * Everything it owns is released in `end()`.
  */
 
 import type { HostAgent, InputEvent } from '../agent/contract';
@@ -15,10 +16,12 @@ import { noAudit, type AuditEvent, type AuditLog } from '../shared/audit';
 import { createInvitation, isExpired, makeInvitationFile, type IceServer, type Invitation, type InvitationFile, type SignalingSettings } from '../shared/invitation';
 import type { Logger } from '../shared/log';
 import { derivePeerId, deriveProofKey } from '../shared/proof';
-import { HEARTBEAT_MS, INPUT_RELEASE_SILENCE_MS, MEDIA_LABEL, PEER_GONE_SILENCE_MS, assertNever, describeEnd, encodeMessage } from '../shared/protocol';
+import type { ContextUpdate, Sharing } from '../shared/context';
+import { MEDIA_LABEL, assertNever, describeEnd, encodeMessage } from '../shared/protocol';
 import type { EndReason, HelperMessage, HostMessage } from '../shared/protocol';
 import { peerOptions } from '../shared/signaling';
 import { HOST_TRANSITIONS, StateMachine, isFinal, type EndedBy, type HostState } from '../shared/stateMachine';
+import { ContextRelay, type Disposable } from './contextRelay';
 import { ProofLock } from './handshake';
 import { HelperLink, type HelperPort } from './helperLink';
 import { SignalingLink, type HostConnection, type HostPeerFactory } from './hostPeer';
@@ -87,7 +90,7 @@ export class HostSession {
   private refusals = 0;
   private connections = 0;
   private denials = 0;
-  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private readonly relay: ContextRelay;
   private readonly now: () => Date;
   private readonly audit: AuditLog;
   private readonly port: HelperPort;
@@ -96,6 +99,8 @@ export class HostSession {
     this.now = options.now ?? (() => new Date());
     this.audit = options.audit ?? noAudit;
     this.port = this.makePort();
+    const open = () => !!this.helper?.viewGranted && (this.kind() === 'viewing' || this.kind() === 'controlled');
+    this.relay = new ContextRelay({ log: options.log, send: (m) => this.send(m), open, record: (e) => this.record(e, this.helper) });
     this.machine = new StateMachine<HostState>({ kind: 'idle' }, HOST_TRANSITIONS, (from, to) =>
       options.log.warn(`refused state change ${from.kind} -> ${to.kind}`),
     );
@@ -161,6 +166,16 @@ export class HostSession {
     this.options.log.info('control revoked by the host');
   }
 
+  /** The host's switches for its editor, debugger and terminal; the helper is told (see contextRelay.ts). */
+  setSharing(sharing: Sharing): void { this.relay.setSharing(sharing); }
+  get sharing(): Sharing { return this.relay.sharing; }
+  /** The latest of one kind of context: sent only while that kind is shared and the helper sees the screen, throttled. */
+  shareContext(update: ContextUpdate): void { this.relay.share(update); }
+  /** A chat message to the helper; false if there is no admitted helper (or nothing to send). */
+  sendChat(text: string): boolean { return this.relay.sendChat(text); }
+  /** The admitted helper's chat messages, checked and rate-limited. */
+  onChat(listener: (text: string) => void): Disposable { return this.relay.onChat(listener); }
+
   /** Messages dropped from helpers so far (malformed, over the rate limits, input without control). */
   get droppedCounts(): { readonly malformed: number; readonly rateLimited: number; readonly inputWithoutControl: number } {
     return { ...this.dropped };
@@ -176,7 +191,7 @@ export class HostSession {
     this.options.log.info(`ending: ${reason} (${text}); dropped from helpers: ${JSON.stringify(this.dropped)}`);
     if (this.helper && by === 'local') this.send({ type: 'bye', reason, message: describeEnd(reason) });
     this.endReason = reason;
-    this.record({ event: 'ended', reason, by, message: text, ...this.dropped }, this.helper);
+    this.record({ event: 'ended', reason, by, message: text, ...this.dropped, ...this.relay.counts }, this.helper);
     this.machine.to({ kind: 'ended', message: text, reason, by });
     this.teardown();
   }
@@ -203,6 +218,7 @@ export class HostSession {
   }
 
   private teardown(): void {
+    this.relay.dispose();
     for (const t of this.timers) clearTimeout(t as ReturnType<typeof setTimeout>);
     this.timers.clear();
     const helper = this.helper;
@@ -310,6 +326,7 @@ export class HostSession {
       end: (reason, message) => this.end(reason, message),
       proved: (helper, code) => void this.onProved(helper, code),
       showing: () => this.kind() === 'viewing' || this.kind() === 'controlled',
+      viewGranted: (helper) => this.helper === helper && this.relay.viewGranted(),
       leaveSignaling: () => {
         if (this.link?.leave()) this.options.log.info('left the signaling server: the invitation cannot be used again');
       },
@@ -354,6 +371,8 @@ export class HostSession {
       case 'refresh':
         log.info('the helper lost its picture: the whole screen goes again');
         return helper.pump.refresh();
+      case 'chat':
+        return this.relay.received(message.text);
       case 'heartbeat':
         return;
       case 'bye':
@@ -370,7 +389,10 @@ export class HostSession {
     log.info(`${helper.name} proved the invitation code; asking the host (verification code ${code})`);
     this.machine.to({ kind: 'asking', helperName: helper.name });
     helper.lastHeard = Date.now();
-    this.startHeartbeat(helper);
+    helper.startHeartbeat(() => this.releaseInput(), (silence) => {
+      this.options.log.warn(`nothing heard from the helper for ${silence} ms`);
+      this.onHelperGone(helper, 'peerGone');
+    });
     const allowed = await this.options.ui.askToView({ helperName: helper.name, verificationCode: code, timeoutMs: this.options.consentTimeoutMs });
     if (this.helper !== helper || this.kind() !== 'asking') return;
     if (allowed) return this.admit(helper);
@@ -447,7 +469,6 @@ export class HostSession {
     this.send({ type: 'bye', reason, message: describeEnd(reason) });
     this.helper = undefined;
     helper.close();
-    this.stopHeartbeat();
     if (!isFinal(this.machine.state) && this.invitationValue) {
       this.machine.to({ kind: 'awaiting', code: this.codeValue, expiresAt: this.invitationValue.expiresAt });
     }
@@ -468,29 +489,6 @@ export class HostSession {
     const mediaLate = () => this.helper === helper && !helper.handshake.verified && this.end('protocolError', "The helper's screen connection did not open.");
     this.timer(setTimeout(mediaLate, MEDIA_OPEN_TIMEOUT_MS));
     if (helper.handshake.verified) helper.grantView();
-  }
-
-  private startHeartbeat(helper: HelperLink): void {
-    this.stopHeartbeat();
-    this.heartbeat = this.timer(
-      setInterval(() => {
-        if (this.helper !== helper) return;
-        this.send({ type: 'heartbeat' });
-        const silence = Date.now() - helper.lastHeard;
-        if (silence > INPUT_RELEASE_SILENCE_MS) this.releaseInput();
-        if (silence > PEER_GONE_SILENCE_MS) {
-          this.options.log.warn(`nothing heard from the helper for ${silence} ms`);
-          this.onHelperGone(helper, 'peerGone');
-        }
-      }, HEARTBEAT_MS),
-    );
-  }
-
-  private stopHeartbeat(): void {
-    if (!this.heartbeat) return;
-    clearInterval(this.heartbeat);
-    this.timers.delete(this.heartbeat);
-    this.heartbeat = undefined;
   }
 
   private send(message: HostMessage): void {

@@ -49,9 +49,13 @@ export type AuditEvent =
   | { readonly event: 'controlPaused' }
   /** Host: the pause is over; the helper's input is applied again. */
   | { readonly event: 'controlResumed' }
+  /** Host: what the host shares besides the screen changed (its editor, debugger, terminal). */
+  | { readonly event: 'sharing'; readonly editor: boolean; readonly debug: boolean; readonly terminal: boolean }
+  /** Helper: a chat message was sent to the host or received from it. Its text is never recorded. */
+  | { readonly event: 'chat'; readonly direction: 'sent' | 'received' }
   /**
    * Both: the session is over, why and by whom (see `SessionEnd`); the counts are what the host dropped from
-   * the helper over the whole session.
+   * the helper over the whole session, and the chat messages each way (never their text).
    */
   | {
       readonly event: 'ended';
@@ -61,6 +65,8 @@ export type AuditEvent =
       readonly malformed?: number;
       readonly rateLimited?: number;
       readonly inputWithoutControl?: number;
+      readonly chatSent?: number;
+      readonly chatReceived?: number;
     };
 
 /** Who is on the other end, as far as it is known when the event is recorded. */

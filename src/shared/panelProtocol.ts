@@ -5,11 +5,15 @@
  * proof key derived from it) and mirrors the session state in the status bar.
  */
 
+import { LIMITS, isRelativePath, type CodeLocation } from './context';
 import { isRecord } from './invitation';
 import { fromBase64 } from './proof';
 import { checkIceServers, checkSignaling, isCleanDisplayName, type IceServer, type SignalingSettings } from './settings';
 import { isFinalReason, type HelperState } from './stateMachine';
 import type { KeyboardMode } from './keys';
+
+/** Largest text the panel may ask the extension to put on the clipboard (64 KiB of characters). */
+export const MAX_COPY = 64 * 1024;
 
 /** A HelperState as it crosses postMessage (no Dates, no classes). */
 export type HelperStateData = HelperState;
@@ -46,7 +50,16 @@ export type FromPanel =
   /** The helper session moved to a new state. */
   | { readonly type: 'state'; readonly state: HelperStateData; readonly verificationCode?: string }
   /** A line for the "Remote Assist" log. */
-  | { readonly type: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly message: string };
+  | { readonly type: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly message: string }
+  /**
+   * The helper pressed "Open here" on one of the host's file:line: open the same file at that line in the helper's
+   * own workspace, if it is there (src/openHere.ts). The location is the host's: nothing is trusted in it.
+   */
+  | { readonly type: 'openHere'; readonly location: CodeLocation }
+  /** Put this text (a stack, an exception, a terminal's output; at most MAX_COPY characters) on the clipboard. */
+  | { readonly type: 'copy'; readonly text: string }
+  /** A chat message went to the host or came from it: the audit log counts them, never their text. */
+  | { readonly type: 'chatCount'; readonly direction: 'sent' | 'received' };
 
 const LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error']);
 const HELPER_KINDS: ReadonlySet<string> = new Set([
@@ -63,6 +76,14 @@ export function parseFromPanel(data: unknown): FromPanel | undefined {
       return typeof data['level'] === 'string' && LEVELS.has(data['level']) && typeof data['message'] === 'string'
         ? { type: 'log', level: data['level'] as 'info', message: data['message'].slice(0, 2000) }
         : undefined;
+    case 'openHere': {
+      const location = parseCodeLocation(data['location']);
+      return location ? { type: 'openHere', location } : undefined;
+    }
+    case 'copy':
+      return typeof data['text'] === 'string' && data['text'].length <= MAX_COPY ? { type: 'copy', text: data['text'] } : undefined;
+    case 'chatCount':
+      return data['direction'] === 'sent' || data['direction'] === 'received' ? { type: 'chatCount', direction: data['direction'] } : undefined;
     case 'state': {
       const s = data['state'];
       if (!isRecord(s) || typeof s['kind'] !== 'string' || !HELPER_KINDS.has(s['kind'])) return undefined;
@@ -89,6 +110,36 @@ export function parseFromPanel(data: unknown): FromPanel | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * A location from the panel, rebuilt from its checked fields with context.ts's rules for the host's locations
+ * (the panel only hands on what the host sent): relative paths without `..`, bounded one-line names, positive
+ * positions, a commit of hex digits. Whether the file is in the helper's workspace is for src/openHere.ts.
+ */
+export function parseCodeLocation(value: unknown): CodeLocation | undefined {
+  if (!isRecord(value)) return undefined;
+  const { folder, path, line, column, repo } = value;
+  if (!isOneLine(folder, LIMITS.folder) || !isRelativePath(path) || !isPosition(line)) return undefined;
+  if (column !== undefined && !isPosition(column)) return undefined;
+  let checkedRepo: CodeLocation['repo'];
+  if (repo !== undefined) {
+    if (!isRecord(repo) || !isRelativePath(repo['pathInRepo'])) return undefined;
+    const remote = repo['remote'];
+    const commit = repo['commit'];
+    if (remote !== undefined && !isOneLine(remote, LIMITS.remote)) return undefined;
+    if (commit !== undefined && !(typeof commit === 'string' && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(commit))) return undefined;
+    checkedRepo = { pathInRepo: repo['pathInRepo'], ...(remote !== undefined ? { remote } : {}), ...(commit !== undefined ? { commit } : {}) };
+  }
+  return { folder, path, line, ...(column !== undefined ? { column } : {}), ...(checkedRepo ? { repo: checkedRepo } : {}) };
+}
+
+function isOneLine(value: unknown, max: number): value is string {
+  return typeof value === 'string' && value.length <= max && !/[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u.test(value);
+}
+
+function isPosition(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= LIMITS.position;
 }
 
 const MAX_TIMEOUT_MS = 10 * 60_000;

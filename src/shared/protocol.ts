@@ -12,14 +12,17 @@
  * and sizes and return undefined for anything else.
  */
 
+import { isChatText, parseContextUpdate, parseSharing, type ContextUpdate, type Sharing } from './context';
 import { isRecord } from './invitation';
 import { isKnownKeyCode } from './keys';
 
 /**
  * 2: the helper proves its media connection too (`mediaProof`); control has `resumed`.
  * 3: frames are screen updates (deltas, see screenUpdate.ts); the helper may ask for a `refresh`.
+ * 4: the host may share its editor, debugger and terminal (`sharing`, `context`: see context.ts), both sides `chat`;
+ *    host messages may be up to MAX_HOST_MESSAGE.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 export const CONTROL_LABEL = 'control';
 export const MEDIA_LABEL = 'media';
 /** Heartbeats go both ways this often. */
@@ -103,6 +106,8 @@ export type HelperMessage =
   | { readonly type: 'refresh' }
   /** I am still here. */
   | { readonly type: 'heartbeat' }
+  /** A chat message for the host: 1 to MAX_CHAT code units, no control character but `\n` (see isChatText). Only once admitted. */
+  | { readonly type: 'chat'; readonly text: string }
   /** The helper ends the session. */
   | { readonly type: 'bye'; readonly reason: EndReason };
 
@@ -123,32 +128,52 @@ export type HostMessage =
   | { readonly type: 'viewGranted'; readonly width: number; readonly height: number }
   /** Control was granted, resumed, paused or taken back (or refused, after a request). */
   | ({ readonly type: 'control' } & ControlChange)
+  /**
+   * Which kinds of context the host shares now: sent once right after `viewGranted` (all off until the host turns
+   * one on) and whenever the host changes a switch.
+   */
+  | { readonly type: 'sharing'; readonly sharing: Sharing }
+  /**
+   * The whole of one kind of context, as it is now (replaces the last one): only while that kind is shared, at most
+   * every few hundred milliseconds per kind. A kind switched off is followed by its empty update.
+   */
+  | { readonly type: 'context'; readonly update: ContextUpdate }
+  /** A chat message from the host, as `chat` from the helper. */
+  | { readonly type: 'chat'; readonly text: string }
   /** I am still here. */
   | { readonly type: 'heartbeat' }
   /** The host ends the session, and says why. */
   | { readonly type: 'bye'; readonly reason: EndReason; readonly message: string };
 
-/** Largest control message accepted, in characters. */
+/** Largest control message accepted from the helper, in characters. */
 export const MAX_CONTROL_MESSAGE = 4096;
+/**
+ * Largest control message accepted from the host, in characters: context (a selection, a stack with variables,
+ * terminal output) does not fit in 4 KiB. PeerJS raw channels carry up to 256 KiB per message.
+ */
+export const MAX_HOST_MESSAGE = 65_536;
 
 export function encodeMessage(message: HelperMessage | HostMessage): string {
   return JSON.stringify(message);
 }
 
-/** Parses a control message's JSON text without ever throwing; anything else gives undefined. */
-export function decodeJson(data: unknown): unknown {
+/**
+ * Parses a control message's JSON text without ever throwing; anything else, and text over `max` characters, gives
+ * undefined. The host reads with the default (MAX_CONTROL_MESSAGE), the helper with MAX_HOST_MESSAGE.
+ */
+export function decodeJson(data: unknown, max: number = MAX_CONTROL_MESSAGE): unknown {
   let text: string;
   if (typeof data === 'string') text = data;
   else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
     const view = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    if (view.byteLength > MAX_CONTROL_MESSAGE * 4) return undefined;
+    if (view.byteLength > max * 4) return undefined;
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(view);
     } catch {
       return undefined;
     }
   } else return undefined;
-  if (text.length > MAX_CONTROL_MESSAGE) return undefined;
+  if (text.length > max) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -245,6 +270,8 @@ export function parseHelperMessage(data: unknown): HelperMessage | undefined {
         : undefined;
     case 'text':
       return isTypableText(m['text']) ? { type: 'text', text: m['text'] } : undefined;
+    case 'chat':
+      return isChatText(m['text']) ? { type: 'chat', text: m['text'] } : undefined;
     case 'frameAck':
       return typeof m['id'] === 'number' && Number.isInteger(m['id']) && m['id'] >= 0 && m['id'] <= MAX_FRAME_ID ? { type: 'frameAck', id: m['id'] } : undefined;
     case 'bye':
@@ -289,6 +316,16 @@ export function parseHostMessage(data: unknown): HostMessage | undefined {
       }
       return undefined;
     }
+    case 'sharing': {
+      const sharing = parseSharing(m['sharing']);
+      return sharing ? { type: 'sharing', sharing } : undefined;
+    }
+    case 'context': {
+      const update = parseContextUpdate(m['update']);
+      return update ? { type: 'context', update } : undefined;
+    }
+    case 'chat':
+      return isChatText(m['text']) ? { type: 'chat', text: m['text'] } : undefined;
     case 'heartbeat':
       return { type: 'heartbeat' };
     case 'bye':

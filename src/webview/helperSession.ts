@@ -26,6 +26,7 @@ import {
   CONTROL_LABEL,
   HEARTBEAT_MS,
   MEDIA_LABEL,
+  MAX_HOST_MESSAGE,
   PEER_GONE_SILENCE_MS,
   assertNever,
   describeEnd,
@@ -44,6 +45,8 @@ import { type ScreenFrame, MediaReceiver } from './mediaReceiver';
 import { type Timer, SessionTimers } from './sessionTimers';
 import { errorText, preview } from './logText';
 import { CONNECT_FAILED, connectTimeoutFailure, connectionClosedFailure, connectionErrorFailure } from './connectFailure';
+import { type SharedMessage, acceptsShared } from './contextFeed';
+import { type ContextUpdate, type Sharing, isChatText } from '../shared/context';
 
 /** What the session needs to connect: the `connect` message from the extension, less its type. */
 export type ConnectSettings = Omit<Extract<ToPanel, { type: 'connect' }>, 'type'>;
@@ -57,6 +60,12 @@ export interface SessionEvents {
   onViewGranted(width: number, height: number): void;
   /** A whole frame from the media connection, checked; the receiver calls `ackFrame(id)` when done with it. */
   onFrame(frame: ScreenFrame): void;
+  /** The host's switches for what it shares (all off until the host consents to each). Optional, as the next two. */
+  onSharing?(sharing: Sharing): void;
+  /** What the host's editor, debugger or terminal shows now (only what `onSharing` said is shared). */
+  onContext?(update: ContextUpdate): void;
+  /** A chat message from the host: text, to be shown as text. */
+  onChat?(text: string): void;
   log(level: LogLevel, message: string): void;
 }
 
@@ -192,6 +201,16 @@ export class HelperSession {
     if (!this.isDone()) this.send({ type: 'frameAck', id });
   }
 
+  /** Sends a chat message to the host; false (and nothing sent) outside viewing or for an empty or too long text. */
+  sendChat(text: string): boolean {
+    if (!acceptsShared(this.state.kind) || !isChatText(text)) {
+      this.log('debug', `chat not sent in ${this.state.kind} (${text.length} characters)`);
+      return false;
+    }
+    this.send({ type: 'chat', text });
+    return true;
+  }
+
   /** Asks the host for the whole screen again (the panel lost its picture). */
   requestRefresh(): void {
     if (!this.isDone()) this.send({ type: 'refresh' });
@@ -279,7 +298,7 @@ export class HelperSession {
   private onControlData(data: unknown): void {
     if (this.isDone()) return;
     this.lastHeard = performance.now();
-    const json = decodeJson(data);
+    const json = decodeJson(data, MAX_HOST_MESSAGE);
     const message = parseHostMessage(json);
     if (!message) {
       // A screen size the panel will not show (over 8K a side) leaves nothing to wait for: the session cannot go on.
@@ -314,6 +333,10 @@ export class HelperSession {
         return;
       case 'control':
         return this.onControl(message);
+      case 'sharing':
+      case 'context':
+      case 'chat':
+        return this.onShared(message);
       case 'bye':
         // Our own words for the reason: the host's text would reach a VS Code notification, where links work.
         this.log('info', `host said bye (${message.reason}): ${message.message}`);
@@ -378,6 +401,22 @@ export class HelperSession {
     }
     if (decision.to !== kind) this.to({ kind: decision.to, hostName: this.hostName });
     this.events.onNotice(decision.notice);
+  }
+
+  /** The host's shared context and chat: only after its consent (see contextFeed.ts). */
+  private onShared(message: SharedMessage): void {
+    const kind = this.state.kind;
+    if (!acceptsShared(kind)) return this.protocolError(`${message.type} in ${kind}`);
+    switch (message.type) {
+      case 'sharing':
+        return this.events.onSharing?.(message.sharing);
+      case 'context':
+        return this.events.onContext?.(message.update);
+      case 'chat':
+        return this.events.onChat?.(message.text);
+      default:
+        return assertNever(message);
+    }
   }
 
   // --- Media ---

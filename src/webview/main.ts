@@ -7,7 +7,9 @@
 import type { ToPanel } from '../shared/panelProtocol';
 import { assertNever } from '../shared/protocol';
 import type { HelperState } from '../shared/stateMachine';
+import { MAX_COPY } from '../shared/panelProtocol';
 import { ExtensionBridge } from './bridge';
+import { ContextPane } from './contextPane';
 import { Display } from './display';
 import { HelperSession } from './helperSession';
 import { InputCapture } from './input';
@@ -48,6 +50,14 @@ function main(): void {
     lostPicture: () => session?.requestRefresh(),
     log: (level, message) => bridge.log(level, message),
   }, ui.pointerCanvas);
+  const pane = new ContextPane(ui.body, {
+    openHere: (location) => bridge.post({ type: 'openHere', location }),
+    // The extension refuses more than MAX_COPY: the head of a longer text is better than nothing.
+    copy: (text) => bridge.post({ type: 'copy', text: text.slice(0, MAX_COPY) }),
+    sendChat: (text) => session?.sendChat(text) ?? false,
+    chatCounted: (direction) => bridge.post({ type: 'chatCount', direction }),
+  }, (message) => bridge.log('warn', message));
+  ui.actions.prepend(pane.toggle);
   const input = new InputCapture(ui.canvas, {
     sendInput: (message) => session?.sendInput(message),
     leaveKeyboard: () => ui.focusToolbar(),
@@ -59,6 +69,7 @@ function main(): void {
     display.setControlling(state.kind === 'controlling');
     input.setControlling(state.kind === 'controlling');
     ui.render(state, code);
+    pane.setState(state);
     // Control just arrived: put the keyboard on the remote screen, unless the person is elsewhere.
     if (state.kind === 'controlling' && !wasControlling && (document.activeElement === document.body || document.activeElement?.tagName === 'BUTTON')) {
       input.focus();
@@ -90,6 +101,9 @@ function main(): void {
           onNotice: (text) => ui.setNotice(text),
           onViewGranted: (width, height) => display.setScreenSize(width, height),
           onFrame: (frame) => display.present(frame),
+          onSharing: (sharing) => pane.setSharing(sharing),
+          onContext: (update) => pane.update(update),
+          onChat: (text) => pane.receiveChat(text),
           log: (level, text) => bridge.log(level, text),
         });
         session.start();
@@ -120,6 +134,7 @@ function main(): void {
     session?.dispose();
     display.dispose();
     input.dispose();
+    pane.dispose();
   };
   window.addEventListener('pagehide', leave);
   window.addEventListener('beforeunload', leave);

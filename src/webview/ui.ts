@@ -6,6 +6,9 @@
  * Stable hooks for tests: `#app[data-state]`, `#status`, `#verification-code`, `#notice`,
  * `#request-control`, `#release-control`, `#end-session`, `#keyboard-mode` (`aria-pressed`: physical keys),
  * `#screen` (with `data-frames`, `data-last-frame`, `data-controlling`), `#message`.
+ *
+ * Below the toolbar, `.body` is a row: the stage, then whatever the panel adds beside it (the context pane,
+ * contextPane.ts, which also puts its toggle in the toolbar's `actions`).
  */
 
 import type { KeyboardMode } from '../shared/keys';
@@ -24,6 +27,10 @@ export class PanelUi {
   readonly canvas: HTMLCanvasElement;
   /** Over the canvas, same box: the host's pointer. */
   readonly pointerCanvas: HTMLCanvasElement;
+  /** The row under the toolbar: the stage first. */
+  readonly body: HTMLElement;
+  /** The toolbar's buttons. */
+  readonly actions: HTMLElement;
   private readonly status: HTMLElement;
   private readonly code: HTMLElement;
   private readonly codeValue: HTMLElement;
@@ -79,6 +86,7 @@ export class PanelUi {
     this.hint.hidden = true;
 
     const buttons = el('div', { className: 'actions' });
+    this.actions = buttons;
     this.requestButton = button('request-control', 'Request Control', 'primary', () => actions.requestControl());
     this.releaseButton = button('release-control', 'Release Control', 'primary', () => actions.releaseControl());
     this.endButton = button('end-session', 'End Session', 'secondary', () => actions.end());
@@ -105,7 +113,9 @@ export class PanelUi {
     this.message.append(card);
     this.stage.append(this.canvas, this.pointerCanvas, this.message);
 
-    root.append(toolbar, this.stage);
+    this.body = el('div', { className: 'body' });
+    this.body.append(this.stage);
+    root.append(toolbar, this.body);
     this.render({ kind: 'idle' }, undefined);
   }
 

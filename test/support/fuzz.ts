@@ -37,6 +37,7 @@ const BAD: Record<string, readonly unknown[]> = {
   reason: ['because', '', 5, null, ...PROTO_NAMES],
   version: [1.5, '2', null, [], true, 1e300 * 10],
   name: ['x'.repeat(101), 5, null, [], {}],
+  chat: ['', 'x'.repeat(2001), '日'.repeat(2001), 'a\r\nb', '\r', '\t', '\u0000', '\u001b[2J', '\u007f', '\u0085', 'a\ud800', '\udfff', '\u2028', '\u2029', 5, null, [], {}, ['a'], true],
   text: ['', 'x'.repeat(65), '日'.repeat(65), '\u{1F600}'.repeat(65), 'a\nb', '\r', '\t', '\u0000', '\u001b[2J', '\u007f', '\u0085', 'a\ud800', '\udfff', '\u2028', '\u2029', 5, null, [], {}, ['a'], true],
 };
 
@@ -52,6 +53,7 @@ const FIELDS: Record<HelperMessage['type'], Readonly<Record<string, keyof typeof
   wheel: { dx: 'notch', dy: 'notch' },
   key: { code: 'code', down: 'bool' },
   text: { text: 'text' },
+  chat: { text: 'chat' },
   releaseAll: {},
   frameAck: { id: 'id' },
   refresh: {},
@@ -134,6 +136,9 @@ export class JunkMaker {
         break;
       case 'text':
         message = { type, text: this.text(1 + this.int(64)) };
+        break;
+      case 'chat':
+        message = { type, text: this.chat(1 + this.int(this.int(10) === 0 ? 2000 : 80)) };
         break;
       case 'frameAck':
         message = { type, id: this.int(3) === 0 ? 0xffff_ffff : this.int(1_000_000) };
@@ -234,6 +239,17 @@ export class JunkMaker {
       s += String.fromCodePoint(from + this.int(to - from + 1));
     }
     return s;
+  }
+
+  /** Chat text of `length` code points or fewer (at most MAX_CHAT code units): what `text` may carry, and line breaks. */
+  chat(length: number): string {
+    let s = '';
+    while (s.length < length) {
+      const next = this.int(20) === 0 ? '\n' : this.text(1);
+      if (s.length + next.length > 2000) break;
+      s += next;
+    }
+    return s || 'x';
   }
 
   b64(): string {

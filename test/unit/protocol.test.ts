@@ -68,7 +68,7 @@ describe('helper messages', () => {
     const junk = new JunkMaker(0x5eed);
     const kinds = [
       'hello', 'proof', 'mediaProof', 'requestControl', 'releaseControl', 'pointerMove', 'pointerButton', 'wheel', 'key',
-      'releaseAll', 'frameAck', 'refresh', 'heartbeat', 'bye', 'text',
+      'releaseAll', 'frameAck', 'refresh', 'heartbeat', 'bye', 'text', 'chat',
     ] as const satisfies readonly HelperMessage['type'][];
     for (let i = 0; i < 10_000; i++) {
       const m = junk.malformed();
