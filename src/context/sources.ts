@@ -123,14 +123,16 @@ export class ContextSources implements vscode.Disposable {
   }
 
   /**
-   * A debug adapter's source path as a URI of the workspace's own scheme. The adapter speaks paths on the machine
-   * it runs on; in a remote window (code-server, SSH, WSL) the workspace folders are `vscode-remote:` URIs, so a
-   * `file:` URI would be inside no folder and every frame would lose its place.
+   * A debug adapter's source path as a URI of a workspace folder's own scheme. What `customRequest('stackTrace')`
+   * answers is a path, or, in a remote window, a URI of another scheme than the folders' (seen in code-server:
+   * `vscode-remote://host/…/src/calc.js` beside folders of `file:///…`): either way the file is matched to its
+   * folder by path, so that the frame keeps its place.
    */
   private sourceUri(path: string): vscode.Uri {
-    const file = vscode.Uri.file(path);
-    const folder = vscode.workspace.workspaceFolders?.find((f) => relativePath(f.uri.path, file.path) !== undefined);
-    return folder ? folder.uri.with({ path: file.path }) : file;
+    const isUri = /^[a-z][\w+.-]+:/i.test(path) && !/^[a-z]:[\\/]/i.test(path);
+    const uri = isUri ? vscode.Uri.parse(path) : vscode.Uri.file(path);
+    const folder = vscode.workspace.workspaceFolders?.find((f) => relativePath(f.uri.path, uri.path) !== undefined);
+    return folder ? folder.uri.with({ path: uri.path }) : uri;
   }
 
   /**

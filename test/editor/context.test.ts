@@ -152,14 +152,15 @@ describe('shared context and chat in a real VS Code', { timeout: 420_000 }, () =
     await paneShows('#ctx-debug', /Paused on breakpoint/, 60_000);
     await paneShows('#ctx-debug', /total/);
     await paneShows('#ctx-debug', /count: 2/);
-    // The file:line: the host's editor, at the paused line. (The stack's frames carry theirs when the host's
-    // collector locates them; a second run of this test saw frames without a location, see the report.)
+    // The file:line, on the top frame of the stack and in the host's editor, at the paused line.
+    await paneShows('#ctx-debug', /src\/calc\.js:3\b/);
     await paneShows('#ctx-editor', /src\/calc\.js:3\b/);
     await shot(helper, '3-helper-breakpoint');
   });
 
   it('4. "Open here" opens the same file at the same line in the helper\'s window', async () => {
-    await webview(helper).locator('#context-pane .location-link').filter({ hasText: /^src\/calc\.js:3\b/ }).first().click();
+    // The top frame's link, as a helper reading the stack would use it.
+    await webview(helper).locator('#ctx-debug .location-link').filter({ hasText: /^src\/calc\.js:3\b/ }).first().click();
     await helper.locator('.tabs-container .tab').filter({ hasText: 'calc.js' }).first().waitFor({ timeout: 20_000 });
     await statusBarItem(helper, 'Ln 3,').first().waitFor({ timeout: 20_000 });
     await shot(helper, '4-helper-opened-here');
