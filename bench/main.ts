@@ -43,6 +43,12 @@ const PHASE_S = option('phase-seconds', 'BENCH_PHASE_SECONDS', 8);
 const CLICKS = option('clicks', 'BENCH_CLICKS', 50);
 const LONG_MIN = option('long-minutes', 'BENCH_LONG_MINUTES', 10);
 const ONLY = (args.find((x) => x.startsWith('--only='))?.slice(7) ?? process.env['BENCH_ONLY'] ?? 'product,baseline,peer').split(',');
+/**
+ * What scrolls in the scrolling phase: `alike`, code whose lines repeat (blank lines, braces, the same lines
+ * again, no line numbers: what a detector that needs unique rows fails on); `source`, the window's own source
+ * with line numbers (every line unique, the content of runs before the drag phase was added).
+ */
+const SCROLL_CONTENT = (args.find((x) => x.startsWith('--scroll-content='))?.slice(17) ?? process.env['BENCH_SCROLL_CONTENT'] ?? 'alike') === 'source' ? 'source' : 'alike';
 
 const SCREEN = { width: 1920, height: 1080 };
 /** The helper's browser window (both systems): a laptop-sized view of a 1080p host. */
@@ -53,9 +59,14 @@ const BARCODE = { x: 640, y: 160, cell: 16, cols: 12, rows: 4 };
 const COLOURS = { a: [220, 40, 40], b: [40, 60, 230] };
 /** Where text fidelity is compared: the top-left of the screen, which every system's view shows. */
 const FIDELITY_AREA = { width: 1280, height: 800 };
-/** How often the window redraws (barcode, scroll step) and how far it scrolls per redraw. */
+/**
+ * How often the window redraws (barcode, scroll or drag step), on average: each interval is jittered to 0.5-1.5
+ * times the period, so that runs do not lock in phase with the helper's 60 Hz. How far it scrolls per redraw.
+ */
 const WINDOW_HZ = 60;
 const SCROLL_PX = 4;
+/** The window dragged in the drag phase, and its step per redraw (it bounces off the screen's edges). */
+const DRAG = { width: 900, height: 600, dx: 6, dy: 4 };
 
 const OUT = path.join(ROOT, 'out/bench');
 const LOGS = path.join(OUT, 'logs');
@@ -68,6 +79,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 // --- The host window ---
+
+/** What the window does (bench/window.c): still, a small region changing, a page scrolling, a window dragged. */
+type WindowMode = 'static' | 'typing' | 'scroll' | 'scroll-alike' | 'drag';
+const SCROLL_MODE: WindowMode = SCROLL_CONTENT === 'alike' ? 'scroll-alike' : 'scroll';
 
 class HostWindow {
   private readonly waiters: ((line: string) => boolean)[] = [];
@@ -83,7 +98,10 @@ class HostWindow {
   }
 
   static async start(stack: Stack, display: string): Promise<HostWindow> {
-    const argv = [SCREEN.width, SCREEN.height, path.join(ROOT, 'bench/window.c'), TARGET.x, TARGET.y, TARGET.width, TARGET.height, BARCODE.x, BARCODE.y, BARCODE.cell, WINDOW_HZ, SCROLL_PX];
+    const argv = [
+      SCREEN.width, SCREEN.height, path.join(ROOT, 'bench/window.c'), TARGET.x, TARGET.y, TARGET.width, TARGET.height, BARCODE.x, BARCODE.y, BARCODE.cell, WINDOW_HZ, SCROLL_PX,
+      DRAG.width, DRAG.height, DRAG.dx, DRAG.dy,
+    ];
     const child = spawn(path.join(OUT, 'bench-window'), argv.map(String), { env: { ...process.env, DISPLAY: display }, stdio: ['pipe', 'pipe', 'inherit'] });
     stack.add(() => child.kill());
     const w = new HostWindow(child);
@@ -103,7 +121,7 @@ class HostWindow {
     });
   }
 
-  async mode(mode: 'static' | 'typing' | 'scroll'): Promise<void> {
+  async mode(mode: WindowMode): Promise<void> {
     const ack = this.next(`mode ${mode}`, 5_000);
     this.child.stdin!.write(`mode ${mode}\n`);
     await ack;
@@ -380,7 +398,7 @@ interface PhaseResult {
   badReads: number;
 }
 
-async function phase(win: HostWindow, sys: Running, mode: 'static' | 'typing' | 'scroll', seconds: number): Promise<PhaseResult> {
+async function phase(win: HostWindow, sys: Running, mode: WindowMode, seconds: number): Promise<PhaseResult> {
   await win.mode(mode);
   await sleep(1_000); // the first frames after a change of mode are not the steady state
   const b = bench(sys.page);
@@ -483,7 +501,7 @@ async function clicks(win: HostWindow, sys: Running, count: number): Promise<Cli
 
 /** RSS growth over `minutes` of scrolling: median of the last minute's samples minus the first minute's. */
 async function longRun(win: HostWindow, sys: Running, minutes: number): Promise<number | null> {
-  await win.mode('scroll');
+  await win.mode(SCROLL_MODE);
   await sleep(30_000); // warm-up: caches, JIT, the first buffers
   const window = Math.min(60_000, (minutes * 60_000) / 3);
   const first = percentile(await sampleRss(sys.hostPids, window), 50)!;
@@ -527,14 +545,13 @@ async function measure(name: SystemName, win: HostWindow, display: string, sys: 
     f.glassToGlassTypingMs = percentiles(typing.latencies);
     f.fpsTyping = round(typing.fps, 1);
     f.kbpsTyping = round(typing.kbps, 0);
-    // Not one of the JSON's figures, but the issue's typing target is also a CPU bound (the peer's, at its defaults).
-    notes.push(`${name}: host CPU while typing: ${typing.cpuPct.toFixed(1)} % of a core`);
+    f.hostCpuTypingPct = round(typing.cpuPct, 1);
     others.push(`typing ${cpus(typing)}`);
     badReads += typing.badReads;
   });
   await step('scrolling', async () => {
-    say(`  ${name}: scrolling ${PHASE_S} s`);
-    const scroll = await phase(win, sys, 'scroll', PHASE_S);
+    say(`  ${name}: scrolling (${SCROLL_CONTENT}) ${PHASE_S} s`);
+    const scroll = await phase(win, sys, SCROLL_MODE, PHASE_S);
     f.glassToGlassScrollMs = percentiles(scroll.latencies);
     f.fpsScroll = round(scroll.fps, 1);
     f.kbpsScroll = round(scroll.kbps, 0);
@@ -544,6 +561,16 @@ async function measure(name: SystemName, win: HostWindow, display: string, sys: 
     badReads += scroll.badReads;
     const rss = rssByProcess(sys.hostPids);
     notes.push(`${name}: host processes at the end of scrolling: ${rss.map((p) => `${p.name} ${p.mb.toFixed(0)} MB`).join(', ')}`);
+  });
+  await step('dragging', async () => {
+    say(`  ${name}: dragging a ${DRAG.width}x${DRAG.height} window ${PHASE_S} s`);
+    const drag = await phase(win, sys, 'drag', PHASE_S);
+    f.glassToGlassDragMs = percentiles(drag.latencies);
+    f.fpsDrag = round(drag.fps, 1);
+    f.kbpsDrag = round(drag.kbps, 0);
+    notes.push(`${name}: host CPU while dragging: ${drag.cpuPct.toFixed(1)} % of a core`);
+    others.push(`dragging ${cpus(drag)}`);
+    badReads += drag.badReads;
   });
   if (others.length > 0) notes.push(`${name}: not the host's, on the same cores (% of a core): ${others.join('; ')}`);
   if (badReads > 0) notes.push(`${name}: ${badReads} barcode readings failed their check (torn or blurred), ignored`);
@@ -594,7 +621,7 @@ async function main(): Promise<void> {
     baseline: emptyFigures(),
     peer: emptyFigures(),
   };
-  const notes: string[] = [];
+  const notes: string[] = [`scrolling phase: ${SCROLL_CONTENT === 'alike' ? 'code whose lines repeat, without line numbers' : "the window's own source, numbered"} (--scroll-content=${SCROLL_CONTENT === 'alike' ? 'source' : 'alike'} for the other)`];
   const maxFps = productMaxFps();
   const hook = baselineHookPresent();
   const headers = ['product', hook ? 'baseline' : 'baseline (=product)', 'peer'];
@@ -631,7 +658,7 @@ async function main(): Promise<void> {
     const win = await HostWindow.start(stack, rig.display);
     others.xvfb = childrenNamed(process.pid, /^Xvfb$/);
     others.chromium = childrenNamed(process.pid, /chrom/i);
-    say(`display ${rig.display} at ${SCREEN.width}x${SCREEN.height}; phases ${PHASE_S} s, ${CLICKS} clicks, maxFps ${maxFps}${LONG ? `, long run ${LONG_MIN} min` : ''}`);
+    say(`display ${rig.display} at ${SCREEN.width}x${SCREEN.height}; phases ${PHASE_S} s, ${CLICKS} clicks, maxFps ${maxFps}, scrolling ${SCROLL_CONTENT}${LONG ? `, long run ${LONG_MIN} min` : ''}`);
 
     const systems: { name: SystemName; start: () => Promise<Running> }[] = [];
     if (ONLY.includes('product')) systems.push({ name: 'product', start: () => startProduct('product', rig, browser, maxFps, undefined) });

@@ -10,12 +10,17 @@ export interface Figures {
   clickToPhotonMs: Percentiles;
   glassToGlassTypingMs: Percentiles;
   glassToGlassScrollMs: Percentiles;
+  /** A 900x600 window dragged 6 px a frame (bench/window.c `drag`). */
+  glassToGlassDragMs: Percentiles;
   fpsScroll: number | null;
   fpsTyping: number | null;
+  fpsDrag: number | null;
   kbpsStatic: number | null;
   kbpsTyping: number | null;
   kbpsScroll: number | null;
+  kbpsDrag: number | null;
   hostCpuStaticPct: number | null;
+  hostCpuTypingPct: number | null;
   hostCpuStreamingPct: number | null;
   hostRssMb: number | null;
   rssGrowthMb10min: number | null;
@@ -35,12 +40,16 @@ export function emptyFigures(): Figures {
     clickToPhotonMs: { p50: null, p95: null },
     glassToGlassTypingMs: { p50: null, p95: null },
     glassToGlassScrollMs: { p50: null, p95: null },
+    glassToGlassDragMs: { p50: null, p95: null },
     fpsScroll: null,
     fpsTyping: null,
+    fpsDrag: null,
     kbpsStatic: null,
     kbpsTyping: null,
     kbpsScroll: null,
+    kbpsDrag: null,
     hostCpuStaticPct: null,
+    hostCpuTypingPct: null,
     hostCpuStreamingPct: null,
     hostRssMb: null,
     rssGrowthMb10min: null,
@@ -83,12 +92,16 @@ export const ROWS: readonly { label: string; show: (f: Figures) => string }[] = 
   { label: 'click-to-photon (ms) p50 / p95', show: (f) => pair(f.clickToPhotonMs) },
   { label: 'glass-to-glass, typing (ms) p50 / p95', show: (f) => pair(f.glassToGlassTypingMs) },
   { label: 'glass-to-glass, scrolling (ms) p50 / p95', show: (f) => pair(f.glassToGlassScrollMs) },
+  { label: 'glass-to-glass, dragging (ms) p50 / p95', show: (f) => pair(f.glassToGlassDragMs) },
   { label: 'fps at the helper, scrolling', show: (f) => num(f.fpsScroll, 1) },
   { label: 'fps at the helper, typing', show: (f) => num(f.fpsTyping, 1) },
+  { label: 'fps at the helper, dragging', show: (f) => num(f.fpsDrag, 1) },
   { label: 'bandwidth, static (kbit/s)', show: (f) => num(f.kbpsStatic, 0) },
   { label: 'bandwidth, typing (kbit/s)', show: (f) => num(f.kbpsTyping, 0) },
   { label: 'bandwidth, scrolling (kbit/s)', show: (f) => num(f.kbpsScroll, 0) },
+  { label: 'bandwidth, dragging (kbit/s)', show: (f) => num(f.kbpsDrag, 0) },
   { label: 'host CPU, static (% of a core)', show: (f) => num(f.hostCpuStaticPct, 1) },
+  { label: 'host CPU, typing (% of a core)', show: (f) => num(f.hostCpuTypingPct, 1) },
   { label: 'host CPU, scrolling (% of a core)', show: (f) => num(f.hostCpuStreamingPct, 1) },
   { label: 'host RSS, scrolling (MB)', show: (f) => num(f.hostRssMb, 1) },
   { label: 'RSS growth over 10 min (MB)', show: (f) => num(f.rssGrowthMb10min, 1) },

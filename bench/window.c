@@ -10,10 +10,14 @@
  * Plain Xlib, so that drawing costs the shared cores next to nothing (a second headful Chromium would not).
  * Everything is composed in a back pixmap and copied to the window in one request, so a capture never sees a
  * half-drawn barcode; in `typing` mode only the barcode's rectangle is copied (a small region changes), in
- * `scroll` mode the whole screen is.
+ * `scroll` and `scroll-alike` modes the whole screen is, in `drag` mode what the moving window covered before and
+ * covers now, and the barcode.
  *
- * Usage: bench-window WIDTH HEIGHT CODEFILE TX TY TW TH BX BY CELL HZ SCROLLPX
- * Commands on stdin, one per line: `mode static|typing|scroll`, `quit`.
+ * Redraws come on a jittered clock: each interval is the period times a random factor in [0.5, 1.5), so that a
+ * run does not lock in phase with the helper's 60 Hz animation frames.
+ *
+ * Usage: bench-window WIDTH HEIGHT CODEFILE TX TY TW TH BX BY CELL HZ SCROLLPX [DRAGW DRAGH DRAGDX DRAGDY]
+ * Commands on stdin, one per line: `mode static|typing|scroll|scroll-alike|drag`, `quit`.
  * On stdout: `ready`, `mode NAME` once a mode is on the screen, `click N MS` for each press on the target.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -28,17 +32,19 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { STATIC, TYPING, SCROLL };
+enum { STATIC, TYPING, SCROLL, SCROLL_ALIKE, DRAG };
 static const int COLS = 12, ROWS = 4;
 
 static Display *dpy;
 static Window win;
 static GC gc;
-static Pixmap code, back;
+static Pixmap code, alike, back;
 static XFontStruct *font;
 static int width, height, tile; /* tile: height of one period of the code pixmap (drawn twice for wrapping) */
 static int tx, ty, tw, th, bx, by, cell, scrollPx;
-static unsigned long colText, colKeyword, colString, colComment, colNumber, colBg, colTargetA, colTargetB, colBlack, colWhite;
+/* The dragged window: its size, its step per redraw, where it is (top-left) and where it was last shown. */
+static int dragW = 900, dragH = 600, dragDx = 6, dragDy = 4, dragX, dragY, dragDirX = 1, dragDirY = 1, shownX, shownY;
+static unsigned long colText, colKeyword, colString, colComment, colNumber, colBg, colTargetA, colTargetB, colBlack, colWhite, colTitle, colBorder;
 static int targetOn = 0, clicks = 0, mode = STATIC, offset = 0;
 
 static uint64_t nowMs(void) {
@@ -125,14 +131,49 @@ static void drawLine(Drawable d, int x, int y, const char *line, int n, int *inB
   }
 }
 
-/* The code pixmap: one screen-high period of the file's lines (two columns of them), drawn twice. */
+static char lines[4096][200];
+
+/*
+ * A code pixmap: one screen-high period of `count` lines (two columns of them, with line numbers when `numbered`),
+ * drawn twice and then some, so that any offset in [0, tile) shows a whole screen.
+ */
+static Pixmap drawLines(int count, int numbered) {
+  int lineHeight = font->ascent + font->descent + 2;
+  int rowsPerTile = height / lineHeight;
+  tile = rowsPerTile * lineHeight;
+  int colWidth = width / 2;
+  int maxChars = (colWidth - 60) / font->max_bounds.width;
+  Pixmap pm = XCreatePixmap(dpy, win, (unsigned)width, (unsigned)(tile * 2 + height), (unsigned)DefaultDepth(dpy, DefaultScreen(dpy)));
+  XSetForeground(dpy, gc, colBg);
+  XFillRectangle(dpy, pm, gc, 0, 0, (unsigned)width, (unsigned)(tile * 2 + height));
+  for (int copy = 0; copy * tile < tile * 2 + height; copy++) {
+    for (int column = 0; column < 2; column++) {
+      int inBlock = 0;
+      for (int r = 0; r < rowsPerTile; r++) {
+        int idx = (column * rowsPerTile + r) % count;
+        int n = (int)strlen(lines[idx]);
+        if (n > maxChars) n = maxChars;
+        int y = copy * tile + r * lineHeight + font->ascent + 1;
+        if (numbered) {
+          char num[16];
+          int nn = snprintf(num, sizeof num, "%4d", idx + 1);
+          XSetForeground(dpy, gc, colNumber);
+          XDrawString(dpy, pm, gc, column * colWidth + 4, y, num, nn);
+        }
+        drawLine(pm, column * colWidth + 48, y, lines[idx], n, &inBlock);
+      }
+    }
+  }
+  return pm;
+}
+
+/* The code pixmap: the file's lines, numbered, as an editor shows them. */
 static void drawCode(const char *path) {
   FILE *f = fopen(path, "r");
   if (!f) {
     perror(path);
     exit(2);
   }
-  static char lines[4096][200];
   int count = 0;
   while (count < 4096 && fgets(lines[count], sizeof lines[count], f)) {
     size_t len = strcspn(lines[count], "\r\n");
@@ -146,30 +187,37 @@ static void drawCode(const char *path) {
     strcpy(lines[0], "// (empty)");
     count = 1;
   }
-  int lineHeight = font->ascent + font->descent + 2;
-  int rowsPerTile = height / lineHeight;
-  tile = rowsPerTile * lineHeight;
-  int colWidth = width / 2;
-  int maxChars = (colWidth - 60) / font->max_bounds.width;
-  code = XCreatePixmap(dpy, win, (unsigned)width, (unsigned)(tile * 2 + height), (unsigned)DefaultDepth(dpy, DefaultScreen(dpy)));
-  XSetForeground(dpy, gc, colBg);
-  XFillRectangle(dpy, code, gc, 0, 0, (unsigned)width, (unsigned)(tile * 2 + height));
-  for (int copy = 0; copy * tile < tile * 2 + height; copy++) {
-    for (int column = 0; column < 2; column++) {
-      int inBlock = 0;
-      for (int r = 0; r < rowsPerTile; r++) {
-        int idx = (column * rowsPerTile + r) % count;
-        int n = (int)strlen(lines[idx]);
-        if (n > maxChars) n = maxChars;
-        int y = copy * tile + r * lineHeight + font->ascent + 1;
-        char num[16];
-        int nn = snprintf(num, sizeof num, "%4d", idx + 1);
-        XSetForeground(dpy, gc, colNumber);
-        XDrawString(dpy, code, gc, column * colWidth + 4, y, num, nn);
-        drawLine(code, column * colWidth + 48, y, lines[idx], n, &inBlock);
-      }
-    }
+  code = drawLines(count, 1);
+}
+
+/*
+ * The lines-alike pixmap: code made of a few kinds of line that repeat (braces, blank lines, the same call and
+ * return again, at the same indentation), without line numbers (a diff view, a terminal, a log): most rows of
+ * the screen have twins elsewhere on it, which is what a scroll detector that needs unique rows fails on.
+ */
+static void drawAlike(void) {
+  static const char *kinds[] = {
+      "  }",
+      "",
+      "    if (value === undefined) {",
+      "      continue;",
+      "    }",
+      "",
+      "    items.push(value);",
+      "    return items;",
+      "  }",
+      "",
+      "  for (const value of values) {",
+      "    total += value;",
+  };
+  const int nkinds = (int)(sizeof kinds / sizeof kinds[0]);
+  unsigned seed = 12345u;
+  int count = 0;
+  for (; count < 400; count++) {
+    seed = seed * 1103515245u + 12345u;
+    strcpy(lines[count], kinds[(seed >> 16) % (unsigned)nkinds]);
   }
+  alike = drawLines(count, 0);
 }
 
 static void drawTarget(void) {
@@ -189,12 +237,47 @@ static void drawBarcode(uint64_t ms) {
   }
 }
 
-/* Composes the whole screen into the back pixmap and shows it. */
-static void drawAll(void) {
-  XCopyArea(dpy, code, back, gc, 0, offset, (unsigned)width, (unsigned)height, 0, 0);
+/* The dragged window in the back pixmap: a title bar, a border, and code (a part of the alike pixmap). */
+static void drawDragged(void) {
+  XSetForeground(dpy, gc, colBorder);
+  XFillRectangle(dpy, back, gc, dragX, dragY, (unsigned)dragW, (unsigned)dragH);
+  XSetForeground(dpy, gc, colTitle);
+  XFillRectangle(dpy, back, gc, dragX + 1, dragY + 1, (unsigned)(dragW - 2), 22);
+  XSetForeground(dpy, gc, colWhite);
+  XDrawString(dpy, back, gc, dragX + 10, dragY + 16, "bench-window: dragged", 21);
+  XCopyArea(dpy, alike, back, gc, 0, 0, (unsigned)(dragW - 2), (unsigned)(dragH - 25), dragX + 1, dragY + 24);
+}
+
+/* Composes the whole screen into the back pixmap. */
+static void compose(void) {
+  XCopyArea(dpy, mode == SCROLL_ALIKE ? alike : code, back, gc, 0, mode == DRAG ? 0 : offset, (unsigned)width, (unsigned)height, 0, 0);
+  if (mode == DRAG) drawDragged();
   drawTarget();
   drawBarcode(nowMs());
+}
+
+/* Composes the whole screen and shows it. */
+static void drawAll(void) {
+  compose();
   XCopyArea(dpy, back, win, gc, 0, 0, (unsigned)width, (unsigned)height, 0, 0);
+  shownX = dragX;
+  shownY = dragY;
+}
+
+/* One step of the drag: the window moves, bouncing off the screen's edges; what it covered and covers is shown. */
+static void dragStep(void) {
+  if (dragX + dragDirX * dragDx < 0 || dragX + dragDirX * dragDx + dragW > width) dragDirX = -dragDirX;
+  if (dragY + dragDirY * dragDy < 0 || dragY + dragDirY * dragDy + dragH > height) dragDirY = -dragDirY;
+  dragX += dragDirX * dragDx;
+  dragY += dragDirY * dragDy;
+  compose();
+  int x0 = shownX < dragX ? shownX : dragX, y0 = shownY < dragY ? shownY : dragY;
+  int x1 = (shownX > dragX ? shownX : dragX) + dragW, y1 = (shownY > dragY ? shownY : dragY) + dragH;
+  XCopyArea(dpy, back, win, gc, x0, y0, (unsigned)(x1 - x0), (unsigned)(y1 - y0), x0, y0);
+  XCopyArea(dpy, back, win, gc, bx - cell / 2, by - cell / 2, (unsigned)(COLS * cell + cell), (unsigned)(ROWS * cell + cell), bx - cell / 2, by - cell / 2);
+  XCopyArea(dpy, back, win, gc, tx, ty, (unsigned)tw, (unsigned)th, tx, ty);
+  shownX = dragX;
+  shownY = dragY;
 }
 
 static void showBarcodeOnly(void) {
@@ -212,8 +295,14 @@ static void command(char *line) {
   if (strcmp(line, "quit") == 0) exit(0);
   if (strncmp(line, "mode ", 5) == 0) {
     const char *m = line + 5;
-    mode = strcmp(m, "scroll") == 0 ? SCROLL : strcmp(m, "typing") == 0 ? TYPING : STATIC;
+    mode = strcmp(m, "scroll") == 0         ? SCROLL
+           : strcmp(m, "scroll-alike") == 0 ? SCROLL_ALIKE
+           : strcmp(m, "drag") == 0         ? DRAG
+           : strcmp(m, "typing") == 0       ? TYPING
+                                            : STATIC;
     offset = 0;
+    dragX = (width - dragW) / 4;
+    dragY = (height - dragH) / 4;
     drawAll();
     XSync(dpy, False);
     printf("mode %s\n", m);
@@ -222,9 +311,15 @@ static void command(char *line) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 13) {
-    fprintf(stderr, "usage: %s WIDTH HEIGHT CODEFILE TX TY TW TH BX BY CELL HZ SCROLLPX\n", argv[0]);
+  if (argc != 13 && argc != 17) {
+    fprintf(stderr, "usage: %s WIDTH HEIGHT CODEFILE TX TY TW TH BX BY CELL HZ SCROLLPX [DRAGW DRAGH DRAGDX DRAGDY]\n", argv[0]);
     return 2;
+  }
+  if (argc == 17) {
+    dragW = atoi(argv[13]);
+    dragH = atoi(argv[14]);
+    dragDx = atoi(argv[15]);
+    dragDy = atoi(argv[16]);
   }
   width = atoi(argv[1]);
   height = atoi(argv[2]);
@@ -268,7 +363,12 @@ int main(int argc, char **argv) {
   colTargetB = rgb(40, 60, 230);
   colBlack = BlackPixel(dpy, screen);
   colWhite = WhitePixel(dpy, screen);
+  colTitle = rgb(50, 80, 140);
+  colBorder = rgb(90, 90, 90);
+  if (dragW > width) dragW = width;
+  if (dragH > height) dragH = height;
   drawCode(argv[3]);
+  drawAlike();
   back = XCreatePixmap(dpy, win, (unsigned)width, (unsigned)height, (unsigned)DefaultDepth(dpy, screen));
   XMapRaised(dpy, win);
   drawAll();
@@ -277,6 +377,7 @@ int main(int argc, char **argv) {
   fflush(stdout);
 
   int xfd = ConnectionNumber(dpy);
+  srand((unsigned)getpid());
   double next = monoMs() + periodMs;
   char buf[256];
   int held = 0;
@@ -299,15 +400,19 @@ int main(int argc, char **argv) {
     }
     double wait = next - monoMs();
     if (wait <= 0) {
-      if (mode == SCROLL) {
+      if (mode == SCROLL || mode == SCROLL_ALIKE) {
         offset = (offset + scrollPx) % tile;
         drawAll();
+      } else if (mode == DRAG) {
+        dragStep();
       } else if (mode == TYPING) {
         showBarcodeOnly();
       }
       XFlush(dpy);
-      next += periodMs;
-      if (next < monoMs()) next = monoMs() + periodMs; /* fell behind: do not burst */
+      /* Jittered: [0.5, 1.5) periods, a mean of one. */
+      double interval = periodMs * (0.5 + (double)rand() / ((double)RAND_MAX + 1.0));
+      next += interval;
+      if (next < monoMs()) next = monoMs() + interval; /* fell behind: do not burst */
       continue;
     }
     fd_set fds;

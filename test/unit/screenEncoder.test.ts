@@ -4,7 +4,8 @@ import { chunkFrame, FrameAssembler } from '../../src/shared/frames';
 import { encodeUpdate, parseUpdate, type UpdateOp } from '../../src/shared/screenUpdate';
 import { encodePng, encodeRgbaPng, type Pixels } from '../../src/agent/png';
 import { apply } from '../support/screenPixels';
-import { ScreenEncoder, findVerticalScroll } from '../../src/agent/screenEncoder';
+import { ScreenEncoder } from '../../src/agent/screenEncoder';
+import { findVerticalScroll } from '../../src/agent/scrollSearch';
 
 const W = 320;
 const H = 200;
@@ -185,6 +186,11 @@ describe('screen updates', () => {
     assert.equal(parseUpdate(encodeUpdate({ full: false, ops: [{ kind: 'pointer', at: { x: W, y: 0 } }] }), W, H), undefined, 'a pointer off the screen that is not marked so');
     assert.equal(parseUpdate(encodeUpdate({ full: false, ops: [{ kind: 'pointer', at: { x: 1, y: 1 }, shape: { width: 16, height: 16, hotX: 16, hotY: 0, png: shapePng } }] }), W, H), undefined, 'a hot spot off the shape');
     assert.equal(parseUpdate(encodeUpdate({ full: false, ops: [{ kind: 'pointer', at: { x: 1, y: 1 }, shape: { width: 8, height: 16, hotX: 0, hotY: 0, png: shapePng } }] }), W, H), undefined, 'a shape whose PNG is another size');
+    // A copy in two dimensions (a window dragged) round-trips; one whose source or destination leaves the screen is refused.
+    const moved = encodeUpdate({ full: false, ops: [{ kind: 'copy', rect: { x: 10, y: 20, width: 100, height: 50 }, dx: -10, dy: 120 }] });
+    assert.deepEqual(parseUpdate(moved, W, H)?.ops, [{ kind: 'copy', rect: { x: 10, y: 20, width: 100, height: 50 }, dx: -10, dy: 120 }]);
+    assert.equal(parseUpdate(encodeUpdate({ full: false, ops: [{ kind: 'copy', rect: { x: 10, y: 20, width: 100, height: 50 }, dx: -11, dy: 0 }] }), W, H), undefined, 'a copy off the left edge');
+    assert.equal(parseUpdate(encodeUpdate({ full: false, ops: [{ kind: 'copy', rect: { x: 250, y: 20, width: 70, height: 50 }, dx: 1, dy: 0 }] }), W, H), undefined, 'a copy off the right edge');
     const lying = encodeUpdate({ full: false, ops: [{ kind: 'image', rect: { x: 0, y: 0, width: 4, height: 4 }, png: encodePng(codeScreen(1), 0, 0, 5, 4) }] });
     assert.equal(parseUpdate(lying, W, H), undefined, 'an image whose size is not its rectangle');
   });

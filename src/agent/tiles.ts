@@ -1,0 +1,191 @@
+/**
+ * The encoder's pixel work (agent process, pure): tiles that changed, rows that changed, the exact bounds of a
+ * change, rectangles copied and moved. Pixels are 4 bytes each, blue first.
+ */
+
+import type { Rect } from '../shared/screenUpdate';
+
+/** Tile edge for the first comparison, in pixels. */
+export const TILE = 32;
+/** Above this many rectangles, each band of tiles becomes one rectangle (fewer, larger images). */
+const MAX_RECTS = 48;
+
+export interface TileMap {
+  /** Tile columns and rows of the whole screen. */
+  readonly cols: number;
+  readonly rows: number;
+  readonly changed: Uint8Array;
+  /** The changed tiles' bounds, in pixels. */
+  readonly bounds: Rect;
+}
+
+/** Which tiles inside `roi` differ between a and b; undefined when none does. */
+export function changedTiles(a: Uint8Array, b: Uint8Array, width: number, roi: Rect): TileMap | undefined {
+  const height = Math.ceil((a.length / 4) / width);
+  const cols = Math.ceil(width / TILE);
+  const rows = Math.ceil(height / TILE);
+  const changed = new Uint8Array(cols * rows);
+  const a32 = words(a);
+  const b32 = words(b);
+  const c0 = Math.floor(roi.x / TILE);
+  const c1 = Math.ceil((roi.x + roi.width) / TILE);
+  const rowsDiffer = rowComparer(a, b, width, roi);
+  let any = false;
+  let minC = cols;
+  let maxC = -1;
+  let minR = rows;
+  let maxR = -1;
+  for (let y = roi.y; y < roi.y + roi.height; y++) {
+    // One native comparison of the row first: after a scroll's copy, or around a small change, most rows are equal.
+    if (!rowsDiffer(y)) continue;
+    const tr = (y / TILE) | 0;
+    const rowBase = y * width;
+    for (let tc = c0; tc < c1; tc++) {
+      const t = tr * cols + tc;
+      if (changed[t]) continue;
+      const x0 = Math.max(tc * TILE, roi.x);
+      const x1 = Math.min(tc * TILE + TILE, roi.x + roi.width);
+      for (let i = rowBase + x0, end = rowBase + x1; i < end; i++) {
+        if (a32[i] !== b32[i]) {
+          changed[t] = 1;
+          any = true;
+          if (tc < minC) minC = tc;
+          if (tc > maxC) maxC = tc;
+          if (tr < minR) minR = tr;
+          if (tr > maxR) maxR = tr;
+          break;
+        }
+      }
+    }
+  }
+  if (!any) return undefined;
+  const x = minC * TILE;
+  const y = minR * TILE;
+  return { cols, rows, changed, bounds: { x, y, width: Math.min(width, (maxC + 1) * TILE) - x, height: Math.min(height, (maxR + 1) * TILE) - y } };
+}
+
+/** Whether row y of a and b differ within the columns of `span` (memcmp, no copies). */
+function rowComparer(a: Uint8Array, b: Uint8Array, width: number, span: { readonly x: number; readonly width: number }): (y: number) => boolean {
+  const A = Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  const B = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  return (y) => {
+    const start = (y * width + span.x) * 4;
+    const end = start + span.width * 4;
+    return A.compare(B, start, end, start, end) !== 0;
+  };
+}
+
+/** The first and last rows of `roi` that differ between a and b, or undefined when none does. */
+export function changedRows(a: Uint8Array, b: Uint8Array, width: number, roi: Rect): { top: number; bottom: number } | undefined {
+  const differ = rowComparer(a, b, width, roi);
+  let top = roi.y;
+  while (top < roi.y + roi.height && !differ(top)) top++;
+  if (top === roi.y + roi.height) return undefined;
+  let bottom = roi.y + roi.height - 1;
+  while (bottom > top && !differ(bottom)) bottom--;
+  return { top, bottom };
+}
+
+/** Changed tiles as rectangles: runs along each band of tiles, then runs of equal span down the bands. */
+export function tileRects(map: TileMap): Rect[] {
+  const { cols, rows, changed, bounds } = map;
+  const right = bounds.x + bounds.width;
+  const bottom = bounds.y + bounds.height;
+  let runs: { c0: number; c1: number; r: number }[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      if (!changed[r * cols + c]) continue;
+      const c0 = c;
+      while (c + 1 < cols && changed[r * cols + c + 1]) c++;
+      runs.push({ c0, c1: c + 1, r });
+    }
+  }
+  if (runs.length > MAX_RECTS) {
+    // Scattered changes: one run per band, from its first changed tile to its last.
+    const byRow = new Map<number, { c0: number; c1: number; r: number }>();
+    for (const run of runs) {
+      const had = byRow.get(run.r);
+      byRow.set(run.r, had ? { c0: Math.min(had.c0, run.c0), c1: Math.max(had.c1, run.c1), r: run.r } : run);
+    }
+    runs = [...byRow.values()];
+  }
+  const rects: { c0: number; c1: number; r0: number; r1: number }[] = [];
+  const open = new Map<string, { c0: number; c1: number; r0: number; r1: number }>();
+  for (const run of runs) {
+    const key = `${run.c0}:${run.c1}`;
+    const above = open.get(key);
+    if (above && above.r1 === run.r) above.r1 = run.r + 1;
+    else {
+      const rect = { c0: run.c0, c1: run.c1, r0: run.r, r1: run.r + 1 };
+      rects.push(rect);
+      open.set(key, rect);
+    }
+  }
+  return rects.map(({ c0, c1, r0, r1 }) => {
+    const x = c0 * TILE;
+    const y = r0 * TILE;
+    return { x, y, width: Math.min(right, c1 * TILE) - x, height: Math.min(bottom, r1 * TILE) - y };
+  });
+}
+
+/** The smallest rectangle inside `r` that holds every pixel that differs between a and b. */
+export function exactBounds(a: Uint8Array, b: Uint8Array, width: number, r: Rect): Rect | undefined {
+  const a32 = words(a);
+  const b32 = words(b);
+  let top = -1;
+  let bottom = -1;
+  let left = r.x + r.width;
+  let right = r.x - 1;
+  for (let y = r.y; y < r.y + r.height; y++) {
+    const base = y * width;
+    let first = -1;
+    for (let x = r.x; x < r.x + r.width; x++) {
+      if (a32[base + x] !== b32[base + x]) {
+        first = x;
+        break;
+      }
+    }
+    if (first < 0) continue;
+    if (top < 0) top = y;
+    bottom = y;
+    if (first < left) left = first;
+    for (let x = r.x + r.width - 1; x > right; x--) {
+      if (a32[base + x] !== b32[base + x]) {
+        right = x;
+        break;
+      }
+    }
+  }
+  if (top < 0) return undefined;
+  return { x: left, y: top, width: right - left + 1, height: bottom - top + 1 };
+}
+
+/**
+ * Moves `rect` of `pixels` by (dx, dy), as if it were read whole before any of it is written (what the helper's
+ * copy does to its picture: a canvas drawn onto itself).
+ */
+export function moveRect(pixels: Uint8Array, width: number, rect: Rect, dx: number, dy: number): void {
+  const stride = width * 4;
+  const span = rect.width * 4;
+  // Rows in the order that never reads a row already written; within a row, copyWithin is a memmove.
+  for (let k = 0; k < rect.height; k++) {
+    const row = dy > 0 ? rect.height - 1 - k : k;
+    const from = (rect.y + row) * stride + rect.x * 4;
+    pixels.copyWithin(from + dy * stride + dx * 4, from, from + span);
+  }
+}
+
+export function copyRect(from: Uint8Array, to: Uint8Array, width: number, r: Rect): void {
+  const stride = width * 4;
+  for (let y = r.y; y < r.y + r.height; y++) {
+    const start = y * stride + r.x * 4;
+    to.set(from.subarray(start, start + r.width * 4), start);
+  }
+}
+
+// --- Pixels ---
+
+export function words(bytes: Uint8Array): Uint32Array {
+  if (bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
+  return new Uint32Array(bytes.slice().buffer);
+}
