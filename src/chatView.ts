@@ -11,6 +11,7 @@ import { CHAT_VIEW_ID } from './config';
 import { parseFromChatPage, type ChatLine, type ToChatPage } from './shared/chatPage';
 import { chatText } from './shared/context';
 import { plainText } from './text';
+import { webviewPage } from './webviewPage';
 
 /** Lines kept per session; the oldest go first (a helper at 1 message a second for hours stays bounded). */
 const MAX_LINES = 500;
@@ -127,19 +128,12 @@ function html(webview: vscode.Webview, dist: vscode.Uri, media: vscode.Uri): str
   const nonce = crypto.randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'hostChat.js'));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(media, 'hostChat.css'));
-  const csp = ["default-src 'none'", `style-src ${webview.cspSource} 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}" nonce="${nonce}">
-<title>Remote Assist Chat</title>
-</head>
-<body>
-<div id="app"></div>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+  return webviewPage({
+    csp: ["default-src 'none'", `style-src ${webview.cspSource} 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`],
+    nonce,
+    styleUri: style.toString(),
+    scriptUri: script.toString(),
+    title: 'Remote Assist Chat',
+    body: '<div id="app"></div>',
+  });
 }

@@ -6,7 +6,7 @@
  * No vscode import: unit-tested with node:test.
  */
 
-import { cleanName } from './shared/protocol';
+import { htmlText, webviewPage } from './webviewPage';
 
 export interface InvitationViewModel {
   /** The page's heading. */
@@ -38,38 +38,20 @@ export function parseInvitationViewMessage(value: unknown): InvitationViewMessag
   return type === 'join' || type === 'openAsText' ? { type } : undefined;
 }
 
-const MAX_VALUE = 300;
-
-/** Text for an HTML element or a double-quoted attribute: cleaned of control and bidi characters, bounded, escaped. */
-export function htmlText(text: string, max = MAX_VALUE): string {
-  let clean = cleanName(text);
-  if (clean.length > max) clean = `${clean.slice(0, max - 1)}…`;
-  return clean.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+export { htmlText } from './webviewPage';
 
 export function invitationPage(model: InvitationViewModel, assets: InvitationPageAssets): string {
-  // The nonce and the webview's own URIs are ours; checked anyway, since they go into attributes and the CSP.
-  if (!/^[A-Za-z0-9+/=]+$/.test(assets.nonce)) throw new Error('invalid nonce');
-  // cspSource may list several sources ("'self' https://…" in code-server): only what would end the directive or
-  // the attribute is refused.
-  if (/[";<>\r\n]/.test(assets.cspSource) || /["'<>\s]/.test(assets.styleUri)) throw new Error('invalid webview source');
-  const csp = ["default-src 'none'", `style-src ${assets.cspSource}`, `script-src 'nonce-${assets.nonce}'`].join('; ');
   const rows = model.rows.map(([label, value]) => `<dt>${htmlText(label)}</dt><dd>${htmlText(value)}</dd>`).join('\n');
   const error = model.error ? `<p class="error" role="alert">${htmlText(model.error, 1000)}</p>` : '';
   const join = model.joinLabel
     ? `<button id="join" class="primary" type="button">${htmlText(model.joinLabel)}</button>`
     : '';
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${assets.styleUri}">
-<title>${htmlText(model.title)}</title>
-</head>
-<body>
-<main>
+  return webviewPage({
+    csp: ["default-src 'none'", `style-src ${assets.cspSource}`, `script-src 'nonce-${assets.nonce}'`],
+    nonce: assets.nonce,
+    styleUri: assets.styleUri,
+    title: model.title,
+    body: `<main>
 <h1>${htmlText(model.title)}</h1>
 ${error}
 <dl>
@@ -86,7 +68,6 @@ const vscode = acquireVsCodeApi();
 for (const type of ['join', 'openAsText']) {
   document.getElementById(type)?.addEventListener('click', () => vscode.postMessage({ type }));
 }
-</script>
-</body>
-</html>`;
+</script>`,
+  });
 }
