@@ -18,7 +18,7 @@ import {
   type Invitation,
   type SignalingSettings,
 } from './shared/invitation';
-import { parseToPanel, type ToPanel } from './shared/panelProtocol';
+import { MAX_COPY, parseToPanel, type ToPanel } from './shared/panelProtocol';
 import { HelperPanel, type PanelRequest } from './helperPanel';
 import { resolveOpenHere, type FileAccess, type HostLocation, type LocalRepository } from './openHere';
 import { derivePeerId, deriveProofKey, toBase64 } from './shared/proof';
@@ -148,6 +148,24 @@ export class HelperController implements vscode.Disposable {
         // The count, never the text: the audit log says that people talked, not what they said.
         if (this.audit) this.audit.log.record({ event: 'chat', direction: request.direction }, this.audit.party);
         return;
+      case 'readClipboard': {
+        // Read only because the helper pressed "Send Clipboard" in its panel; the panel decides whether it fits.
+        if (this.stateValue?.kind !== 'controlling') return;
+        const text = await vscode.env.clipboard.readText();
+        this.panel?.post({ type: 'clipboardText', text: text.slice(0, MAX_COPY) });
+        return;
+      }
+      case 'clipboardSent':
+        if (this.audit) this.audit.log.record({ event: 'clipboard', direction: 'toHost', characters: request.characters }, this.audit.party);
+        return;
+      case 'hostClipboard': {
+        if (!this.active) return;
+        await vscode.env.clipboard.writeText(request.text);
+        if (this.audit) this.audit.log.record({ event: 'clipboard', direction: 'toHelper', characters: request.text.length }, this.audit.party);
+        const host = this.stateValue && 'hostName' in this.stateValue && this.stateValue.hostName ? plainText(this.stateValue.hostName, 100) : vscode.l10n.t('The host');
+        void vscode.window.showInformationMessage(vscode.l10n.t("{0}'s clipboard text is now on your clipboard ({1} characters).", host, request.text.length));
+        return;
+      }
     }
   }
 

@@ -13,7 +13,7 @@ import { assertNever } from './shared/protocol';
 import { plainText } from './text';
 
 /** What the panel asks of the extension for the shared context and chat (issue 12): helperController.ts answers. */
-export type PanelRequest = Extract<FromPanel, { type: 'openHere' | 'copy' | 'chatCount' }>;
+export type PanelRequest = Extract<FromPanel, { type: 'openHere' | 'copy' | 'chatCount' | 'readClipboard' | 'clipboardSent' | 'hostClipboard' }>;
 
 /** The helper's webview panel: the VS Code sample's shape, with a `ready` handshake before anything is posted. */
 export class HelperPanel implements vscode.Disposable {
@@ -94,6 +94,9 @@ export class HelperPanel implements vscode.Disposable {
       case 'openHere':
       case 'copy':
       case 'chatCount':
+      case 'readClipboard':
+      case 'clipboardSent':
+      case 'hostClipboard':
         for (const l of this.requestListeners) l(message);
         return;
       default:

@@ -125,6 +125,17 @@ export class HostController implements vscode.Disposable {
           timeoutMs,
         ),
       notify: (message) => void vscode.window.showWarningMessage(plainText(message, 1000)),
+      clipboard: {
+        askToShare: ({ helperName, timeoutMs }) =>
+          askModal(
+            vscode.l10n.t('{0} asks for the text on your clipboard.', plainText(helperName, 100)),
+            vscode.l10n.t('They get a copy of whatever text you last copied, a password included if that is what it was. You are asked every time.\n\nThis request is declined automatically in {0} seconds.', Math.round(timeoutMs / 1000)),
+            vscode.l10n.t('Send Clipboard Text'),
+            vscode.l10n.t('Deny'),
+            timeoutMs,
+          ),
+        read: () => Promise.resolve(vscode.env.clipboard.readText()),
+      },
     };
     const session = new HostSession({
       signaling: config.signaling,
@@ -146,6 +157,7 @@ export class HostController implements vscode.Disposable {
     this.sources = new ContextSources((update) => session.shareContext(update), this.log);
     this.chat.startSession((text) => session.sendChat(text));
     session.onChat((text) => this.chat.received(session.state.kind === 'viewing' || session.state.kind === 'controlled' ? session.state.helperName : '', text));
+    session.onClipboard((text) => void this.clipboardReceived(session, text));
     this.subscriptions.push(session.machine.onChange((state) => this.onState(state)));
     this.onStateChange();
     try {
@@ -190,6 +202,18 @@ export class HostController implements vscode.Disposable {
       throw new Error(pane ? vscode.l10n.t('Allow Remote Assist in System Settings, then invite again.') : vscode.l10n.t('You cancelled the invitation.'));
     }
     return agent;
+  }
+
+  /** The helper's "Send Clipboard" (the session took it only while the helper has control): written, and said. */
+  private async clipboardReceived(session: HostSession, text: string): Promise<void> {
+    const name = session.state.kind === 'controlled' || session.state.kind === 'viewing' ? session.state.helperName : '';
+    try {
+      await vscode.env.clipboard.writeText(text);
+    } catch (error) {
+      this.log.error(`[host] writing the helper's clipboard text failed: ${String(error)}`);
+      return;
+    }
+    void vscode.window.showInformationMessage(vscode.l10n.t('{0} put text on your clipboard ({1} characters).', plainText(name || vscode.l10n.t('Your helper'), 100), text.length));
   }
 
   private async showInvitation(session: HostSession): Promise<void> {

@@ -11,7 +11,8 @@
  * The person at the machine always wins (as in Quick Assist): while remote input is active, the pointer is
  * read every POINTER_POLL_MS; when it is somewhere the helper did not put it, the host's own mouse moved, so
  * everything held is released and remote input is dropped until the host's mouse has been still for
- * HOST_PAUSE_MS. `onPause` hears both edges.
+ * HOST_PAUSE_MS. A key or button the host presses on their own keyboard or mouse (hostKeys.ts tells it from
+ * injected ones) pauses the same way, and each one starts the quiet time again. `onPause` hears both edges.
  */
 
 import type { InputEvent } from './contract';
@@ -34,7 +35,7 @@ export interface NutInputOptions {
    * macOS (not measured here) are not known to repeat injected keys: there the helper's repeats go through.
    */
   readonly systemRepeatsKeys?: boolean;
-  /** Called with true when the host's own mouse moved and remote input is paused, with false when it resumes. */
+  /** Called with true when the host's own mouse moved (or they pressed a key) and remote input is paused, with false when it resumes. */
   readonly onPause?: (paused: boolean) => void;
 }
 
@@ -75,6 +76,9 @@ export class NutInput {
   /** In the order they went down, so that releaseAll() unwinds them (Ctrl+C: C, then Ctrl). */
   private readonly heldKeys = new Set<Key>();
   private readonly heldButtons = new Set<Button>();
+  /** The side buttons held, by X button number (see SIDE_BUTTONS): nut-js does not know them. */
+  private readonly heldSide = new Set<number>();
+  private sideWarned = false;
   /** Events run one after the other, in the order they arrived. */
   private chain: Promise<void> = Promise.resolve();
   private disposed = false;
@@ -139,9 +143,31 @@ export class NutInput {
     });
   }
 
-  /** Whether remote input is paused now because the host's own mouse moved. */
+  /** Whether remote input is paused now because the host's own mouse moved or they pressed a key. */
   get paused(): boolean {
     return this.pause !== undefined;
+  }
+
+  /**
+   * The host pressed a key or button of their own (hostKeys.ts). While remote input is active, the same pause as
+   * when their mouse moves; during a pause, the quiet time starts again. The pause is set at once, so that remote
+   * events already queued are dropped; the release runs in line with them. The end of the pause is poll()'s.
+   */
+  hostPressed(what: string): void {
+    if (this.disposed) return;
+    const until = Date.now() + HOST_PAUSE_MS;
+    if (this.pause) {
+      this.pause = { ...this.pause, until: Math.max(this.pause.until, until) };
+      return;
+    }
+    if (!this.expected) return;
+    this.pause = { until, seen: this.expected };
+    void this.enqueue('pause for the host', async () => {
+      const held = this.heldCount();
+      await this.releaseHeld();
+      this.log.info(`the host pressed ${what} of their own: remote input paused, ${held} key(s)/button(s) released`);
+      this.onPause?.(true);
+    });
   }
 
   /**
@@ -223,6 +249,10 @@ export class NutInput {
       this.heldButtons.delete(button);
       await this.attempt(`release button ${this.nut.Button[button]}`, () => this.nut.mouse.releaseButton(button));
     }
+    for (const side of [...this.heldSide].reverse()) {
+      this.heldSide.delete(side);
+      await this.attempt(`release button ${side}`, () => this.typer.button!(side, false));
+    }
     for (const key of [...this.heldKeys].reverse()) {
       this.heldKeys.delete(key);
       await this.attempt(`release key ${this.nut.Key[key]}`, () => this.nut.keyboard.releaseKey(key));
@@ -231,7 +261,7 @@ export class NutInput {
 
   /** How many keys and buttons are down now (for the log and the tests). */
   heldCount(): number {
-    return this.heldKeys.size + this.heldButtons.size;
+    return this.heldKeys.size + this.heldButtons.size + this.heldSide.size;
   }
 
   /** Releases what is held and refuses further events. */
@@ -256,6 +286,7 @@ export class NutInput {
         return;
       case 'pointerButton': {
         await this.moveTo(event.x, event.y);
+        if (event.button === 'back' || event.button === 'forward') return this.sideButton(SIDE_BUTTONS[event.button], event.down);
         const button = this.button(event.button);
         if (event.down) {
           if (this.heldButtons.has(button)) return;
@@ -309,12 +340,26 @@ export class NutInput {
     await this.nut.mouse.setPosition(new this.nut.Point(area.x + toPixel(x, area.width), area.y + toPixel(y, area.height)));
   }
 
-  private button(button: MouseButton): Button {
+  private button(button: Exclude<MouseButton, 'back' | 'forward'>): Button {
     switch (button) {
       case 'left': return this.nut.Button.LEFT;
       case 'middle': return this.nut.Button.MIDDLE;
       case 'right': return this.nut.Button.RIGHT;
     }
+  }
+
+  /** Back or forward: through XTEST on X11; dropped (said once in the log) where there is no way to press them. */
+  private async sideButton(button: number, down: boolean): Promise<void> {
+    if (!this.typer.button) {
+      if (!this.sideWarned) this.log.warn('the back and forward buttons cannot be pressed on this system: dropped');
+      this.sideWarned = true;
+      return;
+    }
+    if (down) {
+      if (this.heldSide.has(button)) return;
+      this.heldSide.add(button);
+    } else if (!this.heldSide.delete(button)) return;
+    await this.typer.button(button, down);
   }
 
   private key(code: string): Key | undefined {
@@ -366,6 +411,9 @@ async function textTyper(nut: Nut, log: Logger): Promise<TextTyper> {
     dispose: async () => undefined,
   };
 }
+
+/** The side buttons' numbers in X11 (and in xinput, xev and browsers on Linux). */
+const SIDE_BUTTONS = { back: 8, forward: 9 } as const;
 
 function differs(a: Point, b: Point): boolean {
   return Math.abs(a.x - b.x) > POINTER_SLACK_PX || Math.abs(a.y - b.y) > POINTER_SLACK_PX;

@@ -17,6 +17,7 @@ import { DamageWatcher } from './damage';
 import { MonitorLayout } from './monitors';
 import { checkDisplay, waylandSessionWarning } from './display';
 import { NutInput } from './input';
+import { HostKeys } from './hostKeys';
 import { platformWarnings, type MacProbe } from './platform';
 import type { Logger } from '../shared/log';
 import { assertNever } from '../shared/protocol';
@@ -56,7 +57,7 @@ class Agent {
   constructor(
     private readonly input: NutInput,
     private readonly source: FrameSource,
-    /** Also ended on the way out (the monitor layout's X connection). */
+    /** Also ended on the way out (the X connections of the monitor layout and of the host's keys). */
     private readonly owned: readonly { dispose(): void }[] = [],
   ) {}
 
@@ -158,6 +159,20 @@ async function tileSource(input: NutInput, screenshots: ScreenshotDesktopSource,
 }
 
 /**
+ * The host's own key and button presses pause remote input as their mouse does (hostKeys.ts). X11 only; without
+ * XInput 2 it is said once, and only the mouse is watched.
+ */
+async function watchHostKeys(input: NutInput): Promise<HostKeys | undefined> {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    return await HostKeys.start(log, (press) => input.hostPressed(press.kind === 'key' ? `key ${press.detail}` : `button ${press.detail}`));
+  } catch (error) {
+    log.warn(`the host's own key presses do not pause remote input, only their mouse does: ${errorText(error)}`);
+    return undefined;
+  }
+}
+
+/**
  * macOS's permissions are seen by trying: a grab of the screen and a one-pixel move of the pointer, read back
  * (platform.ts). nut-js is already loaded by NutInput.create, so this require only reuses it.
  */
@@ -210,7 +225,8 @@ async function main(): Promise<void> {
     return;
   }
 
-  const agent = new Agent(input, source, monitors ? [monitors] : []);
+  const hostKeys = await watchHostKeys(input);
+  const agent = new Agent(input, source, [...(monitors ? [monitors] : []), ...(hostKeys ? [hostKeys] : [])]);
   process.on('message', (message: unknown) => {
     if (isAgentRequest(message)) agent.handle(message);
     else log.warn(`ignored a malformed request: ${JSON.stringify(message)?.slice(0, 200)}`);

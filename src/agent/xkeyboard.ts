@@ -33,6 +33,11 @@ export interface TextTyper {
   type(text: string): Promise<void>;
   /** Undoes what typing changed on the host (borrowed keys), then lets go. Never rejects. */
   dispose(): Promise<void>;
+  /**
+   * Presses or releases a pointer button by its X number (8: back, 9: forward), which nut-js cannot; absent where
+   * there is no such way. Rejects on failure.
+   */
+  button?(button: number, down: boolean): Promise<void>;
 }
 
 /** The slice of the x11 package's untyped API that we use. */
@@ -52,6 +57,8 @@ interface XClient {
 interface XTestExt {
   readonly KeyPress: number;
   readonly KeyRelease: number;
+  readonly ButtonPress: number;
+  readonly ButtonRelease: number;
   FakeInput(type: number, keycode: number, time: number, window: number, x: number, y: number): void;
 }
 interface XDisplay {
@@ -173,6 +180,13 @@ export class XTextTyper implements TextTyper {
     // One round trip: the server has applied every event before the next input (nut-js's) goes out.
     await this.call((cb) => x.GetInputFocus(cb));
     if (this.bound.size > 0) this.scheduleRestore();
+  }
+
+  /** The side buttons go out through XTEST on this connection, as the keys do: nut-js knows three buttons only. */
+  async button(button: number, down: boolean): Promise<void> {
+    if (this.broken) throw new Error('the X keyboard connection is closed');
+    this.xtest.FakeInput(down ? this.xtest.ButtonPress : this.xtest.ButtonRelease, button, 0, 0, 0, 0);
+    await this.call((cb) => this.display.client.GetInputFocus(cb));
   }
 
   /** Gives the spare keys back, then closes the connection. Never rejects. */

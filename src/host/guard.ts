@@ -38,6 +38,10 @@ export const RATE_LIMITS: Readonly<Record<HelperMessage['type'], Rate>> = {
   text: { max: 100, perMs: 1000 },
   // A person types a chat message in seconds; each one may become a notification on the host.
   chat: { max: 5, perMs: 5_000 },
+  // Each one overwrites the host's clipboard (and tells the host); a person presses "Send Clipboard" now and then.
+  clipboard: { max: 3, perMs: 10_000 },
+  // Each one is a modal prompt on the host, as a request for control.
+  clipboardRequest: { max: 3, perMs: 30_000 },
   releaseAll: { max: 20, perMs: 1000 },
   frameAck: { max: 120, perMs: 1000 },
   refresh: { max: 2, perMs: 1000 },

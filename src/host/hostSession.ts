@@ -21,6 +21,7 @@ import { MEDIA_LABEL, assertNever, describeEnd, encodeMessage } from '../shared/
 import type { EndReason, HelperMessage, HostMessage } from '../shared/protocol';
 import { peerOptions } from '../shared/signaling';
 import { HOST_TRANSITIONS, StateMachine, isFinal, type EndedBy, type HostState } from '../shared/stateMachine';
+import { ClipboardRelay, type HostClipboard } from './clipboardRelay';
 import { ContextRelay, type Disposable } from './contextRelay';
 import { ProofLock } from './handshake';
 import { HelperLink, type HelperPort } from './helperLink';
@@ -36,6 +37,8 @@ export interface HostUi {
   askForControl(request: { helperName: string; timeoutMs: number }): Promise<boolean>;
   /** Something the person should know about without being asked (a failed proof, a lock). */
   notify(message: string): void;
+  /** The host's clipboard, for the helper's requests (clipboardRelay.ts); absent: every request is refused. */
+  readonly clipboard?: HostClipboard;
 }
 
 export interface HostSessionOptions {
@@ -91,6 +94,7 @@ export class HostSession {
   private connections = 0;
   private denials = 0;
   private readonly relay: ContextRelay;
+  private readonly clipboard: ClipboardRelay;
   private readonly now: () => Date;
   private readonly audit: AuditLog;
   private readonly port: HelperPort;
@@ -101,6 +105,8 @@ export class HostSession {
     this.port = this.makePort();
     const open = () => !!this.helper?.viewGranted && (this.kind() === 'viewing' || this.kind() === 'controlled');
     this.relay = new ContextRelay({ log: options.log, send: (m) => this.send(m), open, record: (e) => this.record(e, this.helper) });
+    this.clipboard = new ClipboardRelay({ log: options.log, consentTimeoutMs: options.consentTimeoutMs, clipboard: options.ui.clipboard, state: () => this.kind(),
+      helperName: () => this.helper?.name ?? '', current: (h) => this.helper === h && !isFinal(this.machine.state), send: (m) => this.send(m), record: (e) => this.record(e, this.helper) });
     this.machine = new StateMachine<HostState>({ kind: 'idle' }, HOST_TRANSITIONS, (from, to) =>
       options.log.warn(`refused state change ${from.kind} -> ${to.kind}`),
     );
@@ -175,6 +181,8 @@ export class HostSession {
   sendChat(text: string): boolean { return this.relay.sendChat(text); }
   /** The admitted helper's chat messages, checked and rate-limited. */
   onChat(listener: (text: string) => void): Disposable { return this.relay.onChat(listener); }
+  /** Text the helper sent for the host's clipboard (only while it has control), checked and rate-limited. */
+  onClipboard(listener: (text: string) => void): Disposable { return this.clipboard.onText(listener); }
 
   /** Messages dropped from helpers so far (malformed, over the rate limits, input without control). */
   get droppedCounts(): { readonly malformed: number; readonly rateLimited: number; readonly inputWithoutControl: number } {
@@ -219,6 +227,7 @@ export class HostSession {
 
   private teardown(): void {
     this.relay.dispose();
+    this.clipboard.dispose();
     for (const t of this.timers) clearTimeout(t as ReturnType<typeof setTimeout>);
     this.timers.clear();
     const helper = this.helper;
@@ -232,10 +241,7 @@ export class HostSession {
     this.link = undefined;
   }
 
-  private timer<T extends ReturnType<typeof setTimeout> | ReturnType<typeof setInterval>>(t: T): T {
-    this.timers.add(t);
-    return t;
-  }
+  private timer<T extends ReturnType<typeof setTimeout> | ReturnType<typeof setInterval>>(t: T): T { this.timers.add(t); return t; }
 
   private async openPeer(peerId: string): Promise<void> {
     const { signaling, iceServers, log } = this.options;
@@ -271,13 +277,9 @@ export class HostSession {
     }
   }
 
-  private recordRefusal(reason: string, shownId: string): void {
-    if (++this.refusals <= MAX_REFUSALS_AUDITED) this.record({ event: 'refused', reason }, { shownId });
-  }
+  private recordRefusal(reason: string, shownId: string): void { if (++this.refusals <= MAX_REFUSALS_AUDITED) this.record({ event: 'refused', reason }, { shownId }); }
 
-  private expiredNow(): boolean {
-    return this.invitationValue !== undefined && isExpired(this.invitationValue, this.now());
-  }
+  private expiredNow(): boolean { return this.invitationValue !== undefined && isExpired(this.invitationValue, this.now()); }
 
   private onConnection(conn: HostConnection, shownId: string): void {
     const { log } = this.options;
@@ -327,9 +329,7 @@ export class HostSession {
       proved: (helper, code) => void this.onProved(helper, code),
       showing: () => this.kind() === 'viewing' || this.kind() === 'controlled',
       viewGranted: (helper) => this.helper === helper && this.relay.viewGranted(),
-      leaveSignaling: () => {
-        if (this.link?.leave()) this.options.log.info('left the signaling server: the invitation cannot be used again');
-      },
+      leaveSignaling: () => void (this.link?.leave() && this.options.log.info('left the signaling server: the invitation cannot be used again')),
       message: (helper, message) => this.onMessage(helper, message).catch((error: unknown) => this.options.log.error(error instanceof Error ? error : String(error))),
       // A candidate is sent away (the invitation stays open), an admitted helper ends the session.
       misbehaved: (helper) =>
@@ -373,6 +373,10 @@ export class HostSession {
         return helper.pump.refresh();
       case 'chat':
         return this.relay.received(message.text);
+      case 'clipboard':
+        return void this.clipboard.received(message.text);
+      case 'clipboardRequest':
+        return this.clipboard.requested(helper);
       case 'heartbeat':
         return;
       case 'bye':
@@ -491,7 +495,5 @@ export class HostSession {
     if (helper.handshake.verified) helper.grantView();
   }
 
-  private send(message: HostMessage): void {
-    this.helper?.send(message);
-  }
+  private send(message: HostMessage): void { this.helper?.send(message); }
 }

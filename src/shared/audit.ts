@@ -51,6 +51,13 @@ export type AuditEvent =
   | { readonly event: 'controlResumed' }
   /** Host: what the host shares besides the screen changed (its editor, debugger, terminal). */
   | { readonly event: 'sharing'; readonly editor: boolean; readonly debug: boolean; readonly terminal: boolean }
+  /**
+   * Both: clipboard text went to the host (`toHost`) or to the helper (`toHelper`), `characters` long. Its text is
+   * never recorded.
+   */
+  | { readonly event: 'clipboard'; readonly direction: 'toHost' | 'toHelper'; readonly characters: number }
+  /** Host: the helper asked for the host's clipboard text and got none (`denied`, `empty`, `tooLarge`, `busy`). */
+  | { readonly event: 'clipboardRefused'; readonly reason: 'denied' | 'empty' | 'tooLarge' | 'busy' }
   /** Helper: a chat message was sent to the host or received from it. Its text is never recorded. */
   | { readonly event: 'chat'; readonly direction: 'sent' | 'received' }
   /**

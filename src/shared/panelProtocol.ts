@@ -11,6 +11,7 @@ import { fromBase64 } from './proof';
 import { checkIceServers, checkSignaling, isCleanDisplayName, type IceServer, type SignalingSettings } from './settings';
 import { isFinalReason, type HelperState } from './stateMachine';
 import type { KeyboardMode } from './keys';
+import { MAX_CLIPBOARD_TO_HELPER, MAX_CLIPBOARD_TO_HOST, isClipboardText } from './protocol';
 
 /** Largest text the panel may ask the extension to put on the clipboard (64 KiB of characters). */
 export const MAX_COPY = 64 * 1024;
@@ -41,7 +42,12 @@ export type ToPanel =
   /** Give control back (from the command or the status bar). */
   | { readonly type: 'releaseControl' }
   /** End the session (from the command or the status bar). */
-  | { readonly type: 'end' };
+  | { readonly type: 'end' }
+  /**
+   * The helper's clipboard text, answering `readClipboard`: to go to the host if it fits (the panel checks). At most
+   * MAX_COPY characters: a longer text is cut here, and then no longer fits anyway.
+   */
+  | { readonly type: 'clipboardText'; readonly text: string };
 
 /** Webview -> extension. */
 export type FromPanel =
@@ -59,7 +65,13 @@ export type FromPanel =
   /** Put this text (a stack, an exception, a terminal's output; at most MAX_COPY characters) on the clipboard. */
   | { readonly type: 'copy'; readonly text: string }
   /** A chat message went to the host or came from it: the audit log counts them, never their text. */
-  | { readonly type: 'chatCount'; readonly direction: 'sent' | 'received' };
+  | { readonly type: 'chatCount'; readonly direction: 'sent' | 'received' }
+  /** The helper pressed "Send Clipboard": read the helper's clipboard and answer with `clipboardText`. */
+  | { readonly type: 'readClipboard' }
+  /** Clipboard text went to the host: the audit log records its size. */
+  | { readonly type: 'clipboardSent'; readonly characters: number }
+  /** The host's clipboard text, which the helper asked for: put it on the helper's clipboard and say so. */
+  | { readonly type: 'hostClipboard'; readonly text: string };
 
 const LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error']);
 const HELPER_KINDS: ReadonlySet<string> = new Set([
@@ -84,6 +96,14 @@ export function parseFromPanel(data: unknown): FromPanel | undefined {
       return typeof data['text'] === 'string' && data['text'].length <= MAX_COPY ? { type: 'copy', text: data['text'] } : undefined;
     case 'chatCount':
       return data['direction'] === 'sent' || data['direction'] === 'received' ? { type: 'chatCount', direction: data['direction'] } : undefined;
+    case 'readClipboard':
+      return { type: 'readClipboard' };
+    case 'clipboardSent': {
+      const n = data['characters'];
+      return typeof n === 'number' && Number.isInteger(n) && n > 0 && n <= MAX_CLIPBOARD_TO_HOST ? { type: 'clipboardSent', characters: n } : undefined;
+    }
+    case 'hostClipboard':
+      return isClipboardText(data['text'], MAX_CLIPBOARD_TO_HELPER) ? { type: 'hostClipboard', text: data['text'] } : undefined;
     case 'state': {
       const s = data['state'];
       if (!isRecord(s) || typeof s['kind'] !== 'string' || !HELPER_KINDS.has(s['kind'])) return undefined;
@@ -157,6 +177,8 @@ export function parseToPanel(data: unknown): ToPanel | undefined {
     case 'releaseControl':
     case 'end':
       return { type: data['type'] };
+    case 'clipboardText':
+      return typeof data['text'] === 'string' && data['text'].length <= MAX_COPY ? { type: 'clipboardText', text: data['text'] } : undefined;
     case 'connect': {
       const signaling = checkSignaling(data['signaling']);
       const iceServers = checkIceServers(data['iceServers']);

@@ -20,7 +20,9 @@ import { isKnownKeyCode } from './keys';
  * 2: the helper proves its media connection too (`mediaProof`); control has `resumed`.
  * 3: frames are screen updates (deltas, see screenUpdate.ts); the helper may ask for a `refresh`.
  * 4: the host may share its editor, debugger and terminal (`sharing`, `context`: see context.ts), both sides `chat`;
- *    host messages may be up to MAX_HOST_MESSAGE.
+ *    host messages may be up to MAX_HOST_MESSAGE. Later additions in the same version (an older peer drops them as
+ *    malformed, which costs nothing): the `back` and `forward` buttons, and clipboard text on request (`clipboard`,
+ *    `clipboardRequest`, `clipboardRefused`).
  */
 export const PROTOCOL_VERSION = 4;
 export const CONTROL_LABEL = 'control';
@@ -32,7 +34,8 @@ export const INPUT_RELEASE_SILENCE_MS = 1_000;
 /** Silence after which the other side is taken as gone and the session ends. */
 export const PEER_GONE_SILENCE_MS = 5_000;
 
-export type MouseButton = 'left' | 'middle' | 'right';
+/** `back` and `forward`: the side buttons (X11 buttons 8 and 9). */
+export type MouseButton = 'left' | 'middle' | 'right' | 'back' | 'forward';
 
 /** Why control changed hands. `granted` and `resumed` give control; the others take it away or refuse it. */
 export type ControlReason = ControlChange['reason'];
@@ -108,6 +111,13 @@ export type HelperMessage =
   | { readonly type: 'heartbeat' }
   /** A chat message for the host: 1 to MAX_CHAT code units, no control character but `\n` (see isChatText). Only once admitted. */
   | { readonly type: 'chat'; readonly text: string }
+  /**
+   * Text for the host's clipboard, sent when the helper pressed "Send Clipboard": only while the helper has control
+   * (it changes the host's state), 1 to MAX_CLIPBOARD_TO_HOST code units of isClipboardText.
+   */
+  | { readonly type: 'clipboard'; readonly text: string }
+  /** The helper asks for the text on the host's clipboard; the host is asked every time (answer: `clipboard` or `clipboardRefused`). */
+  | { readonly type: 'clipboardRequest' }
   /** The helper ends the session. */
   | { readonly type: 'bye'; readonly reason: EndReason };
 
@@ -140,18 +150,55 @@ export type HostMessage =
   | { readonly type: 'context'; readonly update: ContextUpdate }
   /** A chat message from the host, as `chat` from the helper. */
   | { readonly type: 'chat'; readonly text: string }
+  /** The host's clipboard text, answering `clipboardRequest` once the host allowed it: 1 to MAX_CLIPBOARD_TO_HELPER code units. */
+  | { readonly type: 'clipboard'; readonly text: string }
+  /** Answers `clipboardRequest` without text: the host said no (or did not answer), or there was nothing that fits. */
+  | { readonly type: 'clipboardRefused'; readonly reason: ClipboardRefusal }
   /** I am still here. */
   | { readonly type: 'heartbeat' }
   /** The host ends the session, and says why. */
   | { readonly type: 'bye'; readonly reason: EndReason; readonly message: string };
 
+/** Why the host sent no clipboard text: `denied` (no, or no answer), `empty` (no text on it), `tooLarge`, `busy` (already asking). */
+export type ClipboardRefusal = 'denied' | 'empty' | 'tooLarge' | 'busy';
+
 /** Largest control message accepted from the helper, in characters. */
 export const MAX_CONTROL_MESSAGE = 4096;
+/**
+ * Clipboard text from the helper: what fits in one control message (MAX_CONTROL_MESSAGE) once JSON has escaped it,
+ * so at most this many code units and fewer for text full of quotes, backslashes or tabs (see clipboardFits). The
+ * limit is not raised for this one type: the host would then read 64 KiB from an untrusted peer before it knows
+ * what the message is. A snippet, a command, a path or an error message fits; a file does not.
+ */
+export const MAX_CLIPBOARD_TO_HOST = MAX_CONTROL_MESSAGE - 30;
 /**
  * Largest control message accepted from the host, in characters: context (a selection, a stack with variables,
  * terminal output) does not fit in 4 KiB. PeerJS raw channels carry up to 256 KiB per message.
  */
 export const MAX_HOST_MESSAGE = 65_536;
+/** Clipboard text from the host: what fits in one host message (see clipboardFits). */
+export const MAX_CLIPBOARD_TO_HELPER = MAX_HOST_MESSAGE - 30;
+
+/**
+ * What clipboard text may not hold: control characters but tab and line breaks (an escape sequence pasted in a
+ * terminal can end a bracketed paste and run what follows), and lone surrogates.
+ */
+const NOT_CLIPBOARD = /[\p{Cs}\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/u;
+
+/** Clipboard text as it may travel: what NOT_CLIPBOARD names is dropped (the rest is sent as it is). */
+export function cleanClipboard(text: string): string {
+  return text.replace(new RegExp(NOT_CLIPBOARD.source, 'gu'), '');
+}
+
+/** Whether `v` is clipboard text of 1 to `max` code units, none of NOT_CLIPBOARD. */
+export function isClipboardText(v: unknown, max: number): v is string {
+  return typeof v === 'string' && v.length > 0 && v.length <= max && !NOT_CLIPBOARD.test(v);
+}
+
+/** Whether a `clipboard` message with `text` fits in `maxMessage` characters once encoded (JSON escapes included). */
+export function clipboardFits(text: string, maxMessage: number): boolean {
+  return encodeMessage({ type: 'clipboard', text }).length <= maxMessage;
+}
 
 export function encodeMessage(message: HelperMessage | HostMessage): string {
   return JSON.stringify(message);
@@ -184,7 +231,8 @@ export function decodeJson(data: unknown, max: number = MAX_CONTROL_MESSAGE): un
 const MAX_NAME = 100;
 /** Nonces and MACs are 32 bytes: 44 characters of base64. */
 const B64_32 = /^[A-Za-z0-9+/]{43}=$/;
-const BUTTONS: ReadonlySet<string> = new Set(['left', 'middle', 'right']);
+const BUTTONS: ReadonlySet<string> = new Set<MouseButton>(['left', 'middle', 'right', 'back', 'forward']);
+const CLIPBOARD_REFUSALS: ReadonlySet<string> = new Set<ClipboardRefusal>(['denied', 'empty', 'tooLarge', 'busy']);
 const END_REASONS: ReadonlySet<string> = new Set<EndReason>([
   'hostEnded', 'helperEnded', 'denied', 'consentTimeout', 'expired', 'alreadyUsed', 'proofFailed', 'locked',
   'protocolError', 'peerGone', 'captureFailed',
@@ -255,6 +303,7 @@ export function parseHelperMessage(data: unknown): HelperMessage | undefined {
     case 'releaseAll':
     case 'refresh':
     case 'heartbeat':
+    case 'clipboardRequest':
       return { type: m['type'] };
     case 'pointerMove':
       return isUnit(m['x']) && isUnit(m['y']) ? { type: 'pointerMove', x: m['x'], y: m['y'] } : undefined;
@@ -272,6 +321,8 @@ export function parseHelperMessage(data: unknown): HelperMessage | undefined {
       return isTypableText(m['text']) ? { type: 'text', text: m['text'] } : undefined;
     case 'chat':
       return isChatText(m['text']) ? { type: 'chat', text: m['text'] } : undefined;
+    case 'clipboard':
+      return isClipboardText(m['text'], MAX_CLIPBOARD_TO_HOST) ? { type: 'clipboard', text: m['text'] } : undefined;
     case 'frameAck':
       return typeof m['id'] === 'number' && Number.isInteger(m['id']) && m['id'] >= 0 && m['id'] <= MAX_FRAME_ID ? { type: 'frameAck', id: m['id'] } : undefined;
     case 'bye':
@@ -326,6 +377,10 @@ export function parseHostMessage(data: unknown): HostMessage | undefined {
     }
     case 'chat':
       return isChatText(m['text']) ? { type: 'chat', text: m['text'] } : undefined;
+    case 'clipboard':
+      return isClipboardText(m['text'], MAX_CLIPBOARD_TO_HELPER) ? { type: 'clipboard', text: m['text'] } : undefined;
+    case 'clipboardRefused':
+      return typeof m['reason'] === 'string' && CLIPBOARD_REFUSALS.has(m['reason']) ? { type: 'clipboardRefused', reason: m['reason'] as ClipboardRefusal } : undefined;
     case 'heartbeat':
       return { type: 'heartbeat' };
     case 'bye':

@@ -52,7 +52,7 @@ export class ControlGuard {
       case 'released':
         return { take: true, to: 'viewing', notice: 'You gave control back.' };
       case 'paused':
-        return { take: true, to: 'viewing', notice: `${who} is using their mouse: your control is paused until they stop.` };
+        return { take: true, to: 'viewing', notice: `${who} is using their own mouse or keyboard: your control is paused until they stop.` };
       default:
         return assertNever(change);
     }

@@ -18,22 +18,9 @@
  */
 
 import { Peer, type DataConnection, type PeerError, type PeerOptions } from 'peerjs';
-import {
-  type ControlChange,
-  type EndReason,
-  type HelperMessage,
-  type HostMessage,
-  CONTROL_LABEL,
-  HEARTBEAT_MS,
-  MEDIA_LABEL,
-  MAX_HOST_MESSAGE,
-  PEER_GONE_SILENCE_MS,
-  assertNever,
-  describeEnd,
-  decodeJson,
-  encodeMessage,
-  parseHostMessage,
-} from '../shared/protocol';
+import { type ControlChange, type EndReason, type HelperMessage, type HostMessage, CONTROL_LABEL, HEARTBEAT_MS, MEDIA_LABEL, MAX_HOST_MESSAGE } from '../shared/protocol';
+import { PEER_GONE_SILENCE_MS, assertNever, describeEnd, decodeJson, encodeMessage, parseHostMessage } from '../shared/protocol';
+import { type ClipboardOut, type ClipboardReply, clipboardAllowed } from './clipboard';
 import { fromBase64 } from '../shared/proof';
 import { type HelperState, type SessionEnd, HELPER_TRANSITIONS, StateMachine, isFinal } from '../shared/stateMachine';
 import type { LogLevel } from './bridge';
@@ -66,6 +53,8 @@ export interface SessionEvents {
   onContext?(update: ContextUpdate): void;
   /** A chat message from the host: text, to be shown as text. */
   onChat?(text: string): void;
+  /** The host's answer to a clipboard request (clipboard.ts checks that one was made). */
+  onClipboard?(reply: ClipboardReply): void;
   log(level: LogLevel, message: string): void;
 }
 
@@ -123,9 +112,7 @@ export class HelperSession {
     });
   }
 
-  get state(): HelperState {
-    return this.machine.state;
-  }
+  get state(): HelperState { return this.machine.state; }
 
   /** Opens the peer on the signaling server and dials the host. Call once. */
   start(): void {
@@ -208,6 +195,13 @@ export class HelperSession {
       return false;
     }
     this.send({ type: 'chat', text });
+    return true;
+  }
+
+  /** Sends clipboard text (only while controlling) or a request for the host's (while viewing); false if not sent. */
+  sendClipboard(message: ClipboardOut): boolean {
+    if (!clipboardAllowed(this.state.kind, message)) return false;
+    this.send(message);
     return true;
   }
 
@@ -337,6 +331,9 @@ export class HelperSession {
       case 'context':
       case 'chat':
         return this.onShared(message);
+      case 'clipboard':
+      case 'clipboardRefused':
+        return acceptsShared(this.state.kind) ? this.events.onClipboard?.(message) : this.protocolError(`${message.type} in ${this.state.kind}`);
       case 'bye':
         // Our own words for the reason: the host's text would reach a VS Code notification, where links work.
         this.log('info', `host said bye (${message.reason}): ${message.message}`);
@@ -454,13 +451,9 @@ export class HelperSession {
     this.finish('failed', describeEnd('protocolError'), { reason: 'protocolError', by: 'local' }, 'protocolError');
   }
 
-  private to(state: HelperState): boolean {
-    return this.machine.to(state);
-  }
+  private to(state: HelperState): boolean { return this.machine.to(state); }
 
-  private isDone(): boolean {
-    return isFinal(this.machine.state);
-  }
+  private isDone(): boolean { return isFinal(this.machine.state); }
 
   /** The one way out: says bye if asked, moves to the final state, and closes everything. */
   private finish(kind: 'ended' | 'failed', message: string, end: SessionEnd, bye?: EndReason, immediately = false): void {

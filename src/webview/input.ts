@@ -17,6 +17,7 @@
 import { MODIFIER_CODES, classifyKeyDown, isKnownKeyCode, toUnit, type KeyboardMode } from '../shared/keys';
 import { splitText, type MouseButton } from '../shared/protocol';
 import type { InputMessage } from './controlGuard';
+import { NO_REST, wheelStep, type WheelRest } from './wheel';
 
 export interface InputEvents {
   sendInput(message: InputMessage): void;
@@ -29,10 +30,11 @@ const BUTTON_BITS: readonly (readonly [number, MouseButton])[] = [
   [1, 'left'],
   [2, 'right'],
   [4, 'middle'],
+  [8, 'back'],
+  [16, 'forward'],
 ];
-/** Wheel notches per unit of `deltaY`, by `deltaMode` (pixels, lines, pages). */
-const NOTCHES_PER_DELTA = [1 / 100, 1 / 3, 10] as const;
-const MAX_NOTCHES = 50;
+/** Every bit of BUTTON_BITS. */
+const BUTTON_MASK = 31;
 
 type EventMap = HTMLElementEventMap & DocumentEventMap;
 
@@ -45,6 +47,8 @@ export class InputCapture {
   private lastMove: { x: number; y: number } | undefined;
   private moveFrame: number | undefined;
   private mode: KeyboardMode = 'text';
+  /** Fractions of a wheel notch not sent yet (trackpads: see wheel.ts). */
+  private wheelRest: WheelRest = NO_REST;
   /** Codes whose key-down went out as a physical key: their key-up goes out too, whatever the modifiers then. */
   private readonly physicalDown = new Set<string>();
   /** Where the keyboard focus sits while the remote screen has it (see the header). */
@@ -70,13 +74,13 @@ export class InputCapture {
     this.listen(canvas, 'pointerup', (e) => this.onPointer(e));
     this.listen(canvas, 'pointercancel', () => this.releaseButtons());
     this.listen(canvas, 'lostpointercapture', () => this.releaseButtons());
-    // Without this, a middle press starts Chromium's autoscroll and a drag selects the toolbar's text.
-    this.listen(canvas, 'mousedown', (e) => {
-      if (this.controlling) e.preventDefault();
-    });
-    this.listen(canvas, 'auxclick', (e) => {
-      if (this.controlling) e.preventDefault();
-    });
+    // Without this, a middle press starts Chromium's autoscroll and a drag selects the toolbar's text; the back and
+    // forward buttons would move the page's own history on their release.
+    for (const type of ['mousedown', 'mouseup', 'auxclick'] as const) {
+      this.listen(canvas, type, (e) => {
+        if (this.controlling) e.preventDefault();
+      });
+    }
     this.listen(canvas, 'contextmenu', (e) => e.preventDefault());
     this.listen(canvas, 'wheel', (e) => this.onWheel(e), { passive: false });
     for (const target of [canvas, this.sink]) {
@@ -101,6 +105,7 @@ export class InputCapture {
     this.buttons = 0;
     this.pendingMove = undefined;
     this.lastMove = undefined;
+    this.wheelRest = NO_REST;
     this.physicalDown.clear();
     if (this.moveFrame !== undefined) cancelAnimationFrame(this.moveFrame);
     this.moveFrame = undefined;
@@ -161,7 +166,7 @@ export class InputCapture {
   private onPointer(e: PointerEvent): void {
     if (!this.controlling) return;
     const p = this.toScreen(e.clientX, e.clientY);
-    const mask = e.buttons & 7;
+    const mask = e.buttons & BUTTON_MASK;
     if (mask !== this.buttons) {
       // The button message carries the position: a move waiting for the next frame is now stale.
       this.pendingMove = undefined;
@@ -202,9 +207,8 @@ export class InputCapture {
   private onWheel(e: WheelEvent): void {
     if (!this.controlling) return;
     e.preventDefault();
-    const perDelta = NOTCHES_PER_DELTA[e.deltaMode] ?? NOTCHES_PER_DELTA[0];
-    const dx = notches(e.deltaX * perDelta);
-    const dy = notches(e.deltaY * perDelta);
+    const { dx, dy, rest } = wheelStep(this.wheelRest, e.deltaX, e.deltaY, e.deltaMode);
+    this.wheelRest = rest;
     if (dx !== 0 || dy !== 0) this.events.sendInput({ type: 'wheel', dx, dy });
   }
 
@@ -307,9 +311,3 @@ function unit(fraction: number, size: number): number {
   return toUnit(pixel, size);
 }
 
-/** Rounds to whole notches, at least one either way when there was any movement. */
-function notches(value: number): number {
-  if (value === 0 || !Number.isFinite(value)) return 0;
-  const n = Math.max(1, Math.round(Math.abs(value)));
-  return Math.sign(value) * Math.min(n, MAX_NOTCHES);
-}

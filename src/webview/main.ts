@@ -9,6 +9,7 @@ import { assertNever } from '../shared/protocol';
 import type { HelperState } from '../shared/stateMachine';
 import { MAX_COPY } from '../shared/panelProtocol';
 import { ExtensionBridge } from './bridge';
+import { ClipboardRequests, outgoingClipboard, refusalNotice, type ClipboardReply } from './clipboard';
 import { ContextPane } from './contextPane';
 import { Display } from './display';
 import { HelperSession } from './helperSession';
@@ -30,6 +31,8 @@ function main(): void {
   let session: HelperSession | undefined;
   let endedEarly = false;
   let lastKind: HelperState['kind'] = 'idle';
+  let hostName = 'the host';
+  const clipboardRequests = new ClipboardRequests();
 
   const ui = new PanelUi(root, {
     requestControl: () => session?.requestControl(),
@@ -42,6 +45,13 @@ function main(): void {
       bridge.log('info', `[panel] keys travel as ${mode === 'text' ? 'text' : 'physical keys'} now`);
       // The toggle took the focus: give the keyboard back to the remote screen.
       if (lastKind === 'controlling') input.focus();
+    },
+    // The extension reads the clipboard only now, and answers with clipboardText.
+    sendClipboard: () => bridge.post({ type: 'readClipboard' }),
+    getClipboard: () => {
+      if (!session || !clipboardRequests.ask()) return;
+      if (session.sendClipboard({ type: 'clipboardRequest' })) ui.setNotice(`Asking ${hostName} for their clipboard text…`);
+      else clipboardRequests.reset();
     },
   });
   const display = new Display(ui.canvas, {
@@ -66,6 +76,8 @@ function main(): void {
   const showState = (state: HelperState, code: string | undefined) => {
     const wasControlling = lastKind === 'controlling';
     lastKind = state.kind;
+    if ('hostName' in state && state.hostName) hostName = state.hostName;
+    if (state.kind === 'ended' || state.kind === 'failed') clipboardRequests.reset();
     display.setControlling(state.kind === 'controlling');
     input.setControlling(state.kind === 'controlling');
     ui.render(state, code);
@@ -86,6 +98,33 @@ function main(): void {
     }
   }
 
+  /** The helper's clipboard text, read by the extension: to the host if it fits and control is still ours. */
+  function sendClipboard(text: string): void {
+    const out = outgoingClipboard(text);
+    if (!out.ok) {
+      ui.setNotice(out.reason === 'empty' ? 'Your clipboard has no text to send.' : 'Your clipboard text is too large to send (at most about 4,000 characters).');
+      return;
+    }
+    if (!session?.sendClipboard(out.message)) {
+      ui.setNotice('Clipboard text goes to the host only while you have control.');
+      return;
+    }
+    const characters = out.message.text.length;
+    bridge.post({ type: 'clipboardSent', characters });
+    ui.setNotice(`Sent ${characters} characters to ${hostName}'s clipboard.`);
+  }
+
+  /** The host answered: only a request this panel made is taken (see clipboard.ts). */
+  function onClipboard(reply: ClipboardReply): void {
+    if (!clipboardRequests.answer()) {
+      bridge.log('warn', `[panel] dropped a ${reply.type} from the host that answers no request`);
+      return;
+    }
+    if (reply.type === 'clipboardRefused') return ui.setNotice(refusalNotice(reply.reason, hostName));
+    bridge.post({ type: 'hostClipboard', text: reply.text });
+    ui.setNotice(`${hostName}'s clipboard text is on your clipboard (${reply.text.length} characters).`);
+  }
+
   function onMessage(message: ToPanel): void {
     switch (message.type) {
       case 'connect': {
@@ -104,6 +143,7 @@ function main(): void {
           onSharing: (sharing) => pane.setSharing(sharing),
           onContext: (update) => pane.update(update),
           onChat: (text) => pane.receiveChat(text),
+          onClipboard,
           log: (level, text) => bridge.log(level, text),
         });
         session.start();
@@ -117,6 +157,9 @@ function main(): void {
         return;
       case 'end':
         end();
+        return;
+      case 'clipboardText':
+        sendClipboard(message.text);
         return;
       default:
         assertNever(message);

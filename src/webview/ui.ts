@@ -5,6 +5,7 @@
  *
  * Stable hooks for tests: `#app[data-state]`, `#status`, `#verification-code`, `#notice`,
  * `#request-control`, `#release-control`, `#end-session`, `#keyboard-mode` (`aria-pressed`: physical keys),
+ * `#send-clipboard` (while controlling), `#get-clipboard` (while the screen is in view),
  * `#screen` (with `data-frames`, `data-last-frame`, `data-controlling`), `#message`.
  *
  * Below the toolbar, `.body` is a row: the stage, then whatever the panel adds beside it (the context pane,
@@ -21,6 +22,10 @@ export interface UiActions {
   end(): void;
   /** The helper switched how keys travel (text or physical). */
   toggleKeyboardMode(): void;
+  /** "Send Clipboard": the helper's clipboard text to the host's clipboard. */
+  sendClipboard(): void;
+  /** "Get Host Clipboard": ask the host for its clipboard text. */
+  getClipboard(): void;
 }
 
 export class PanelUi {
@@ -42,6 +47,8 @@ export class PanelUi {
   private readonly releaseButton: HTMLButtonElement;
   private readonly endButton: HTMLButtonElement;
   private readonly keyboardButton: HTMLButtonElement;
+  private readonly sendClipboardButton: HTMLButtonElement;
+  private readonly getClipboardButton: HTMLButtonElement;
   private readonly stage: HTMLElement;
   private readonly message: HTMLElement;
   private readonly messageTitle: HTMLElement;
@@ -94,7 +101,11 @@ export class PanelUi {
     this.keyboardButton = button('keyboard-mode', '', 'secondary', () => actions.toggleKeyboardMode());
     this.keyboardButton.classList.add('toggle');
     this.setKeyboardMode('text');
-    buttons.append(this.keyboardButton, this.requestButton, this.releaseButton, this.endButton);
+    this.sendClipboardButton = button('send-clipboard', 'Send Clipboard', 'secondary', () => actions.sendClipboard());
+    this.sendClipboardButton.title = 'Put the text on your clipboard on the host\'s clipboard (at most about 4,000 characters).';
+    this.getClipboardButton = button('get-clipboard', 'Get Host Clipboard', 'secondary', () => actions.getClipboard());
+    this.getClipboardButton.title = 'Ask the host for the text on their clipboard: they are asked each time.';
+    buttons.append(this.keyboardButton, this.sendClipboardButton, this.getClipboardButton, this.requestButton, this.releaseButton, this.endButton);
     statusGroup.append(this.notice, this.hint);
     toolbar.append(statusGroup, buttons);
 
@@ -176,6 +187,8 @@ export class PanelUi {
     this.releaseButton.hidden = kind !== 'controlling';
     this.endButton.hidden = final;
     this.keyboardButton.hidden = !seeing;
+    this.sendClipboardButton.hidden = kind !== 'controlling';
+    this.getClipboardButton.hidden = !seeing;
 
     this.hint.hidden = kind !== 'controlling';
     setText(this.hint, 'Ctrl+Alt+Home: back to the toolbar');

@@ -506,7 +506,7 @@ describe('security: the safeguards hold against the real pieces', { timeout: 600
       xdotool(rig, 'mousemove', '1000', '700'); // the host's own hand on the mouse
       await waitFor('everything released', () => heldDown(rig).length === 0, 1_000, 10);
       await waitFor('the helper told', async () => (await helperState(page)).kind === 'viewing', 2_000);
-      assert.match(await page.locator('#notice').innerText(), /is using their mouse: your control is paused/);
+      assert.match(await page.locator('#notice').innerText(), /is using their own mouse or keyboard: your control is paused/);
       // The helper's moves do not reach the desktop during the pause.
       const at = await pagepoint(page, 100, 100);
       await page.mouse.move(at.x, at.y);

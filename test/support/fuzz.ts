@@ -31,13 +31,14 @@ const BAD: Record<string, readonly unknown[]> = {
   bool: [0, 1, 'true', 'false', null, [], {}, [true]],
   notch: [0.5, 51, -51, 1e9, -1e308, '1', null, [], true, 1.0000001],
   code: ['NotAKey', '', 'keya', 'KEYA', 'Key A', 5, null, [], ...PROTO_NAMES],
-  button: ['back', 'forward', 'LEFT', '', 0, null, ...PROTO_NAMES],
+  button: ['Back', 'x1', 'button8', 'LEFT', '', 0, 8, null, ...PROTO_NAMES],
   b64: ['', 'AAAA', 'A'.repeat(44), `${'A'.repeat(43)}!`, `${'A'.repeat(42)}==`, '<script>', 'A'.repeat(200), 5, null, []],
   id: [-1, 0.5, 2 ** 32, 1e300, '1', null, [], true],
   reason: ['because', '', 5, null, ...PROTO_NAMES],
   version: [1.5, '2', null, [], true, 1e300 * 10],
   name: ['x'.repeat(101), 5, null, [], {}],
   chat: ['', 'x'.repeat(2001), '日'.repeat(2001), 'a\r\nb', '\r', '\t', '\u0000', '\u001b[2J', '\u007f', '\u0085', 'a\ud800', '\udfff', '\u2028', '\u2029', 5, null, [], {}, ['a'], true],
+  clipboard: ['', 'x'.repeat(4067), 'a\u0000b', '\u001b[201~rm -rf ~', '\u007f', '\u0085', '\u009b', 'a\ud800', '\udfff', '\b', 5, null, [], {}, ['a'], true],
   text: ['', 'x'.repeat(65), '日'.repeat(65), '\u{1F600}'.repeat(65), 'a\nb', '\r', '\t', '\u0000', '\u001b[2J', '\u007f', '\u0085', 'a\ud800', '\udfff', '\u2028', '\u2029', 5, null, [], {}, ['a'], true],
 };
 
@@ -54,6 +55,8 @@ const FIELDS: Record<HelperMessage['type'], Readonly<Record<string, keyof typeof
   key: { code: 'code', down: 'bool' },
   text: { text: 'text' },
   chat: { text: 'chat' },
+  clipboard: { text: 'clipboard' },
+  clipboardRequest: {},
   releaseAll: {},
   frameAck: { id: 'id' },
   refresh: {},
@@ -126,7 +129,7 @@ export class JunkMaker {
         message = { type, x: unit(), y: unit() };
         break;
       case 'pointerButton':
-        message = { type, button: this.pick(['left', 'middle', 'right'] as const), down: this.random() < 0.5, x: unit(), y: unit() };
+        message = { type, button: this.pick(['left', 'middle', 'right', 'back', 'forward'] as const), down: this.random() < 0.5, x: unit(), y: unit() };
         break;
       case 'wheel':
         message = { type, dx: this.int(101) - 50, dy: this.int(101) - 50 };
@@ -140,6 +143,9 @@ export class JunkMaker {
       case 'chat':
         message = { type, text: this.chat(1 + this.int(this.int(10) === 0 ? 2000 : 80)) };
         break;
+      case 'clipboard':
+        message = { type, text: this.clipboard(1 + this.int(this.int(10) === 0 ? 4000 : 200)) };
+        break;
       case 'frameAck':
         message = { type, id: this.int(3) === 0 ? 0xffff_ffff : this.int(1_000_000) };
         break;
@@ -151,6 +157,7 @@ export class JunkMaker {
       case 'releaseAll':
       case 'refresh':
       case 'heartbeat':
+      case 'clipboardRequest':
         message = { type };
         break;
     }
@@ -248,6 +255,22 @@ export class JunkMaker {
       const next = this.int(20) === 0 ? '\n' : this.text(1);
       if (s.length + next.length > 2000) break;
       s += next;
+    }
+    return s || 'x';
+  }
+
+  /**
+   * Clipboard text of at most `length` code units that fits in one control message: what `text` may carry, tabs and
+   * line breaks (each of which JSON writes as two characters), quotes and backslashes.
+   */
+  clipboard(length: number): string {
+    let s = '';
+    for (;;) {
+      const next = this.int(8) === 0 ? this.pick(['\n', '\r\n', '\t', '"', '\\']) : this.text(1);
+      const longer = s + next;
+      // Room for the junk fields wellFormed may add.
+      if (longer.length > length || JSON.stringify({ type: 'clipboard', text: longer }).length > 3_600) break;
+      s = longer;
     }
     return s || 'x';
   }

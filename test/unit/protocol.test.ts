@@ -32,7 +32,7 @@ describe('helper messages', () => {
   it('drops what is out of shape, out of range or unknown', () => {
     const bad: unknown[] = [
       null, 3, 'x', [], {}, { type: 'nope' }, { type: 'pointerMove', x: 1.5, y: 0 }, { type: 'pointerMove', x: NaN, y: 0 },
-      { type: 'pointerMove', x: '0.5', y: 0 }, { type: 'pointerButton', button: 'back', down: true, x: 0, y: 0 },
+      { type: 'pointerMove', x: '0.5', y: 0 }, { type: 'pointerButton', button: 'x1', down: true, x: 0, y: 0 },
       { type: 'key', code: 'NotAKey', down: true }, { type: 'key', code: 'KeyA', down: 'yes' }, { type: 'wheel', dx: 0.5, dy: 0 },
       { type: 'wheel', dx: 0, dy: 1e9 }, { type: 'frameAck', id: -1 }, { type: 'bye', reason: 'because' },
       { type: 'hello', version: 1, helperName: 'x'.repeat(101), helperNonce: 'AA' }, { type: 'proof', mac: '<script>' },
@@ -68,7 +68,7 @@ describe('helper messages', () => {
     const junk = new JunkMaker(0x5eed);
     const kinds = [
       'hello', 'proof', 'mediaProof', 'requestControl', 'releaseControl', 'pointerMove', 'pointerButton', 'wheel', 'key',
-      'releaseAll', 'frameAck', 'refresh', 'heartbeat', 'bye', 'text', 'chat',
+      'releaseAll', 'frameAck', 'refresh', 'heartbeat', 'bye', 'text', 'chat', 'clipboard', 'clipboardRequest',
     ] as const satisfies readonly HelperMessage['type'][];
     for (let i = 0; i < 10_000; i++) {
       const m = junk.malformed();
