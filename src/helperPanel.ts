@@ -11,6 +11,7 @@ import { checkSignaling } from './shared/settings';
 import type { HelperState } from './shared/stateMachine';
 import { assertNever } from './shared/protocol';
 import { plainText } from './text';
+import { webviewPage } from './webviewPage';
 
 /** What the panel asks of the extension for the shared context and chat (issue 12): helperController.ts answers. */
 export type PanelRequest = Extract<FromPanel, { type: 'openHere' | 'copy' | 'chatCount' | 'readClipboard' | 'clipboardSent' | 'hostClipboard' }>;
@@ -128,25 +129,18 @@ function html(webview: vscode.Webview, dist: vscode.Uri, media: vscode.Uri, sett
   const origin = `${signaling.host}:${signaling.port}`;
   // Connections only to the signaling server the invitation names (WebRTC itself is not governed by CSP).
   const connect = signaling.secure ? `https://${origin} wss://${origin}` : `http://${origin} ws://${origin}`;
-  const csp = [
-    "default-src 'none'",
-    'img-src blob: data:',
-    `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-    `script-src 'nonce-${nonce}'`,
-    `connect-src ${connect}`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}" nonce="${nonce}">
-<title>Remote Assist</title>
-</head>
-<body>
-<div id="app"></div>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+  return webviewPage({
+    csp: [
+      "default-src 'none'",
+      'img-src blob: data:',
+      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
+      `script-src 'nonce-${nonce}'`,
+      `connect-src ${connect}`,
+    ],
+    nonce,
+    styleUri: style.toString(),
+    scriptUri: script.toString(),
+    title: 'Remote Assist',
+    body: '<div id="app"></div>',
+  });
 }

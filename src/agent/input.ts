@@ -302,8 +302,7 @@ export class NutInput {
         // Notches; positive is down / right, as the browser's deltaY / deltaX.
         if (event.dy > 0) await this.nut.mouse.scrollDown(event.dy);
         else if (event.dy < 0) await this.nut.mouse.scrollUp(-event.dy);
-        if (event.dx > 0) await this.nut.mouse.scrollRight(event.dx);
-        else if (event.dx < 0) await this.nut.mouse.scrollLeft(-event.dx);
+        if (event.dx !== 0) await this.scrollSideways(event.dx);
         return;
       case 'key': {
         const key = this.key(event.code);
@@ -346,6 +345,21 @@ export class NutInput {
       case 'middle': return this.nut.Button.MIDDLE;
       case 'right': return this.nut.Button.RIGHT;
     }
+  }
+
+  /**
+   * Sideways, in notches, positive to the right. On X11 as buttons 6 (left) and 7 (right) through XTEST: libnut's
+   * Linux `scrollMouse` sends them the other way round (seen on Xvfb: nut-js's scrollRight pressed button 6).
+   */
+  private async scrollSideways(dx: number): Promise<void> {
+    if (this.typer.button) {
+      const button = dx > 0 ? 7 : 6;
+      for (let i = 0; i < Math.abs(dx); i++) {
+        await this.typer.button(button, true);
+        await this.typer.button(button, false);
+      }
+    } else if (dx > 0) await this.nut.mouse.scrollRight(dx);
+    else await this.nut.mouse.scrollLeft(-dx);
   }
 
   /** Back or forward: through XTEST on X11; dropped (said once in the log) where there is no way to press them. */

@@ -81,6 +81,14 @@ export class InputCapture {
         if (this.controlling) e.preventDefault();
       });
     }
+    // The back and forward buttons move the page's own history on their release, and the canvas's listeners above
+    // do not see that release: a cancelled pointerdown suppresses the mouse events that follow it. Seen in Chromium:
+    // the panel's page went back, and the session with it. The panel has no history to move: refused page-wide.
+    for (const type of ['pointerup', 'mouseup', 'auxclick'] as const) {
+      this.listen(window, type, (e) => {
+        if (e.button === 3 || e.button === 4) e.preventDefault();
+      }, { capture: true });
+    }
     this.listen(canvas, 'contextmenu', (e) => e.preventDefault());
     this.listen(canvas, 'wheel', (e) => this.onWheel(e), { passive: false });
     for (const target of [canvas, this.sink]) {
