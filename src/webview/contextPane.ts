@@ -4,8 +4,8 @@
  * messages), resizable with a drag handle or the arrow keys, searchable (matches highlighted with <mark> elements
  * made from text nodes, items without a match filtered out). It appears only once the host has let the helper in.
  *
- * The screen's canvas keeps its own box in the stage beside the pane: display.ts and input.ts map through that box
- * (`getBoundingClientRect` and `object-fit: contain`), so resizing the pane leaves pointer mapping exact.
+ * The screen's canvas keeps its own box in the stage beside the pane: display.ts sizes it per view mode and input.ts
+ * maps through its `getBoundingClientRect`, so resizing the pane leaves pointer mapping exact.
  */
 
 import type { CodeLocation, ContextKind, ContextUpdate, Sharing } from '../shared/context';

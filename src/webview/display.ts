@@ -1,7 +1,8 @@
 /**
  * The helper's panel (webview): the host's screen on a canvas (as noVNC's display). The canvas holds the picture
- * at its own size; CSS scales it to the panel with `object-fit: contain` (input.ts maps pointer positions through
- * the same letterbox).
+ * at its own size, pixel for pixel; `ScreenView` (below) sizes its box on the page for the view mode (fit, 1:1,
+ * zoom: viewMode.ts) and lets the box around it scroll. The canvas's box is the picture, with no letterbox, so
+ * input.ts maps pointer positions through that box alone, in every mode.
  *
  * Frames arrive checked (mediaReceiver.ts: sizes, pixel budget, frames in flight). Whole pictures never queue:
  * while one decodes, only the newest waiting one is kept. Screen updates (deltas, see screenUpdate.ts) are all
@@ -9,10 +10,12 @@
  * once. Every frame is handed back through `frameDone`, in order, once drawn or once skipped.
  */
 
+import { assertNever } from '../shared/protocol';
 import type { ScreenUpdate } from '../shared/screenUpdate';
 import type { LogLevel } from './bridge';
 import type { ScreenFrame } from './mediaReceiver';
 import { RemotePointer } from './pointer';
+import { ACTUAL, FIT, followScroll, layout, pictureOffset, zoomIn, zoomOut, type Layout, type Size, type ViewCommand, type ViewMode, type ViewState } from './viewMode';
 
 export interface DisplayEvents {
   /** The display is done with frame `id` (drawn or skipped). */
@@ -58,6 +61,8 @@ export class Display {
     private readonly events: DisplayEvents,
     /** A canvas over `canvas` (same box, no pointer events) where the host's pointer is drawn. */
     pointerOverlay?: HTMLCanvasElement,
+    /** Sizes the canvas's box on the page; told of the picture's size and of the host pointer's moves. */
+    private readonly view?: ScreenView,
   ) {
     const ctx = canvas.getContext('2d', { alpha: false });
     if (!ctx) throw new Error('no 2D canvas context');
@@ -203,6 +208,7 @@ export class Display {
       if (op.kind === 'pointer') {
         if (this.pointer) this.pointer.update(op.at, op.shape, bitmaps[i]);
         else bitmaps[i]?.close();
+        this.view?.reveal(op.at);
         return;
       }
       const { x, y, width, height } = op.rect;
@@ -236,5 +242,155 @@ export class Display {
   private resize(width: number, height: number): void {
     if (this.canvas.width !== width) this.canvas.width = width;
     if (this.canvas.height !== height) this.canvas.height = height;
+    this.view?.setPictureSize(width, height);
+  }
+}
+
+/** How close (CSS pixels) the host's pointer may come to the view's edge before the view follows it. */
+const FOLLOW_MARGIN = 48;
+
+/**
+ * The picture's box on the page: `viewport` is the stage's scrolling box, `surface` the picture's box inside it
+ * (the screen and pointer canvases fill it, so both take the same transform). Laid out again when the view mode,
+ * the picture, the panel's size or `devicePixelRatio` (another monitor, VS Code's zoom) changes.
+ */
+export class ScreenView {
+  private mode: ViewMode = FIT;
+  private follow = true;
+  private picture: Size = { width: 0, height: 0 };
+  private shown: Layout | undefined;
+  /** Where the surface starts in the viewport's content (centred when smaller). */
+  private offset = { x: 0, y: 0 };
+  /** The host pointer's last place (host pixels). */
+  private pointerAt: { x: number; y: number } | undefined;
+  private readonly resizes: ResizeObserver;
+  private dprQuery: MediaQueryList | undefined;
+  private readonly dprChanged = () => {
+    this.watchDpr();
+    this.apply();
+  };
+
+  constructor(
+    private readonly viewport: HTMLElement,
+    private readonly surface: HTMLElement,
+    private readonly changed: (state: ViewState) => void,
+  ) {
+    this.resizes = new ResizeObserver(() => this.apply());
+    // The border box: scroll bars coming and going (which apply() causes) are no resize, so no observer loop.
+    this.resizes.observe(viewport, { box: 'border-box' });
+    this.watchDpr();
+  }
+
+  get state(): ViewState {
+    return { mode: this.mode, percent: this.shown?.percent ?? 100, follow: this.follow };
+  }
+
+  run(command: ViewCommand): void {
+    const shown = this.shown?.percent ?? 100;
+    switch (command) {
+      case 'fit':
+        return this.setMode(FIT);
+      case 'actual':
+        return this.setMode(ACTUAL);
+      case 'zoomIn':
+        return this.setMode(zoomIn(shown));
+      case 'zoomOut':
+        return this.setMode(zoomOut(shown));
+      default:
+        return assertNever(command);
+    }
+  }
+
+  setMode(mode: ViewMode): void {
+    // The point at the middle of the view stays there, as an image viewer's zoom does.
+    const centre = this.centre();
+    const leavingFit = this.mode.kind === 'fit' && mode.kind !== 'fit';
+    this.mode = mode;
+    this.apply(centre);
+    if (leavingFit) this.reveal(this.pointerAt, true);
+  }
+
+  setFollow(on: boolean): void {
+    this.follow = on;
+    this.changed(this.state);
+    if (on) this.reveal(this.pointerAt, true);
+  }
+
+  setPictureSize(width: number, height: number): void {
+    if (this.picture.width === width && this.picture.height === height) return;
+    this.picture = { width, height };
+    this.apply();
+  }
+
+  /**
+   * The host's pointer is at `at` (host pixels): with follow on, scroll just enough to keep it inside the view.
+   * Only a move is followed (or `force`), so that a helper who scrolled away is not pulled back by a still pointer.
+   */
+  reveal(at: { x: number; y: number } | undefined, force = false): void {
+    const moved = !!at && (at.x !== this.pointerAt?.x || at.y !== this.pointerAt?.y);
+    this.pointerAt = at;
+    const shown = this.shown;
+    if (!at || !(moved || force) || !this.follow || !shown?.scrolls || !(this.picture.width > 0)) return;
+    const v = this.viewport;
+    const scale = shown.width / this.picture.width;
+    const next = followScroll(
+      { x: (at.x + 0.5) * scale, y: (at.y + 0.5) * scale },
+      { left: v.scrollLeft - this.offset.x, top: v.scrollTop - this.offset.y },
+      { width: v.clientWidth, height: v.clientHeight },
+      shown,
+      FOLLOW_MARGIN,
+    );
+    if (next) v.scrollTo({ left: next.left + this.offset.x, top: next.top + this.offset.y, behavior: 'instant' });
+  }
+
+  dispose(): void {
+    this.resizes.disconnect();
+    this.dprQuery?.removeEventListener('change', this.dprChanged);
+  }
+
+  /** The fraction of the picture at the middle of the view. */
+  private centre(): { x: number; y: number } | undefined {
+    const shown = this.shown;
+    if (!shown || !(shown.width > 0 && shown.height > 0)) return undefined;
+    const v = this.viewport;
+    const clip = (f: number) => Math.min(Math.max(f, 0), 1);
+    return {
+      x: clip((v.scrollLeft + v.clientWidth / 2 - this.offset.x) / shown.width),
+      y: clip((v.scrollTop + v.clientHeight / 2 - this.offset.y) / shown.height),
+    };
+  }
+
+  private apply(keep?: { x: number; y: number }): void {
+    const v = this.viewport;
+    const dpr = window.devicePixelRatio || 1;
+    // Overflow first: whether scroll bars may appear changes the room there is.
+    v.dataset['scrolls'] = String(this.mode.kind !== 'fit');
+    const l = layout(this.mode, this.picture, { width: v.clientWidth, height: v.clientHeight }, dpr);
+    this.surface.style.width = `${l.width}px`;
+    this.surface.style.height = `${l.height}px`;
+    // Measured again: the new size may have brought scroll bars, or taken them away.
+    const box = v.getBoundingClientRect();
+    this.offset = {
+      x: pictureOffset(box.left + v.clientLeft, v.clientWidth, l.width, dpr),
+      y: pictureOffset(box.top + v.clientTop, v.clientHeight, l.height, dpr),
+    };
+    this.surface.style.marginLeft = `${this.offset.x}px`;
+    this.surface.style.marginTop = `${this.offset.y}px`;
+    v.dataset['mode'] = this.mode.kind;
+    v.dataset['percent'] = String(Math.round(l.percent));
+    v.dataset['crisp'] = String(l.crisp);
+    if (keep && l.scrolls) {
+      v.scrollTo({ left: keep.x * l.width + this.offset.x - v.clientWidth / 2, top: keep.y * l.height + this.offset.y - v.clientHeight / 2, behavior: 'instant' });
+    }
+    const before = this.shown;
+    this.shown = l;
+    if (before?.percent !== l.percent || before.scrolls !== l.scrolls || keep) this.changed(this.state);
+  }
+
+  /** `devicePixelRatio` has no change event: a media query on the current ratio ends when it changes. */
+  private watchDpr(): void {
+    this.dprQuery?.removeEventListener('change', this.dprChanged);
+    this.dprQuery = window.matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+    this.dprQuery.addEventListener('change', this.dprChanged);
   }
 }

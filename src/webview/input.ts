@@ -1,7 +1,8 @@
 /**
  * The helper's panel (webview): the helper's mouse, wheel and keyboard captured on the screen's canvas (as
- * noVNC's input modules), sent on as input messages. Pointer positions are mapped through the canvas's letterbox
- * (`object-fit: contain`, see display.ts) to normalised coordinates on the host's screen, and clipped to it.
+ * noVNC's input modules), sent on as input messages. Pointer positions are mapped through the canvas's own box on
+ * the page (its bounding client rect, which moves with scrolling and zoom; the box is the picture in every view
+ * mode, see display.ts) to normalised coordinates on the host's screen, and clipped to it.
  *
  * Input is only captured while controlling; otherwise the panel is view-only and lets every key through to
  * VS Code.
@@ -17,6 +18,7 @@
 import { MODIFIER_CODES, classifyKeyDown, isKnownKeyCode, toUnit, type KeyboardMode } from '../shared/keys';
 import { splitText, type MouseButton } from '../shared/protocol';
 import type { InputMessage } from './controlGuard';
+import { hostPixelAt } from './viewMode';
 import { NO_REST, wheelStep, type WheelRest } from './wheel';
 
 export interface InputEvents {
@@ -67,7 +69,8 @@ export class InputCapture {
     this.sink.setAttribute('autocomplete', 'off');
     this.sink.setAttribute('autocapitalize', 'off');
     this.sink.spellcheck = false;
-    canvas.insertAdjacentElement('afterend', this.sink);
+    // Beside the box that scrolls, not in it: text composed in the sink would scroll the sink, and the view, into sight.
+    (canvas.closest('.viewport') ?? canvas).insertAdjacentElement('afterend', this.sink);
     this.cleanup.push(() => this.sink.remove());
     this.listen(canvas, 'pointerdown', (e) => this.onPointerDown(e));
     this.listen(canvas, 'pointermove', (e) => this.onPointer(e));
@@ -142,19 +145,12 @@ export class InputCapture {
 
   // --- Pointer ---
 
-  /** Normalised position on the host's screen; points in the letterbox clamp to the nearest edge. */
+  /** Normalised position on the host's screen; points off the picture clamp to the nearest edge. */
   private toScreen(clientX: number, clientY: number): { x: number; y: number } {
-    const rect = this.canvas.getBoundingClientRect();
-    const pictureWidth = this.canvas.width || 1;
-    const pictureHeight = this.canvas.height || 1;
-    const scale = Math.min(rect.width / pictureWidth, rect.height / pictureHeight);
-    const width = pictureWidth * scale;
-    const height = pictureHeight * scale;
-    if (!(width > 0 && height > 0)) return { x: 0.5, y: 0.5 };
-    const rx = (clientX - rect.left - (rect.width - width) / 2) / width;
-    const ry = (clientY - rect.top - (rect.height - height) / 2) / height;
-    const screen = this.screenSize();
-    return { x: unit(rx, screen.width || pictureWidth), y: unit(ry, screen.height || pictureHeight) };
+    const known = this.screenSize();
+    const screen = { width: known.width || this.canvas.width || 1, height: known.height || this.canvas.height || 1 };
+    const pixel = hostPixelAt(clientX, clientY, this.canvas.getBoundingClientRect(), screen);
+    return { x: toUnit(pixel.x, screen.width), y: toUnit(pixel.y, screen.height) };
   }
 
   private onPointerDown(e: PointerEvent): void {
@@ -312,10 +308,3 @@ export class InputCapture {
     this.cleanup.push(() => target.removeEventListener(type, listener, options));
   }
 }
-
-/** A fraction of the picture (possibly outside 0..1) to the normalised centre of the screen pixel under it. */
-function unit(fraction: number, size: number): number {
-  const pixel = Math.min(Math.max(Math.floor(fraction * size), 0), size - 1);
-  return toUnit(pixel, size);
-}
-

@@ -2,8 +2,8 @@
  * The host's pointer at the helper. Captures leave the pointer out (X draws it apart from the screen's pixels),
  * so the host sends its place and shape with the screen updates, and the panel draws it:
  *
- * - while viewing, on a canvas laid over the picture (same size, same letterbox, no pointer events), where the
- *   host's pointer is;
+ * - while viewing, on a canvas laid over the picture (same pixel size, same box on the page, so the same scale
+ *   and scroll in every view mode; no pointer events), where the host's pointer is;
  * - while controlling, as the helper's own pointer over the picture (a CSS cursor of the host's shape), which
  *   moves at once, before any frame could show it. The overlay then stays empty, so there is one pointer.
  */

@@ -271,6 +271,36 @@ export async function pagepoint(page: Page, x: number, y: number): Promise<{ x: 
   }, [x, y]);
 }
 
+/**
+ * Where a host screen position is on the helper's page, through the canvas's own box (its bounding client rect,
+ * which moves with scrolling, and its pixel size): right in every view mode (fit, 1:1, zoom, scrolled), where
+ * `pagepoint` assumes the fit letterbox. `visible`: the point is inside the client area of the stage's scrolling box
+ * (not under a scroll bar), so a click there reaches the canvas.
+ */
+export async function pagepointInView(page: Page, x: number, y: number): Promise<{ x: number; y: number; visible: boolean }> {
+  return page.evaluate(([px, py]) => {
+    const canvas = document.querySelector('#screen') as HTMLCanvasElement;
+    const r = canvas.getBoundingClientRect();
+    const point = { x: r.left + ((px! + 0.5) * r.width) / canvas.width, y: r.top + ((py! + 0.5) * r.height) / canvas.height };
+    // The scrolling box's client area: the picture shown there, its scroll bars left out.
+    const view = document.querySelector('#viewport') ?? canvas.parentElement!;
+    const b = view.getBoundingClientRect();
+    const left = b.left + view.clientLeft;
+    const top = b.top + view.clientTop;
+    const visible = point.x >= left && point.x < left + view.clientWidth && point.y >= top && point.y < top + view.clientHeight;
+    return { ...point, visible };
+  }, [x, y]);
+}
+
+/** `openHelper` in a browser context of its own, 1000 x 700 at `deviceScaleFactor` (a HiDPI helper's screen). */
+export async function openHelperScaled(rig: Rig, code: string | { hostPeerId: string; proofKey: string }, deviceScaleFactor: number): Promise<Page> {
+  const context = await rig.browser.newContext({ viewport: { width: 1000, height: 700 }, deviceScaleFactor });
+  const scaled: Rig = { ...rig, browser: { newPage: () => context.newPage() } as unknown as Browser };
+  const page = await openHelper(scaled, code);
+  page.once('close', () => void context.close().catch(() => undefined));
+  return page;
+}
+
 // --- X probes ---
 
 export function xdotool(rig: Rig, ...args: string[]): string {
