@@ -23,6 +23,9 @@ export const Commands = {
   saveInvitation: 'remoteAssist.saveInvitation',
   showActions: 'remoteAssist.showActions',
   chooseSharing: 'remoteAssist.chooseSharing',
+  pauseSharing: 'remoteAssist.pauseSharing',
+  resumeSharing: 'remoteAssist.resumeSharing',
+  openChat: 'remoteAssist.openChat',
   showLog: 'remoteAssist.showLog',
 } as const;
 
@@ -33,6 +36,8 @@ export const Commands = {
 export const CHAT_VIEW_ID = 'remoteAssistChat';
 /** The panel container of the chat view (package.json `viewsContainers.panel`). */
 export const CHAT_CONTAINER_ID = 'remoteAssistChatPanel';
+/** The host's session view (sessionView.ts), a tree beside the chat in the same container; not prefixed, as above. */
+export const SESSION_VIEW_ID = 'remoteAssistSession';
 
 /** The custom editor that opens `.remoteassist` files (package.json `customEditors`). */
 export const INVITATION_EDITOR_VIEW_TYPE = 'remoteAssist.invitation';
@@ -42,6 +47,8 @@ export const ContextKeys = {
   hostState: 'remoteAssist.hostState',
   /** The helper session's state kind, or 'none'. */
   helperState: 'remoteAssist.helperState',
+  /** Whether the host has paused sharing (true only while a helper sees the screen). */
+  hostPaused: 'remoteAssist.hostPaused',
 } as const;
 
 export interface Config {

@@ -10,6 +10,7 @@ import { HostController } from './hostController';
 import { InvitationEditorProvider } from './invitationEditor';
 import { parseJoinLink, type JoinLinkRefusal } from './joinLink';
 import { showError } from './prompts';
+import { SessionView } from './sessionView';
 import type { Sharing } from './shared/context';
 import { StatusBar } from './statusBar';
 import { plainText } from './text';
@@ -22,12 +23,15 @@ export function activate(context: vscode.ExtensionContext): { host: HostControll
   log.info(`Remote Assist ${String(context.extension.packageJSON['version'])} activated`);
 
   const statusBar = new StatusBar();
-  context.subscriptions.push(statusBar);
+  const sessionView = new SessionView();
+  context.subscriptions.push(statusBar, sessionView);
   let recent: 'host' | 'helper' = 'host';
   const render = (side?: 'host' | 'helper') => {
     if (side) recent = side;
-    statusBar.render({ host: host.state, helper: helper.state, recent, sharing: host.sharing });
+    statusBar.render({ host: host.state, helper: helper.state, recent, sharing: host.sharing, paused: host.paused });
+    sessionView.render(host.summary);
     void vscode.commands.executeCommand('setContext', ContextKeys.hostState, host.state?.kind ?? 'none');
+    void vscode.commands.executeCommand('setContext', ContextKeys.hostPaused, host.paused);
     void vscode.commands.executeCommand('setContext', ContextKeys.helperState, helper.state?.kind ?? 'none');
   };
   const host = new HostController(context, log, () => render('host'));
@@ -66,6 +70,9 @@ export function activate(context: vscode.ExtensionContext): { host: HostControll
   register(Commands.showLog, () => log.show());
   register(Commands.showActions, () => showActions(host, helper));
   register(Commands.chooseSharing, () => host.chooseSharing());
+  register(Commands.pauseSharing, () => host.setPaused(true));
+  register(Commands.resumeSharing, () => host.setPaused(false));
+  register(Commands.openChat, () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`));
   context.subscriptions.push(
     vscode.window.registerUriHandler({ handleUri: (uri) => openJoinLink(uri, helper, log) }),
     InvitationEditorProvider.register(context, log),
@@ -131,11 +138,16 @@ async function showActions(host: HostController, helper: HelperController): Prom
     ...(description ? { description } : {}),
   });
   if (hostKind === 'controlled') items.push(action('debug-stop', vscode.l10n.t('Take Back Control'), Commands.revokeControl));
+  if (hostKind === 'viewing' || hostKind === 'controlled') {
+    items.push(host.paused
+      ? action('debug-continue', vscode.l10n.t('Resume Sharing'), Commands.resumeSharing, vscode.l10n.t('your helper sees your screen again'))
+      : action('debug-pause', vscode.l10n.t('Pause Sharing'), Commands.pauseSharing, vscode.l10n.t('hide your screen and drop their input for a moment')));
+  }
   const sharing = host.sharing;
   if (sharing) {
     const shared = sharedNames(sharing);
     items.push(action('eye', vscode.l10n.t('Sharing: {0}', shared || vscode.l10n.t('only the screen')), Commands.chooseSharing, vscode.l10n.t('choose what else your helper sees')));
-    items.push(action('comment-discussion', vscode.l10n.t('Chat with Your Helper'), `${CHAT_VIEW_ID}.focus`));
+    items.push(action('comment-discussion', vscode.l10n.t('Chat with Your Helper'), Commands.openChat));
   }
   if (hostKind === 'awaiting') {
     items.push(action('copy', vscode.l10n.t('Copy Invitation Code'), Commands.copyInvitation));

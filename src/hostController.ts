@@ -19,6 +19,7 @@ import { isFinal } from './shared/stateMachine';
 import { makeJoinLink } from './joinLink';
 import { macSettingsPanes } from './macSettings';
 import { askModal, showError } from './prompts';
+import type { HostSummary } from './sessionView';
 import { plainText } from './text';
 
 export class HostController implements vscode.Disposable {
@@ -30,6 +31,8 @@ export class HostController implements vscode.Disposable {
   private sources: ContextSources | undefined;
   /** Whether the host has been asked what to share besides the screen in this session (once, after allowing view). */
   private sharingAsked = false;
+  /** The verification code of the helper the host was last asked about (the session's prompt carries it). */
+  private verificationCode = '';
   private readonly chat: ChatView;
 
   constructor(
@@ -52,6 +55,34 @@ export class HostController implements vscode.Disposable {
   get sharing(): Sharing | undefined {
     const kind = this.session?.state.kind;
     return kind === 'viewing' || kind === 'controlled' ? this.session!.sharing : undefined;
+  }
+
+  /** Whether the host has paused sharing (only while a helper sees the screen). */
+  get paused(): boolean {
+    const kind = this.session?.state.kind;
+    return (kind === 'viewing' || kind === 'controlled') && this.session!.pause.paused;
+  }
+
+  /** What the session view shows (sessionView.ts). */
+  get summary(): HostSummary {
+    const kind = this.session?.state.kind;
+    const known = kind === 'asking' || kind === 'viewing' || kind === 'controlled';
+    return { state: this.session?.state, paused: this.paused, verificationCode: known ? this.verificationCode : '', sharing: this.sharing };
+  }
+
+  /**
+   * Pauses sharing (nothing captured or sent, the helper's input dropped, held keys released: pauseRelay.ts) or
+   * resumes it (the whole screen goes again). Nothing happens unless a helper sees the screen.
+   */
+  setPaused(paused: boolean): void {
+    const session = this.session;
+    if (!session || !session.pause.set(paused)) return;
+    this.onStateChange();
+    if (!paused) return;
+    const name = session.state.kind === 'viewing' || session.state.kind === 'controlled' ? session.state.helperName : '';
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('Remote Assist: sharing paused. {0} sees nothing and cannot use your mouse or keyboard until you resume ({1}).', plainText(name || vscode.l10n.t('Your helper'), 100), process.platform === 'darwin' ? 'Cmd+Alt+Shift+P' : 'Ctrl+Alt+Shift+P'),
+    );
   }
 
   /**
@@ -103,6 +134,7 @@ export class HostController implements vscode.Disposable {
     const ui: HostUi = {
       askToView: ({ helperName, verificationCode, timeoutMs }) => {
         const name = plainText(helperName, 100);
+        this.verificationCode = verificationCode;
         return askModal(
           vscode.l10n.t('{0} wants to connect to your computer and see your screen.', name),
           vscode.l10n.t(
@@ -153,6 +185,7 @@ export class HostController implements vscode.Disposable {
     this.session = session;
     this.sessionIceServers = config.iceServers;
     this.sharingAsked = false;
+    this.verificationCode = '';
     this.sources?.dispose();
     this.sources = new ContextSources((update) => session.shareContext(update), this.log);
     this.chat.startSession((text) => session.sendChat(text));

@@ -16,6 +16,8 @@ export interface SessionView {
   readonly recent?: 'host' | 'helper';
   /** What the host shares besides the screen, while a helper sees it. */
   readonly sharing?: Sharing | undefined;
+  /** The host paused sharing (pauseRelay.ts). */
+  readonly paused?: boolean;
 }
 
 interface Look {
@@ -61,7 +63,7 @@ export class StatusBar implements vscode.Disposable {
 export function lookFor(view: SessionView): Look {
   const { host, helper } = view;
   const active = (s: HostState | HelperState | undefined) => !!s && s.kind !== 'idle' && !isFinal(s);
-  if (active(host)) return withSharing(hostLook(host!)!, host!, view.sharing);
+  if (active(host)) return withSharing((view.paused && pausedLook(host!)) || hostLook(host!)!, host!, view.sharing);
   if (active(helper)) return helperLook(helper!)!;
   const finals = view.recent === 'helper' ? [helperLook(helper), hostLook(host)] : [hostLook(host), helperLook(helper)];
   return finals.find((l) => l !== undefined) ?? {
@@ -86,6 +88,16 @@ function withSharing(look: Look, host: HostState, sharing: Sharing | undefined):
     ...look,
     text: `${look.text} ${kinds.map((k) => `$(${k.icon})`).join('')}`,
     tooltip: `${look.tooltip} ${vscode.l10n.t('Also shared with {0}: {1}.', plainText(host.helperName, 100), kinds.map((k) => k.name).join(', '))}`,
+  };
+}
+
+/** The host paused sharing: said first, in the warning colour, whether or not the helper holds control. */
+function pausedLook(host: HostState): Look | undefined {
+  if (host.kind !== 'viewing' && host.kind !== 'controlled') return undefined;
+  return {
+    text: `$(debug-pause) ${vscode.l10n.t('Sharing paused')}`,
+    tooltip: vscode.l10n.t('You paused sharing: {0} sees nothing and their mouse and keyboard input is dropped. Click to resume or end the session.', plainText(host.helperName, 100)),
+    background: 'warning',
   };
 }
 

@@ -38,6 +38,8 @@ export interface PumpSession {
   media(): MediaChannel | undefined;
   /** Whether the session still shows the screen to this helper. */
   showing(): boolean;
+  /** While true the host has paused sharing: nothing is captured or sent, and the next update is a whole screen. */
+  paused?(): boolean;
   /** The screen cannot be captured: the session ends. */
   fail(message: string): void;
   readonly log: Logger;
@@ -91,6 +93,13 @@ export class FramePump {
     let needKey = true;
     try {
       while (this.session.showing()) {
+        if (this.session.paused?.()) {
+          // The agent is not asked at all; resume() wakes the pump, and the helper's hidden picture is repainted whole.
+          needKey = true;
+          previous = undefined;
+          await this.waitForAck(1000);
+          continue;
+        }
         const media = this.session.media();
         const channel = media?.dataChannel as { bufferedAmount?: number } | undefined;
         if (!media?.open || this.framesSent - this.framesAcked >= FRAMES_IN_FLIGHT || (channel?.bufferedAmount ?? 0) > MEDIA_HIGH_WATER) {
@@ -130,7 +139,7 @@ export class FramePump {
         last = Date.now();
         refill();
         credit -= 1;
-        if (!this.session.showing() || this.session.media() !== media || !media.open) {
+        if (!this.session.showing() || this.session.paused?.() || this.session.media() !== media || !media.open) {
           needKey = true;
           continue;
         }

@@ -71,6 +71,8 @@ export interface DroppedCounts {
   malformed: number;
   rateLimited: number;
   inputWithoutControl: number;
+  /** Input from a helper with control while the host had paused sharing (pauseRelay.ts); counted from the first. */
+  inputWhilePaused?: number;
 }
 
 export class Guard {
@@ -78,6 +80,7 @@ export class Guard {
   readonly held = new Set<string>();
   malformed = 0;
   ignoredInput = 0;
+  pausedInput = 0;
   private readonly rate: RateLimiter<HelperMessage['type']>;
   private excessFrom = 0;
   private excess = 0;
@@ -123,6 +126,12 @@ export class Guard {
   withoutControl(): void {
     this.dropped.inputWithoutControl++;
     if (++this.ignoredInput === 1 || this.ignoredInput % 100 === 0) this.log.warn(`ignored input from a helper without control (${this.ignoredInput} so far)`);
+  }
+
+  /** Input from a helper with control while the host paused sharing: dropped, counted, logged as above. */
+  whilePaused(): void {
+    this.dropped.inputWhilePaused = (this.dropped.inputWhilePaused ?? 0) + 1;
+    if (++this.pausedInput === 1 || this.pausedInput % 100 === 0) this.log.info(`dropped input while sharing is paused (${this.pausedInput} so far)`);
   }
 
   /**

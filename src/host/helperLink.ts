@@ -41,6 +41,8 @@ export interface HelperPort {
   proved(helper: HelperLink, verificationCode: string): void;
   /** Whether the session shows the screen (admitted: viewing or controlled). */
   showing(): boolean;
+  /** Whether the host has paused sharing (pauseRelay.ts): the pump then captures nothing. */
+  paused(): boolean;
   /** The invitation is spent: off the signaling server. */
   leaveSignaling(): void;
   /** The helper has just been told `viewGranted` (what the host shares besides the screen may follow). */
@@ -97,6 +99,7 @@ export class HelperLink {
         capture: (request) => port.agent().capture(request),
         media: () => (this.handshake.verified ? this.media : undefined),
         showing: () => port.current(this) && port.showing(),
+        paused: () => port.paused(),
         fail: (message) => port.end('captureFailed', message),
         log,
       },

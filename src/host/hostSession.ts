@@ -7,8 +7,8 @@
  * secret, waits for a helper, has it prove the code (handshake.ts), asks the person at the machine, streams the
  * screen (framePump.ts) and, once control is granted, applies the helper's input; every message passes the
  * guard first (guard.ts). This file keeps the lifecycle, consent, control and audit; each helper keeps its own
- * heartbeat (helperLink.ts), and what is shared besides the screen, chat included, goes through contextRelay.ts.
- * Everything it owns is released in `end()`.
+ * heartbeat (helperLink.ts), what is shared besides the screen, chat included, goes through contextRelay.ts and
+ * the host's pause through pauseRelay.ts. Everything it owns is released in `end()`.
  */
 
 import type { HostAgent, InputEvent } from '../agent/contract';
@@ -17,8 +17,7 @@ import { createInvitation, isExpired, makeInvitationFile, type IceServer, type I
 import type { Logger } from '../shared/log';
 import { derivePeerId, deriveProofKey } from '../shared/proof';
 import type { ContextUpdate, Sharing } from '../shared/context';
-import { MEDIA_LABEL, assertNever, describeEnd, encodeMessage } from '../shared/protocol';
-import type { EndReason, HelperMessage, HostMessage } from '../shared/protocol';
+import { MEDIA_LABEL, assertNever, describeEnd, encodeMessage, type EndReason, type HelperMessage, type HostMessage } from '../shared/protocol';
 import { peerOptions } from '../shared/signaling';
 import { HOST_TRANSITIONS, StateMachine, isFinal, type EndedBy, type HostState } from '../shared/stateMachine';
 import { ClipboardRelay, type HostClipboard } from './clipboardRelay';
@@ -26,6 +25,7 @@ import { ContextRelay, type Disposable } from './contextRelay';
 import { ProofLock } from './handshake';
 import { HelperLink, type HelperPort } from './helperLink';
 import { SignalingLink, type HostConnection, type HostPeerFactory } from './hostPeer';
+import { PauseRelay } from './pauseRelay';
 
 export { MAX_FAILED_PROOFS } from './handshake';
 export { MAX_MALFORMED, RATE_LIMITS } from './guard';
@@ -89,12 +89,14 @@ export class HostSession {
   /** Why the session ended, for connections that arrive after. */
   private endReason: EndReason | undefined;
   /** Dropped from helpers over the whole session, for the log and the audit. */
-  private readonly dropped = { malformed: 0, rateLimited: 0, inputWithoutControl: 0 };
+  private readonly dropped = { malformed: 0, rateLimited: 0, inputWithoutControl: 0, inputWhilePaused: 0 };
   private refusals = 0;
   private connections = 0;
   private denials = 0;
   private readonly relay: ContextRelay;
   private readonly clipboard: ClipboardRelay;
+  /** The host's pause of the screen (`pause.set(true)`), its input and its context: see pauseRelay.ts. */
+  readonly pause: PauseRelay;
   private readonly now: () => Date;
   private readonly audit: AuditLog;
   private readonly port: HelperPort;
@@ -105,21 +107,18 @@ export class HostSession {
     this.port = this.makePort();
     const open = () => !!this.helper?.viewGranted && (this.kind() === 'viewing' || this.kind() === 'controlled');
     this.relay = new ContextRelay({ log: options.log, send: (m) => this.send(m), open, record: (e) => this.record(e, this.helper) });
+    this.pause = new PauseRelay({ log: options.log, send: (m) => this.send(m), open, showing: () => this.kind() === 'viewing' || this.kind() === 'controlled',
+      record: (e) => this.record(e, this.helper), releaseInput: () => this.releaseInput(), pump: () => this.helper?.pump, share: (u) => this.relay.share(u) });
     this.clipboard = new ClipboardRelay({ log: options.log, consentTimeoutMs: options.consentTimeoutMs, clipboard: options.ui.clipboard, state: () => this.kind(),
       helperName: () => this.helper?.name ?? '', current: (h) => this.helper === h && !isFinal(this.machine.state), send: (m) => this.send(m), record: (e) => this.record(e, this.helper) });
-    this.machine = new StateMachine<HostState>({ kind: 'idle' }, HOST_TRANSITIONS, (from, to) =>
-      options.log.warn(`refused state change ${from.kind} -> ${to.kind}`),
-    );
+    this.machine = new StateMachine<HostState>({ kind: 'idle' }, HOST_TRANSITIONS, (from, to) => options.log.warn(`refused state change ${from.kind} -> ${to.kind}`));
     this.machine.onChange((state, previous) => options.log.info(`state ${previous.kind} -> ${state.kind}`));
   }
 
   /** The current state's kind, read afresh (an await may have changed it). */
   private kind(): HostState['kind'] { return this.machine.state.kind; }
-
   get state(): HostState { return this.machine.state; }
-
   get code(): string { return this.codeValue; }
-
   get invitation(): Invitation | undefined { return this.invitationValue; }
 
   get invitationFile(): InvitationFile | undefined {
@@ -176,7 +175,7 @@ export class HostSession {
   setSharing(sharing: Sharing): void { this.relay.setSharing(sharing); }
   get sharing(): Sharing { return this.relay.sharing; }
   /** The latest of one kind of context: sent only while that kind is shared and the helper sees the screen, throttled. */
-  shareContext(update: ContextUpdate): void { this.relay.share(update); }
+  shareContext(update: ContextUpdate): void { if (!this.pause.hold(update)) this.relay.share(update); }
   /** A chat message to the helper; false if there is no admitted helper (or nothing to send). */
   sendChat(text: string): boolean { return this.relay.sendChat(text); }
   /** The admitted helper's chat messages, checked and rate-limited. */
@@ -184,10 +183,8 @@ export class HostSession {
   /** Text the helper sent for the host's clipboard (only while it has control), checked and rate-limited. */
   onClipboard(listener: (text: string) => void): Disposable { return this.clipboard.onText(listener); }
 
-  /** Messages dropped from helpers so far (malformed, over the rate limits, input without control). */
-  get droppedCounts(): { readonly malformed: number; readonly rateLimited: number; readonly inputWithoutControl: number } {
-    return { ...this.dropped };
-  }
+  /** Messages dropped from helpers so far (malformed, over the rate limits, input without control or while paused). */
+  get droppedCounts(): Readonly<HostSession['dropped']> { return { ...this.dropped }; }
 
   /**
    * Ends the session; `reason` is what the helper is told (when it was not the helper that ended it), `by` who
@@ -227,6 +224,7 @@ export class HostSession {
 
   private teardown(): void {
     this.relay.dispose();
+    this.pause.dispose();
     this.clipboard.dispose();
     for (const t of this.timers) clearTimeout(t as ReturnType<typeof setTimeout>);
     this.timers.clear();
@@ -328,7 +326,8 @@ export class HostSession {
       end: (reason, message) => this.end(reason, message),
       proved: (helper, code) => void this.onProved(helper, code),
       showing: () => this.kind() === 'viewing' || this.kind() === 'controlled',
-      viewGranted: (helper) => this.helper === helper && this.relay.viewGranted(),
+      viewGranted: (helper) => this.helper === helper && (this.relay.viewGranted(), this.pause.viewGranted()),
+      paused: () => this.pause.paused,
       leaveSignaling: () => void (this.link?.leave() && this.options.log.info('left the signaling server: the invitation cannot be used again')),
       message: (helper, message) => this.onMessage(helper, message).catch((error: unknown) => this.options.log.error(error instanceof Error ? error : String(error))),
       // A candidate is sent away (the invitation stays open), an admitted helper ends the session.
@@ -431,6 +430,7 @@ export class HostSession {
 
   private onInput(helper: HelperLink, message: InputEvent): void {
     if (this.kind() !== 'controlled') return helper.guard.withoutControl();
+    if (this.pause.paused) return helper.guard.whilePaused();
     if (this.inputPaused) return; // the agent drops it too; no need to send it there
     if (!helper.guard.forward(message)) return;
     this.inputHeld = true;

@@ -49,6 +49,11 @@ export type AuditEvent =
   | { readonly event: 'controlPaused' }
   /** Host: the pause is over; the helper's input is applied again. */
   | { readonly event: 'controlResumed' }
+  /**
+   * Host: the host paused sharing (`paused`: nothing captured or sent, the helper's input dropped) or resumed it
+   * (`paused` false).
+   */
+  | { readonly event: 'screenPaused'; readonly paused: boolean }
   /** Host: what the host shares besides the screen changed (its editor, debugger, terminal). */
   | { readonly event: 'sharing'; readonly editor: boolean; readonly debug: boolean; readonly terminal: boolean }
   /**
@@ -72,6 +77,7 @@ export type AuditEvent =
       readonly malformed?: number;
       readonly rateLimited?: number;
       readonly inputWithoutControl?: number;
+      readonly inputWhilePaused?: number;
       readonly chatSent?: number;
       readonly chatReceived?: number;
     };

@@ -22,7 +22,7 @@ import { isKnownKeyCode } from './keys';
  * 4: the host may share its editor, debugger and terminal (`sharing`, `context`: see context.ts), both sides `chat`;
  *    host messages may be up to MAX_HOST_MESSAGE. Later additions in the same version (an older peer drops them as
  *    malformed, which costs nothing): the `back` and `forward` buttons, and clipboard text on request (`clipboard`,
- *    `clipboardRequest`, `clipboardRefused`).
+ *    `clipboardRequest`, `clipboardRefused`), the host's pause of the screen (`paused`).
  */
 export const PROTOCOL_VERSION = 4;
 export const CONTROL_LABEL = 'control';
@@ -154,6 +154,12 @@ export type HostMessage =
   | { readonly type: 'clipboard'; readonly text: string }
   /** Answers `clipboardRequest` without text: the host said no (or did not answer), or there was nothing that fits. */
   | { readonly type: 'clipboardRefused'; readonly reason: ClipboardRefusal }
+  /**
+   * The host paused sharing (`true`) or resumed it (`false`): while paused nothing is captured or sent and the
+   * helper's input is dropped (control, if held, stays granted); the first update after a resume is a whole screen.
+   * Sent when it changes, and right after `viewGranted` if the host paused before.
+   */
+  | { readonly type: 'paused'; readonly paused: boolean }
   /** I am still here. */
   | { readonly type: 'heartbeat' }
   /** The host ends the session, and says why. */
@@ -381,6 +387,8 @@ export function parseHostMessage(data: unknown): HostMessage | undefined {
       return isClipboardText(m['text'], MAX_CLIPBOARD_TO_HELPER) ? { type: 'clipboard', text: m['text'] } : undefined;
     case 'clipboardRefused':
       return typeof m['reason'] === 'string' && CLIPBOARD_REFUSALS.has(m['reason']) ? { type: 'clipboardRefused', reason: m['reason'] as ClipboardRefusal } : undefined;
+    case 'paused':
+      return typeof m['paused'] === 'boolean' ? { type: 'paused', paused: m['paused'] } : undefined;
     case 'heartbeat':
       return { type: 'heartbeat' };
     case 'bye':

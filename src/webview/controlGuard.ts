@@ -7,6 +7,9 @@
  * Anything else is ignored with a warning, not taken as a protocol error: a correct host sends it in a race (the
  * helper withdraws a request as the host's person clicks Allow, or gives control back as a pause ends).
  *
+ * The host may also pause sharing (`paused`): control, if held, stays granted, but no input goes out until it
+ * resumes (the host would drop it anyway).
+ *
  * No DOM, no PeerJS.
  */
 
@@ -31,6 +34,27 @@ export class ControlGuard {
   private readonly held = new Set<string>();
   /** Input went out since the last releaseAll (so a releaseAll has something to release). */
   private dirty = false;
+  /** The host paused sharing: nothing captured here goes out. */
+  private hostPausedValue = false;
+
+  get hostPaused(): boolean {
+    return this.hostPausedValue;
+  }
+
+  /**
+   * The host paused (`true`) or resumed sharing: the notice to show, or undefined when nothing changed.
+   * `controlling`: this side holds control, which stays granted through the pause.
+   */
+  hostPause(paused: boolean, controlling: boolean, who: string): string | undefined {
+    if (paused === this.hostPausedValue) return undefined;
+    this.hostPausedValue = paused;
+    if (paused) {
+      return controlling
+        ? `Paused by ${who}: you keep control, but your mouse and keys do nothing until they resume.`
+        : `Paused by ${who}: the picture comes back when they resume.`;
+    }
+    return controlling ? `${who} resumed sharing: your mouse and keys work again.` : `${who} resumed sharing.`;
+  }
 
   /** What to do with a control change from the host, in state `state`; `who` is the host's name for notices. */
   decide(change: ControlChange, state: ControlState, who: string): ControlDecision {
@@ -68,6 +92,7 @@ export class ControlGuard {
    * dropped, so the host never sees an up without its down.
    */
   admit(message: Exclude<InputMessage, { type: 'releaseAll' }>): boolean {
+    if (this.hostPausedValue) return false;
     if (message.type === 'pointerButton' || message.type === 'key') {
       const id = message.type === 'key' ? `key:${message.code}` : `button:${message.button}`;
       if (message.down) this.held.add(id);

@@ -10,7 +10,7 @@
  *   waitingForConsent  the host is asked; the verification code is shown on both sides
  *   viewing            frames arrive on `media`; each one is acknowledged once drawn (or skipped)
  *   requestingControl  the helper asked for control
- *   controlling        input goes to the host
+ *   controlling        input goes to the host (none while the host has paused sharing: `paused`)
  *   ended / failed     final; everything is torn down in one place (`finish`)
  *
  * Heartbeats go out every HEARTBEAT_MS; total silence from the host for PEER_GONE_SILENCE_MS ends the
@@ -55,6 +55,8 @@ export interface SessionEvents {
   onChat?(text: string): void;
   /** The host's answer to a clipboard request (clipboard.ts checks that one was made). */
   onClipboard?(reply: ClipboardReply): void;
+  /** The host paused sharing (`true`: no picture, no input) or resumed it; the notice says which (controlGuard.ts). */
+  onPaused?(paused: boolean): void;
   log(level: LogLevel, message: string): void;
 }
 
@@ -327,6 +329,8 @@ export class HelperSession {
         return;
       case 'control':
         return this.onControl(message);
+      case 'paused':
+        return this.onPaused(message.paused);
       case 'sharing':
       case 'context':
       case 'chat':
@@ -398,6 +402,15 @@ export class HelperSession {
     }
     if (decision.to !== kind) this.to({ kind: decision.to, hostName: this.hostName });
     this.events.onNotice(decision.notice);
+  }
+
+  /** The host paused or resumed sharing (only once the helper views): held input is released here too. */
+  private onPaused(paused: boolean): void {
+    if (!acceptsShared(this.state.kind)) return this.protocolError(`paused in ${this.state.kind}`);
+    const notice = this.guard.hostPause(paused, this.state.kind === 'controlling', this.hostName);
+    if (paused) this.releaseHeld();
+    if (notice !== undefined) this.events.onPaused?.(paused);
+    if (notice !== undefined) this.events.onNotice(notice);
   }
 
   /** The host's shared context and chat: only after its consent (see contextFeed.ts). */
@@ -481,11 +494,7 @@ export class HelperSession {
     else setTimeout(close, BYE_FLUSH_MS);
   }
 
-  private after(ms: number, fn: () => void): Timer {
-    return this.timers.after(ms, fn);
-  }
+  private after(ms: number, fn: () => void): Timer { return this.timers.after(ms, fn); }
 
-  private log(level: LogLevel, message: string): void {
-    this.events.log(level, `[helper] ${message}`);
-  }
+  private log(level: LogLevel, message: string): void { this.events.log(level, `[helper] ${message}`); }
 }

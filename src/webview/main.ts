@@ -11,7 +11,7 @@ import { MAX_COPY } from '../shared/panelProtocol';
 import { ExtensionBridge } from './bridge';
 import { ClipboardRequests, outgoingClipboard, refusalNotice, type ClipboardReply } from './clipboard';
 import { ContextPane } from './contextPane';
-import { Display } from './display';
+import { Display, ScreenView } from './display';
 import { HelperSession } from './helperSession';
 import { InputCapture } from './input';
 import { PanelUi } from './ui';
@@ -53,13 +53,20 @@ function main(): void {
       if (session.sendClipboard({ type: 'clipboardRequest' })) ui.setNotice(`Asking ${hostName} for their clipboard text…`);
       else clipboardRequests.reset();
     },
+    view: (command) => {
+      view.run(command);
+      bridge.log('info', `[panel] view: ${command}, ${Math.round(view.state.percent)} %`);
+    },
+    toggleFollow: () => view.setFollow(!view.state.follow),
   });
+  const view = new ScreenView(ui.viewport, ui.surface, (state) => ui.showView(state));
+  ui.showView(view.state);
   const display = new Display(ui.canvas, {
     frameDone: (id) => session?.ackFrame(id),
     firstFrame: () => ui.setHasPicture(),
     lostPicture: () => session?.requestRefresh(),
     log: (level, message) => bridge.log(level, message),
-  }, ui.pointerCanvas);
+  }, ui.pointerCanvas, view);
   const pane = new ContextPane(ui.body, {
     openHere: (location) => bridge.post({ type: 'openHere', location }),
     // The extension refuses more than MAX_COPY: the head of a longer text is better than nothing.
@@ -144,6 +151,7 @@ function main(): void {
           onContext: (update) => pane.update(update),
           onChat: (text) => pane.receiveChat(text),
           onClipboard,
+          onPaused: (paused) => ui.setPaused(paused),
           log: (level, text) => bridge.log(level, text),
         });
         session.start();
@@ -176,6 +184,7 @@ function main(): void {
   const leave = () => {
     session?.dispose();
     display.dispose();
+    view.dispose();
     input.dispose();
     pane.dispose();
   };

@@ -6,7 +6,13 @@
  * Stable hooks for tests: `#app[data-state]`, `#status`, `#verification-code`, `#notice`,
  * `#request-control`, `#release-control`, `#end-session`, `#keyboard-mode` (`aria-pressed`: physical keys),
  * `#send-clipboard` (while controlling), `#get-clipboard` (while the screen is in view),
- * `#screen` (with `data-frames`, `data-last-frame`, `data-controlling`), `#message`.
+ * `#screen` (with `data-frames`, `data-last-frame`, `data-controlling`), `#message`, `#paused` (the host paused sharing);
+ * the view (see viewMode.ts): `#view-fit`, `#view-actual`, `#follow-pointer` (`aria-pressed`), `#zoom-out`,
+ * `#zoom-in`, `#zoom-level`, `#viewport` (the stage's scrolling box, with `data-mode`, `data-percent`, `data-crisp`).
+ *
+ * View shortcuts (when the panel has the keyboard): Ctrl+Alt+0 fit, Ctrl+Alt+1 1:1, Ctrl+Alt+= zoom in, Ctrl+Alt+-
+ * zoom out. They are heard on the document, after the input capture: while controlling with the keyboard on the
+ * remote screen, input.ts sends those keys to the host and stops them, so they never collide with the host's own.
  *
  * Below the toolbar, `.body` is a row: the stage, then whatever the panel adds beside it (the context pane,
  * contextPane.ts, which also puts its toggle in the toolbar's `actions`).
@@ -15,6 +21,7 @@
 import type { KeyboardMode } from '../shared/keys';
 import type { HelperState } from '../shared/stateMachine';
 import { assertNever } from '../shared/protocol';
+import { describeMode, viewShortcut, type ViewCommand, type ViewState } from './viewMode';
 
 export interface UiActions {
   requestControl(): void;
@@ -26,12 +33,19 @@ export interface UiActions {
   sendClipboard(): void;
   /** "Get Host Clipboard": ask the host for its clipboard text. */
   getClipboard(): void;
+  /** A view button or shortcut: fit, 1:1, zoom in or out. */
+  view(command: ViewCommand): void;
+  /** "Follow": the view keeps the host's pointer in sight, or not. */
+  toggleFollow(): void;
 }
 
 export class PanelUi {
   readonly canvas: HTMLCanvasElement;
   /** Over the canvas, same box: the host's pointer. */
   readonly pointerCanvas: HTMLCanvasElement;
+  /** The stage's scrolling box, and the picture's box in it (both canvases fill it). */
+  readonly viewport: HTMLElement;
+  readonly surface: HTMLElement;
   /** The row under the toolbar: the stage first. */
   readonly body: HTMLElement;
   /** The toolbar's buttons. */
@@ -49,12 +63,19 @@ export class PanelUi {
   private readonly keyboardButton: HTMLButtonElement;
   private readonly sendClipboardButton: HTMLButtonElement;
   private readonly getClipboardButton: HTMLButtonElement;
+  private readonly viewGroup: HTMLElement;
+  private readonly fitButton: HTMLButtonElement;
+  private readonly actualButton: HTMLButtonElement;
+  private readonly zoomLevel: HTMLOutputElement;
+  private readonly followButton: HTMLButtonElement;
   private readonly stage: HTMLElement;
   private readonly message: HTMLElement;
   private readonly messageTitle: HTMLElement;
   private readonly messageCode: HTMLElement;
   private readonly messageDetail: HTMLElement;
   private readonly spinner: HTMLElement;
+  /** "Paused by …" over the stage, whose picture `.stage.paused` blanks (panel.css). */
+  private readonly pausedOverlay: HTMLElement;
   private expectedHostName = '';
   private hasPicture = false;
   /** The host was reached at some point (so a failure is a dropped session, not a failed connect). */
@@ -107,7 +128,42 @@ export class PanelUi {
     this.getClipboardButton.title = 'Ask the host for the text on their clipboard: they are asked each time.';
     buttons.append(this.keyboardButton, this.sendClipboardButton, this.getClipboardButton, this.requestButton, this.releaseButton, this.endButton);
     statusGroup.append(this.notice, this.hint);
-    toolbar.append(statusGroup, buttons);
+
+    this.viewGroup = el('div', { id: 'view-controls', className: 'view-controls' });
+    this.viewGroup.setAttribute('role', 'group');
+    this.viewGroup.setAttribute('aria-label', 'View');
+    const viewButton = (id: string, label: string, title: string, keys: string, command: ViewCommand) => {
+      const node = button(id, label, 'secondary', () => actions.view(command));
+      node.classList.add('small');
+      node.title = `${title} (${keys.replace('Control', 'Ctrl')})`;
+      node.setAttribute('aria-keyshortcuts', keys);
+      return node;
+    };
+    this.fitButton = viewButton('view-fit', 'Fit', 'Fit the whole screen in the panel', 'Control+Alt+0', 'fit');
+    this.actualButton = viewButton('view-actual', '1:1', 'One host pixel per pixel of your screen; scroll to pan', 'Control+Alt+1', 'actual');
+    this.fitButton.classList.add('toggle');
+    this.actualButton.classList.add('toggle');
+    const zoomOutButton = viewButton('zoom-out', '−', 'Zoom out', 'Control+Alt+-', 'zoomOut');
+    zoomOutButton.setAttribute('aria-label', 'Zoom out');
+    const zoomInButton = viewButton('zoom-in', '+', 'Zoom in', 'Control+Alt+=', 'zoomIn');
+    zoomInButton.setAttribute('aria-label', 'Zoom in');
+    this.zoomLevel = el('output', { id: 'zoom-level', className: 'zoom-level' });
+    this.zoomLevel.setAttribute('aria-label', 'Zoom');
+    this.followButton = button('follow-pointer', 'Follow', 'secondary', () => actions.toggleFollow());
+    this.followButton.classList.add('small', 'toggle');
+    this.followButton.title = 'In 1:1 and zoom, scroll the view when the host\'s pointer nears its edge.';
+    this.viewGroup.append(this.fitButton, this.actualButton, zoomOutButton, this.zoomLevel, zoomInButton, this.followButton);
+    toolbar.append(statusGroup, this.viewGroup, buttons);
+
+    // Heard after the input capture, which stops the keys it sends to the host (see the header).
+    root.ownerDocument.addEventListener('keydown', (e) => {
+      const command = viewShortcut(e);
+      if (!command || this.viewGroup.hidden || typesText(e.target)) return;
+      e.preventDefault();
+      // VS Code binds Ctrl+Alt+- (Go Back) on Windows and Linux: while the panel has the keyboard, the panel's wins.
+      e.stopPropagation();
+      actions.view(command);
+    });
 
     this.stage = el('main', { className: 'stage' });
     this.canvas = el('canvas', { id: 'screen' });
@@ -122,7 +178,14 @@ export class PanelUi {
     const card = el('div', { className: 'message-card' });
     card.append(this.spinner, this.messageTitle, this.messageCode, this.messageDetail);
     this.message.append(card);
-    this.stage.append(this.canvas, this.pointerCanvas, this.message);
+    this.pausedOverlay = el('div', { id: 'paused', className: 'paused-overlay' });
+    this.pausedOverlay.setAttribute('role', 'status');
+    this.pausedOverlay.hidden = true;
+    this.viewport = el('div', { id: 'viewport', className: 'viewport' });
+    this.surface = el('div', { className: 'surface' });
+    this.surface.append(this.canvas, this.pointerCanvas);
+    this.viewport.append(this.surface);
+    this.stage.append(this.viewport, this.message, this.pausedOverlay);
 
     this.body = el('div', { className: 'body' });
     this.body.append(this.stage);
@@ -147,6 +210,14 @@ export class PanelUi {
     this.render(this.state, this.verification);
   }
 
+  /** The host paused sharing (or resumed): its name over a blank stage; the picture comes back whole on resume. */
+  setPaused(paused: boolean): void {
+    const host = 'hostName' in this.state ? this.state.hostName || 'the host' : 'the host';
+    setText(this.pausedOverlay, paused ? `Paused by ${host}` : '');
+    this.pausedOverlay.hidden = !paused;
+    this.stage.classList.toggle('paused', paused);
+  }
+
   /** Shows how keys travel now. */
   setKeyboardMode(mode: KeyboardMode): void {
     const physical = mode === 'physical';
@@ -155,6 +226,16 @@ export class PanelUi {
     this.keyboardButton.title = physical
       ? 'Keys travel as positions: the host\'s layout decides what they type. Click to send what you type instead.'
       : 'What you type arrives as typed, whatever the host\'s layout. Click to send key positions instead.';
+  }
+
+  /** Shows the view mode, the zoom and whether the view follows the host's pointer. */
+  showView(view: ViewState): void {
+    this.fitButton.setAttribute('aria-pressed', String(view.mode.kind === 'fit'));
+    this.actualButton.setAttribute('aria-pressed', String(view.mode.kind === 'actual'));
+    const percent = Math.round(view.percent);
+    setText(this.zoomLevel, `${percent} %`);
+    this.zoomLevel.title = view.mode.kind === 'fit' ? `Fit: ${percent} % of 1:1` : describeMode(view.mode);
+    this.followButton.setAttribute('aria-pressed', String(view.follow));
   }
 
   focusToolbar(): void {
@@ -189,6 +270,7 @@ export class PanelUi {
     this.keyboardButton.hidden = !seeing;
     this.sendClipboardButton.hidden = kind !== 'controlling';
     this.getClipboardButton.hidden = !seeing;
+    this.viewGroup.hidden = !seeing;
 
     this.hint.hidden = kind !== 'controlling';
     setText(this.hint, 'Ctrl+Alt+Home: back to the toolbar');
@@ -284,6 +366,12 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { id?: string;
   if (props.id) node.id = props.id;
   if (props.className) node.className = props.className;
   return node;
+}
+
+/** A place that takes typed text (the context pane's search and chat): Ctrl+Alt there may be AltGr, typing. */
+function typesText(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement) || target.classList.contains('keyboard-sink')) return false;
+  return target.isContentEditable || target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
 }
 
 function button(id: string, label: string, kind: 'primary' | 'secondary', onClick: () => void): HTMLButtonElement {
