@@ -7,6 +7,7 @@
 import { decodeInvitation } from '../../src/shared/invitation';
 import { channelBinding, derivePeerId, deriveProofKey, makeMediaProof, makeProof, newNonce } from '../../src/shared/proof';
 import { PROTOCOL_VERSION, type HostMessage } from '../../src/shared/protocol';
+import type { AuditEvent, AuditLog, AuditParty } from '../../src/shared/audit';
 
 type Listener = (...args: unknown[]) => void;
 
@@ -208,4 +209,25 @@ export async function proveMedia(peer: FakePeer, run: FakeHelperRun, relayed = f
   const binding = relayed ? channelBinding(media.helperSdps.local, fakeSdp()) : channelBinding(media.helperSdps.local, media.helperSdps.remote);
   run.control.deliver({ type: 'mediaProof', mac: await makeMediaProof(run.proofKey, run.transcript, binding) });
   return media;
+}
+
+/** What every host session under test shares: a signaling server nobody dials (the peers are fakes), quick timeouts. */
+export const HOST_DEFAULTS = {
+  signaling: { host: '127.0.0.1', port: 9, path: '/', secure: false, key: 'peerjs' },
+  iceServers: [],
+  hostName: 'Ada',
+  lifetimeMinutes: 30,
+  consentTimeoutMs: 5_000,
+  signalingTimeoutMs: 2_000,
+} as const;
+
+/** An audit log that keeps what it is told. */
+export class RecordingAudit implements AuditLog {
+  readonly records: (AuditEvent & AuditParty)[] = [];
+  record(event: AuditEvent, party: AuditParty = {}): void {
+    this.records.push({ ...party, ...event });
+  }
+  events(): string[] {
+    return this.records.map((r) => r.event);
+  }
 }

@@ -11,7 +11,7 @@ import type { AuditEvent, AuditLog, AuditParty } from '../../src/shared/audit';
 import { MAX_CONTROL_MESSAGE, MAX_HOST_MESSAGE, decodeJson, encodeMessage, parseHelperMessage, parseHostMessage } from '../../src/shared/protocol';
 import { parseFromPanel, parseToPanel } from '../../src/shared/panelProtocol';
 import { ClipboardRequests, clipboardAllowed, outgoingClipboard } from '../../src/webview/clipboard';
-import { fakeHelper, fakePeers, proveMedia, until, type FakeConnection } from '../support/fakePeer';
+import { type FakeConnection, HOST_DEFAULTS, fakeHelper, fakePeers, proveMedia, until } from '../support/fakePeer';
 
 const agent: HostAgent = {
   screenSize: async () => ({ width: 640, height: 480 }),
@@ -48,12 +48,7 @@ async function rig(options: { allow?: boolean | (() => Promise<boolean>); contro
   let admitView: (yes: boolean) => void = () => undefined;
   const r = { written: [] as string[], asked: 0, reads: 0 };
   const host = new HostSession({
-    signaling: { host: '127.0.0.1', port: 9, path: '/', secure: false, key: 'peerjs' },
-    iceServers: [],
-    hostName: 'Ada',
-    lifetimeMinutes: 30,
-    consentTimeoutMs: 5_000,
-    signalingTimeoutMs: 2_000,
+    ...HOST_DEFAULTS,
     maxFps: 50,
     startAgent: async () => agent,
     ui: {

@@ -9,10 +9,9 @@ import { afterEach, describe, it } from 'node:test';
 import type { HostAgent } from '../../src/agent/contract';
 import { CONTEXT_THROTTLE_MS, fitUpdate } from '../../src/host/contextRelay';
 import { HostSession } from '../../src/host/hostSession';
-import type { AuditEvent, AuditLog, AuditParty } from '../../src/shared/audit';
 import { NOTHING_SHARED, type ContextUpdate } from '../../src/shared/context';
 import { MAX_HOST_MESSAGE, decodeJson, encodeMessage, parseHostMessage } from '../../src/shared/protocol';
-import { fakeHelper, fakePeers, proveMedia, until, type FakeConnection, type FakePeer } from '../support/fakePeer';
+import { type FakeConnection, type FakePeer, HOST_DEFAULTS, RecordingAudit, fakeHelper, fakePeers, proveMedia, until } from '../support/fakePeer';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -31,30 +30,19 @@ function idleAgent(): HostAgent {
   } as unknown as HostAgent;
 }
 
-class Audit implements AuditLog {
-  readonly records: (AuditEvent & AuditParty)[] = [];
-  record(event: AuditEvent, party: AuditParty = {}): void {
-    this.records.push({ ...party, ...event });
-  }
-}
 
 const running: HostSession[] = [];
 afterEach(() => {
   for (const h of running.splice(0)) h.end();
 });
 
-async function rig(allow: () => Promise<boolean> = async () => true): Promise<{ host: HostSession; peer: () => FakePeer; audit: Audit; lines: string[] }> {
+async function rig(allow: () => Promise<boolean> = async () => true): Promise<{ host: HostSession; peer: () => FakePeer; audit: RecordingAudit; lines: string[] }> {
   const peers = fakePeers();
-  const audit = new Audit();
+  const audit = new RecordingAudit();
   const lines: string[] = [];
   const line = (level: string) => (m: string | Error) => void lines.push(`${level} ${String(m)}`);
   const host = new HostSession({
-    signaling: { host: '127.0.0.1', port: 9, path: '/', secure: false, key: 'peerjs' },
-    iceServers: [],
-    hostName: 'Ada',
-    lifetimeMinutes: 30,
-    consentTimeoutMs: 5_000,
-    signalingTimeoutMs: 2_000,
+    ...HOST_DEFAULTS,
     maxFps: 5,
     startAgent: async () => idleAgent(),
     ui: { askToView: allow, askForControl: async () => false, notify: () => undefined },

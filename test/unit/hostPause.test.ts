@@ -9,10 +9,9 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { HostAgent, InputEvent } from '../../src/agent/contract';
 import { HostSession } from '../../src/host/hostSession';
-import type { AuditEvent, AuditLog, AuditParty } from '../../src/shared/audit';
 import { FrameAssembler } from '../../src/shared/frames';
 import { decodeJson, parseHostMessage } from '../../src/shared/protocol';
-import { fakeHelper, fakePeers, proveMedia, until, type FakeConnection, type FakeHelperRun, type FakePeer } from '../support/fakePeer';
+import { type FakeConnection, type FakeHelperRun, type FakePeer, HOST_DEFAULTS, RecordingAudit, fakeHelper, fakePeers, proveMedia, until } from '../support/fakePeer';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -37,12 +36,6 @@ function recordingAgent(): HostAgent & { requests: { full: boolean }[]; inputs: 
   return agent;
 }
 
-class Audit implements AuditLog {
-  readonly records: (AuditEvent & AuditParty)[] = [];
-  record(event: AuditEvent, party: AuditParty = {}): void {
-    this.records.push({ ...party, ...event });
-  }
-}
 
 const running: HostSession[] = [];
 const timers: ReturnType<typeof setInterval>[] = [];
@@ -55,21 +48,16 @@ interface Rig {
   host: HostSession;
   peer: () => FakePeer;
   agent: ReturnType<typeof recordingAgent>;
-  audit: Audit;
+  audit: RecordingAudit;
 }
 
 async function rig(): Promise<Rig> {
   const peers = fakePeers();
   const agent = recordingAgent();
-  const audit = new Audit();
+  const audit = new RecordingAudit();
   const quiet = () => undefined;
   const host = new HostSession({
-    signaling: { host: '127.0.0.1', port: 9, path: '/', secure: false, key: 'peerjs' },
-    iceServers: [],
-    hostName: 'Ada',
-    lifetimeMinutes: 30,
-    consentTimeoutMs: 5_000,
-    signalingTimeoutMs: 2_000,
+    ...HOST_DEFAULTS,
     maxFps: 50,
     startAgent: async () => agent,
     ui: { askToView: async () => true, askForControl: async () => true, notify: quiet },

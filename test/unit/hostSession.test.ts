@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { HostAgent, InputEvent } from '../../src/agent/contract';
 import { HostSession, type HostSessionOptions } from '../../src/host/hostSession';
-import type { AuditEvent, AuditLog, AuditParty } from '../../src/shared/audit';
 import { FrameAssembler } from '../../src/shared/frames';
-import { fakeHelper, fakePeers, proveMedia, until, type FakePeer } from '../support/fakePeer';
+import { type FakePeer, HOST_DEFAULTS, RecordingAudit, fakeHelper, fakePeers, proveMedia, until } from '../support/fakePeer';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -30,21 +29,12 @@ function countingAgent(): HostAgent & { captures: number; inputs: InputEvent[]; 
   return agent;
 }
 
-class Audit implements AuditLog {
-  readonly records: (AuditEvent & AuditParty)[] = [];
-  record(event: AuditEvent, party: AuditParty = {}): void {
-    this.records.push({ ...party, ...event });
-  }
-  events(): string[] {
-    return this.records.map((r) => r.event);
-  }
-}
 
 interface Rig {
   host: HostSession;
   peer: () => FakePeer;
   agent: ReturnType<typeof countingAgent>;
-  audit: Audit;
+  audit: RecordingAudit;
   lines: string[];
   notes: string[];
   asked: { view: number; control: number };
@@ -58,18 +48,13 @@ afterEach(() => {
 async function rig(options: { allow?: boolean | (() => Promise<boolean>); control?: boolean; overrides?: Partial<HostSessionOptions> } = {}): Promise<Rig> {
   const peers = fakePeers();
   const agent = countingAgent();
-  const audit = new Audit();
+  const audit = new RecordingAudit();
   const lines: string[] = [];
   const notes: string[] = [];
   const asked = { view: 0, control: 0 };
   const line = (level: string) => (m: string | Error) => void lines.push(`${level} ${String(m)}`);
   const host = new HostSession({
-    signaling: { host: '127.0.0.1', port: 9, path: '/', secure: false, key: 'peerjs' },
-    iceServers: [],
-    hostName: 'Ada',
-    lifetimeMinutes: 30,
-    consentTimeoutMs: 5_000,
-    signalingTimeoutMs: 2_000,
+    ...HOST_DEFAULTS,
     maxFps: 50,
     startAgent: async () => agent,
     ui: {
