@@ -6,13 +6,11 @@
  * the audit is told of each message, and nothing is taken before the host has let the helper in.
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { ContextUpdate } from '../../src/shared/context';
-import { ROOT, Stack, launchChromium, startPageServer, startPeerServer, waitFor } from '../support/env';
-import { helperState, newRig, nodeHost, openHelper, type NodeHost } from '../support/session';
+import { Stack, waitFor } from '../support/env';
+import { helperState, newRig, type NodeHost, nodeHost, openHelper, startRig, stopRig } from '../support/session';
 
 const stack = new Stack();
 const rig = newRig();
@@ -69,16 +67,10 @@ async function connected(): Promise<{ host: NodeHost; page: Page }> {
 }
 
 describe('the context pane and chat, against a host written by hand', { timeout: 120_000 }, () => {
-  before(async () => {
-    rig.peerPort = await startPeerServer(stack);
-    rig.pageUrl = await startPageServer(stack);
-    rig.browser = await launchChromium(stack);
-  });
+  before(() => startRig(rig, stack));
 
   after(async () => {
-    await stack.stop();
-    fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
-    fs.writeFileSync(path.join(ROOT, 'test-results/contextPane.log'), rig.lines.join('\n') + '\n');
+    await stopRig(rig, stack, 'contextPane');
     (await import('node-datachannel')).cleanup();
   });
 

@@ -5,14 +5,12 @@
  * allocate what the host asked it to.
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { encodeUpdate } from '../../src/shared/screenUpdate';
-import { ROOT, Stack, launchChromium, startPageServer, startPeerServer, waitFor } from '../support/env';
-import { helperState, idsOf, newRig, nodeHost, openHelper, signalingOf, type NodeHost } from '../support/session';
+import { Stack, waitFor } from '../support/env';
+import { helperState, idsOf, newRig, type NodeHost, nodeHost, openHelper, signalingOf, startRig, stopRig } from '../support/session';
 import { createInvitation } from '../../src/shared/invitation';
 
 const stack = new Stack();
@@ -98,16 +96,10 @@ async function endedAsProtocolError(host: NodeHost, page: Page): Promise<void> {
 }
 
 describe('a hostile host cannot make the panel allocate what it asks for', { timeout: 180_000 }, () => {
-  before(async () => {
-    rig.peerPort = await startPeerServer(stack);
-    rig.pageUrl = await startPageServer(stack);
-    rig.browser = await launchChromium(stack);
-  });
+  before(() => startRig(rig, stack));
 
   after(async () => {
-    await stack.stop();
-    fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
-    fs.writeFileSync(path.join(ROOT, 'test-results/hostileHost.log'), rig.lines.join('\n') + '\n');
+    await stopRig(rig, stack, 'hostileHost');
     (await import('node-datachannel')).cleanup();
   });
 

@@ -6,13 +6,12 @@
  * pointer when asked; the shortcuts work from the panel and, while controlling, go to the host instead.
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { HostSession } from '../../src/host/hostSession';
-import { ROOT, Stack, launchChromium, startPageServer, startPeerServer, startXvfb, waitFor } from '../support/env';
-import { allowView, grantControl, newHost, newPrompts, newRig, openHelperScaled, pagepointInView, pointer, xdotool } from '../support/session';
+import { ROOT, Stack, waitFor } from '../support/env';
+import { allowView, grantControl, newHost, newPrompts, newRig, openHelperScaled, pagepointInView, pointer, startRig, stopRig, xdotool } from '../support/session';
 
 const stack = new Stack();
 const rig = newRig();
@@ -74,18 +73,9 @@ async function scrollTo(page: Page, x: number, y: number): Promise<void> {
 const near = (a: number, b: number, tolerance = 0.01) => Math.abs(a - b) <= tolerance;
 
 describe('view modes: fit, 1:1 and zoom, on a 4K host, at helper densities 1 and 2', { timeout: 300_000 }, () => {
-  before(async () => {
-    rig.display = await startXvfb(stack, HOST.width, HOST.height);
-    rig.peerPort = await startPeerServer(stack);
-    rig.pageUrl = await startPageServer(stack);
-    rig.browser = await launchChromium(stack);
-  });
+  before(() => startRig(rig, stack, HOST));
 
-  after(async () => {
-    await stack.stop();
-    fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
-    fs.writeFileSync(path.join(ROOT, 'test-results/viewModes.log'), rig.lines.join('\n') + '\n');
-  });
+  after(() => stopRig(rig, stack, 'viewModes'));
 
   for (const dpr of [1, 2]) {
     describe(`device scale factor ${dpr}`, () => {

@@ -6,6 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { DataConnection, Peer } from 'peerjs';
@@ -17,7 +18,7 @@ import { decodeInvitation } from '../../src/shared/invitation';
 import type { Logger } from '../../src/shared/log';
 import { channelBinding, derivePeerId, deriveProofKey, fromBase64, makeMediaProof, makeProof, newNonce, toBase64 } from '../../src/shared/proof';
 import { PROTOCOL_VERSION } from '../../src/shared/protocol';
-import { ROOT, waitFor } from './env';
+import { ROOT, launchChromium, startPageServer, startPeerServer, startXvfb, waitFor, type Stack } from './env';
 
 /** The running pieces a test talks to, and what happened (log lines, captures, input that reached the agent). */
 export interface Rig {
@@ -632,4 +633,22 @@ export async function nodeHost(rig: Rig, hostName = 'Mallory (test host)'): Prom
       peer.destroy();
     },
   };
+}
+
+/**
+ * A rig's shared pieces, in the order a test needs them: an X display of `screen`'s size when one is asked for, a
+ * PeerServer and the page server on 127.0.0.1, and Chromium. `stopRig` ends them and keeps the rig's log.
+ */
+export async function startRig(rig: Rig, stack: Stack, screen?: { readonly width: number; readonly height: number }): Promise<void> {
+  if (screen) rig.display = await startXvfb(stack, screen.width, screen.height);
+  rig.peerPort = await startPeerServer(stack);
+  rig.pageUrl = await startPageServer(stack);
+  rig.browser = await launchChromium(stack);
+}
+
+/** Stops everything the test started and leaves the rig's log in test-results/NAME.log. */
+export async function stopRig(rig: Rig, stack: Stack, name: string): Promise<void> {
+  await stack.stop();
+  fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, 'test-results', `${name}.log`), rig.lines.join('\n') + '\n');
 }
