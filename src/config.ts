@@ -7,7 +7,7 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { KeyboardMode } from './shared/keys';
-import { cleanDisplayName, readSettings, SECTION, type IceServer, type SignalingSettings } from './shared/settings';
+import { cleanDisplayName, readSettings, SECTION, type IceServer, type IceTransportPolicy, type SignalingSettings } from './shared/settings';
 
 export { SECTION, Settings, USER_ONLY_SETTINGS } from './shared/settings';
 
@@ -54,6 +54,8 @@ export const ContextKeys = {
 export interface Config {
   readonly signaling: SignalingSettings;
   readonly iceServers: readonly IceServer[];
+  /** This side's own choice (never the invitation's): `relay` connects through TURN relays only. */
+  readonly iceTransportPolicy: IceTransportPolicy;
   readonly lifetimeMinutes: number;
   readonly displayName: string;
   readonly consentTimeoutMs: number;
@@ -79,6 +81,7 @@ export function readConfig(): Config {
   return {
     signaling: s.signaling,
     iceServers: s.iceServers,
+    iceTransportPolicy: s.iceTransportPolicy,
     lifetimeMinutes: s.lifetimeMinutes,
     displayName: s.displayName || defaultDisplayName(),
     consentTimeoutMs: s.consentTimeoutSeconds * 1000,

@@ -99,6 +99,7 @@ export class HelperController implements vscode.Disposable {
       type: 'connect',
       signaling: request.signaling,
       iceServers: request.iceServers,
+      iceTransportPolicy: config.iceTransportPolicy,
       hostPeerId,
       proofKey: toBase64(proofKey),
       helperName: config.displayName,

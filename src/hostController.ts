@@ -172,6 +172,7 @@ export class HostController implements vscode.Disposable {
     const session = new HostSession({
       signaling: config.signaling,
       iceServers: config.iceServers,
+      iceTransportPolicy: config.iceTransportPolicy,
       hostName: config.displayName,
       lifetimeMinutes: config.lifetimeMinutes,
       consentTimeoutMs: config.consentTimeoutMs,

@@ -18,7 +18,7 @@ import type { Logger } from '../shared/log';
 import { derivePeerId, deriveProofKey } from '../shared/proof';
 import type { ContextUpdate, Sharing } from '../shared/context';
 import { MEDIA_LABEL, assertNever, describeEnd, encodeMessage, type EndReason, type HelperMessage, type HostMessage } from '../shared/protocol';
-import { peerOptions } from '../shared/signaling';
+import { peerOptions, type SignalingPeerOptions } from '../shared/signaling';
 import { HOST_TRANSITIONS, StateMachine, isFinal, type EndedBy, type HostState } from '../shared/stateMachine';
 import { ClipboardRelay, type HostClipboard } from './clipboardRelay';
 import { ContextRelay, type Disposable } from './contextRelay';
@@ -44,6 +44,7 @@ export interface HostUi {
 export interface HostSessionOptions {
   readonly signaling: SignalingSettings;
   readonly iceServers: readonly IceServer[];
+  readonly iceTransportPolicy?: SignalingPeerOptions['config']['iceTransportPolicy']; // 'all' if absent; not in the invitation
   readonly hostName: string;
   readonly lifetimeMinutes: number;
   readonly consentTimeoutMs: number;
@@ -242,10 +243,10 @@ export class HostSession {
   private timer<T extends ReturnType<typeof setTimeout> | ReturnType<typeof setInterval>>(t: T): T { this.timers.add(t); return t; }
 
   private async openPeer(peerId: string): Promise<void> {
-    const { signaling, iceServers, log } = this.options;
+    const { signaling, iceServers, iceTransportPolicy, log } = this.options;
     log.info(`registering with the signaling server ${signaling.secure ? 'https' : 'http'}://${signaling.host}:${signaling.port}${signaling.path}`);
     const kind = () => this.kind();
-    this.link = await SignalingLink.open(peerId, peerOptions(signaling, iceServers, (text) => log.debug(text)), {
+    this.link = await SignalingLink.open(peerId, peerOptions(signaling, iceServers, (text) => log.debug(text), iceTransportPolicy), {
       ...(this.options.createPeer ? { createPeer: this.options.createPeer } : {}),
       signaling,
       timeoutMs: this.options.signalingTimeoutMs,

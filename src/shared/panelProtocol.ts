@@ -8,7 +8,7 @@
 import { LIMITS, isRelativePath, type CodeLocation } from './context';
 import { isRecord } from './invitation';
 import { fromBase64 } from './proof';
-import { checkIceServers, checkSignaling, isCleanDisplayName, type IceServer, type SignalingSettings } from './settings';
+import { checkIceServers, checkIceTransportPolicy, checkSignaling, isCleanDisplayName, type IceServer, type IceTransportPolicy, type SignalingSettings } from './settings';
 import { isFinalReason, type HelperState } from './stateMachine';
 import type { KeyboardMode } from './keys';
 import { MAX_CLIPBOARD_TO_HELPER, MAX_CLIPBOARD_TO_HOST, isClipboardText } from './protocol';
@@ -26,6 +26,8 @@ export type ToPanel =
       readonly type: 'connect';
       readonly signaling: SignalingSettings;
       readonly iceServers: readonly IceServer[];
+      /** The helper's own `remoteAssist.iceTransportPolicy` (`relay`: TURN relays only), not the invitation's; absent: all. */
+      readonly iceTransportPolicy?: IceTransportPolicy;
       readonly hostPeerId: string;
       /** Base64 of the 32-byte proof key derived from the invitation's secret. */
       readonly proofKey: string;
@@ -189,9 +191,12 @@ export function parseToPanel(data: unknown): ToPanel | undefined {
       const timeout = data['connectTimeoutMs'];
       // Absent: text, the default (an older sender); anything else is refused.
       const keyboardMode = data['keyboardMode'] ?? 'text';
+      // Absent: all (an older sender); anything else is refused.
+      const iceTransportPolicy = checkIceTransportPolicy(data['iceTransportPolicy'] ?? 'all');
       if (
         !signaling.ok ||
         !iceServers.ok ||
+        iceTransportPolicy === undefined ||
         typeof hostPeerId !== 'string' ||
         !/^[A-Za-z0-9][A-Za-z0-9_-]{0,126}[A-Za-z0-9]$/.test(hostPeerId) ||
         typeof proofKey !== 'string' ||
@@ -208,6 +213,7 @@ export function parseToPanel(data: unknown): ToPanel | undefined {
         type: 'connect',
         signaling: signaling.value,
         iceServers: iceServers.value,
+        iceTransportPolicy,
         hostPeerId,
         proofKey,
         helperName,

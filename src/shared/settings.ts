@@ -175,6 +175,18 @@ export function checkIceServers(value: unknown): Checked<IceServer[]> {
   return { ok: true, value: out };
 }
 
+/**
+ * Which ICE candidates a side may use (RTCPeerConnection's `iceTransportPolicy`): `all`, or `relay` for TURN relays
+ * only (neither side learns the other's addresses; a network that allows nothing else still works). Each side
+ * chooses its own: the invitation file does not carry it.
+ */
+export type IceTransportPolicy = 'all' | 'relay';
+
+/** An ICE transport policy from any source; undefined for anything but `all` and `relay`. */
+export function checkIceTransportPolicy(value: unknown): IceTransportPolicy | undefined {
+  return value === 'all' || value === 'relay' ? value : undefined;
+}
+
 /** The ICE servers without their TURN user names and credentials (what an invitation file carries by default). */
 export function withoutCredentials(servers: readonly IceServer[]): IceServer[] {
   return servers.map((s) => ({ urls: typeof s.urls === 'string' ? s.urls : [...s.urls] }));
@@ -216,6 +228,7 @@ export const Settings = {
   signalingSecure: 'signaling.secure',
   signalingKey: 'signaling.key',
   iceServers: 'iceServers',
+  iceTransportPolicy: 'iceTransportPolicy',
   lifetimeMinutes: 'invitation.lifetimeMinutes',
   displayName: 'displayName',
   consentTimeoutSeconds: 'consentTimeoutSeconds',
@@ -237,6 +250,7 @@ export const USER_ONLY_SETTINGS: readonly string[] = [
   Settings.signalingSecure,
   Settings.signalingKey,
   Settings.iceServers,
+  Settings.iceTransportPolicy,
   Settings.lifetimeMinutes,
   Settings.displayName,
   Settings.auditWriteFile,
@@ -259,6 +273,8 @@ export interface SettingsSource {
 export interface UserSettings {
   readonly signaling: SignalingSettings;
   readonly iceServers: readonly IceServer[];
+  /** `relay`: connect through the TURN servers among `iceServers` only. */
+  readonly iceTransportPolicy: IceTransportPolicy;
   readonly lifetimeMinutes: number;
   readonly displayName: string;
   readonly consentTimeoutSeconds: number;
@@ -313,6 +329,8 @@ export function readSettings(source: SettingsSource): ReadSettingsResult {
     if (!signaling.ok) throw new SettingError(full(`signaling.${signaling.field}`), signaling.problem);
     const ice = checkIceServers(get(Settings.iceServers));
     if (!ice.ok) throw new SettingError(full(Settings.iceServers), `${ice.field ? `(${ice.field}) ` : ''}${ice.problem}`);
+    const iceTransportPolicy = checkIceTransportPolicy(get(Settings.iceTransportPolicy));
+    if (iceTransportPolicy === undefined) throw new SettingError(full(Settings.iceTransportPolicy), 'must be "all" or "relay"');
     const name = get(Settings.displayName) ?? '';
     if (typeof name !== 'string') throw new SettingError(full(Settings.displayName), 'must be text');
     if (cleanName(name).length > MAX_NAME) throw new SettingError(full(Settings.displayName), `must be at most ${MAX_NAME} characters`);
@@ -321,6 +339,7 @@ export function readSettings(source: SettingsSource): ReadSettingsResult {
       settings: {
         signaling: signaling.value,
         iceServers: ice.value,
+        iceTransportPolicy,
         lifetimeMinutes: number(Settings.lifetimeMinutes, 1, 1440, true),
         displayName: cleanDisplayName(name),
         consentTimeoutSeconds: number(Settings.consentTimeoutSeconds, 5, 600, true),

@@ -6,6 +6,7 @@
  */
 
 import type { IceServer, SignalingSettings } from './invitation';
+import type { IceTransportPolicy } from './settings';
 import { isRecord } from './invitation';
 import { cleanName } from './protocol';
 
@@ -16,7 +17,11 @@ export interface SignalingPeerOptions {
   readonly path: string;
   readonly secure: boolean;
   readonly key: string;
-  readonly config: { iceServers: { urls: string | string[]; username?: string; credential?: string }[] };
+  readonly config: {
+    iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+    /** `relay`: TURN relays only (RTCPeerConnection's own option, read by Chromium and node-datachannel alike). */
+    iceTransportPolicy: IceTransportPolicy;
+  };
   readonly debug: 0 | 1 | 2 | 3;
   readonly logFunction: (level: number, ...rest: unknown[]) => void;
 }
@@ -34,10 +39,16 @@ export function shownText(value: unknown, max = MAX_SHOWN_TEXT): string {
 }
 
 /**
- * PeerJS options for an invitation's signaling server and ICE servers. PeerJS's own messages (warnings at
- * level 2) go to `log`, cleaned: they quote what other peers sent (connection ids, peer ids).
+ * PeerJS options for an invitation's signaling server and ICE servers, and this side's own ICE transport policy.
+ * PeerJS's own messages (warnings at level 2) go to `log`, cleaned: they quote what other peers sent (connection
+ * ids, peer ids).
  */
-export function peerOptions(signaling: SignalingSettings, iceServers: readonly IceServer[], log: (text: string) => void): SignalingPeerOptions {
+export function peerOptions(
+  signaling: SignalingSettings,
+  iceServers: readonly IceServer[],
+  log: (text: string) => void,
+  iceTransportPolicy: IceTransportPolicy = 'all',
+): SignalingPeerOptions {
   return {
     host: signaling.host,
     port: signaling.port,
@@ -50,6 +61,7 @@ export function peerOptions(signaling: SignalingSettings, iceServers: readonly I
         ...(s.username !== undefined ? { username: s.username } : {}),
         ...(s.credential !== undefined ? { credential: s.credential } : {}),
       })),
+      iceTransportPolicy,
     },
     debug: 2,
     logFunction: (level, ...rest) => log(`peerjs(${level}) ${shownText(rest.map(String).join(' '), 400)}`),

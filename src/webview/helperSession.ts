@@ -119,13 +119,13 @@ export class HelperSession {
   /** Opens the peer on the signaling server and dials the host. Call once. */
   start(): void {
     if (!this.machine.to({ kind: 'connecting' })) return;
-    const { signaling, iceServers } = this.settings;
+    const { signaling, iceServers, iceTransportPolicy } = this.settings;
     this.connectTimer = this.after(this.settings.connectTimeoutMs, () => this.onConnectTimeout());
     this.log('info', `connecting through ${signaling.secure ? 'wss' : 'ws'}://${signaling.host}:${signaling.port}${signaling.path}`);
     let peer: Peer;
     try {
       // PeerJS's own warnings go to our log, not to the webview's console.
-      peer = this.createPeer(peerOptions(signaling, iceServers, (text) => this.log('debug', text)));
+      peer = this.createPeer(peerOptions(signaling, iceServers, (text) => this.log('debug', text), iceTransportPolicy));
     } catch (error) {
       this.finish('failed', `This panel cannot use WebRTC: ${errorText(error)}`, CONNECT_FAILED);
       return;

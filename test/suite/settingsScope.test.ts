@@ -26,7 +26,7 @@ function manifest(): Manifest {
 const sorted = (values: Iterable<string>) => [...values].sort();
 
 describe('security settings are the user\'s alone', () => {
-  it('are the signaling server, the ICE servers, the invitation lifetime, the display name and the audit file', () => {
+  it('are the signaling server, the ICE servers and transport policy, the invitation lifetime, the display name and the audit file', () => {
     assert.deepEqual(
       sorted(USER_ONLY_SETTINGS),
       sorted([
@@ -36,6 +36,7 @@ describe('security settings are the user\'s alone', () => {
         Settings.signalingSecure,
         Settings.signalingKey,
         Settings.iceServers,
+        Settings.iceTransportPolicy,
         Settings.lifetimeMinutes,
         Settings.displayName,
         Settings.auditWriteFile,

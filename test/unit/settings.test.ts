@@ -8,10 +8,12 @@ import { randomFillSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { createInvitation, makeInvitationFile, parseInvitationFile } from '../../src/shared/invitation';
 import { parseToPanel } from '../../src/shared/panelProtocol';
+import { peerOptions } from '../../src/shared/signaling';
 import { derivePeerId, deriveProofKey, toBase64 } from '../../src/shared/proof';
 import {
   checkHost,
   checkIceServers,
+  checkIceTransportPolicy,
   checkSignaling,
   cleanDisplayName,
   readSettings,
@@ -31,6 +33,7 @@ const DEFAULTS: Record<string, unknown> = {
   [Settings.signalingSecure]: true,
   [Settings.signalingKey]: 'peerjs',
   [Settings.iceServers]: [{ urls: 'stun:stun.l.google.com:19302' }],
+  [Settings.iceTransportPolicy]: 'all',
   [Settings.lifetimeMinutes]: 30,
   [Settings.displayName]: '',
   [Settings.consentTimeoutSeconds]: 60,
@@ -152,15 +155,18 @@ describe('readSettings (security finding 3: a workspace cannot change the securi
       [Settings.signalingSecure]: false,
       [Settings.signalingKey]: 'evil',
       [Settings.iceServers]: [{ urls: 'turn:evil.example' }],
+      // A user who must not reveal their addresses chose relay: a workspace cannot take it back.
+      [Settings.iceTransportPolicy]: 'all',
       [Settings.lifetimeMinutes]: 1440,
       [Settings.displayName]: 'Your IT department',
       [Settings.auditWriteFile]: false,
     };
     assert.deepEqual([...USER_ONLY_SETTINGS].sort(), Object.keys(hostile).sort());
-    const read = readSettings(source({ workspace: hostile, folder: hostile, global: { [Settings.signalingHost]: 'peer.example', [Settings.displayName]: 'Ada' } }));
+    const read = readSettings(source({ workspace: hostile, folder: hostile, global: { [Settings.signalingHost]: 'peer.example', [Settings.displayName]: 'Ada', [Settings.iceTransportPolicy]: 'relay' } }));
     assert.ok(read.ok);
     assert.deepEqual(read.settings.signaling, { host: 'peer.example', port: 443, path: '/', secure: true, key: 'peerjs' });
     assert.deepEqual(read.settings.iceServers, [{ urls: 'stun:stun.l.google.com:19302' }]);
+    assert.equal(read.settings.iceTransportPolicy, 'relay');
     assert.equal(read.settings.lifetimeMinutes, 30);
     assert.equal(read.settings.displayName, 'Ada');
     assert.equal(read.settings.auditWriteFile, true);
@@ -181,6 +187,8 @@ describe('readSettings (security finding 3: a workspace cannot change the securi
       [{ [Settings.signalingPath]: 'x' }, 'signaling.path'],
       [{ [Settings.signalingKey]: 'a b' }, 'signaling.key'],
       [{ [Settings.iceServers]: [{ urls: 'http://x.example' }] }, 'iceServers'],
+      [{ [Settings.iceTransportPolicy]: 'none' }, 'iceTransportPolicy'],
+      [{ [Settings.iceTransportPolicy]: 'RELAY' }, 'iceTransportPolicy'],
       [{ [Settings.lifetimeMinutes]: 0 }, 'invitation.lifetimeMinutes'],
       [{ [Settings.lifetimeMinutes]: '30' }, 'invitation.lifetimeMinutes'],
       [{ [Settings.consentTimeoutSeconds]: 1 }, 'consentTimeoutSeconds'],
@@ -216,6 +224,7 @@ describe('one check for all: the file reader, the extension and the panel agree'
         type: 'connect' as const,
         signaling: parsed.file.signaling,
         iceServers: parsed.file.iceServers,
+        iceTransportPolicy: 'relay' as const,
         hostPeerId: peerId,
         proofKey: key,
         helperName: cleanDisplayName('Grace'),
@@ -257,5 +266,50 @@ describe('the keyboard mode', () => {
     assert.equal(mode(base), 'text');
     assert.equal(mode({ ...base, keyboardMode: 'physical' }), 'physical');
     assert.equal(parseToPanel({ ...base, keyboardMode: 'toString' }), undefined);
+  });
+});
+
+describe('the ICE transport policy', () => {
+  const base = { type: 'connect', iceServers: [], hostPeerId: 'ra-abc', proofKey: toBase64(new Uint8Array(32)), helperName: 'Grace', expectedHostName: 'Ada', connectTimeoutMs: 10_000, signaling: { host: '127.0.0.1', port: 9000, path: '/', secure: false, key: 'peerjs' } };
+  const policy = (m: unknown) => {
+    const parsed = parseToPanel(m);
+    return parsed?.type === 'connect' ? parsed.iceTransportPolicy : undefined;
+  };
+
+  it('is all or relay, nothing else', () => {
+    assert.equal(checkIceTransportPolicy('all'), 'all');
+    assert.equal(checkIceTransportPolicy('relay'), 'relay');
+    for (const bad of ['Relay', 'none', '', 'toString', 1, null, undefined, ['relay'], { relay: true }]) assert.equal(checkIceTransportPolicy(bad), undefined, String(bad));
+  });
+
+  it('is read from the user settings: all by default', () => {
+    const read = readSettings(source());
+    assert.equal(read.ok && read.settings.iceTransportPolicy, 'all');
+    const relay = readSettings(source({ global: { [Settings.iceTransportPolicy]: 'relay' } }));
+    assert.equal(relay.ok && relay.settings.iceTransportPolicy, 'relay');
+    assert.ok(USER_ONLY_SETTINGS.includes(Settings.iceTransportPolicy));
+  });
+
+  it('reaches the panel checked: all when absent, refused when unknown', () => {
+    assert.equal(policy(base), 'all');
+    assert.equal(policy({ ...base, iceTransportPolicy: 'relay' }), 'relay');
+    assert.equal(policy({ ...base, iceTransportPolicy: 'all' }), 'all');
+    assert.equal(parseToPanel({ ...base, iceTransportPolicy: 'none' }), undefined);
+    assert.equal(parseToPanel({ ...base, iceTransportPolicy: 'constructor' }), undefined);
+  });
+
+  it('goes into the PeerJS options of both sides as config.iceTransportPolicy (all by default)', () => {
+    const signaling = { host: '127.0.0.1', port: 9000, path: '/', secure: false, key: 'peerjs' };
+    const ice = [{ urls: 'turn:127.0.0.1:3478?transport=udp', username: 'u', credential: 'c' }];
+    assert.equal(peerOptions(signaling, ice, () => undefined).config.iceTransportPolicy, 'all');
+    const relay = peerOptions(signaling, ice, () => undefined, 'relay');
+    assert.deepEqual(relay.config, { iceServers: ice, iceTransportPolicy: 'relay' });
+  });
+
+  it('is not in the invitation file: each side chooses its own', () => {
+    const { invitation, code } = createInvitation(random, new Date(), 30);
+    const file = makeInvitationFile(code, invitation, 'Ada', { host: '127.0.0.1', port: 9000, path: '/', secure: false, key: 'peerjs' }, [], {});
+    assert.ok(!('iceTransportPolicy' in file));
+    assert.ok(!JSON.stringify(file).includes('iceTransportPolicy'));
   });
 });

@@ -57,6 +57,8 @@ export const PROGRAMS: Readonly<Record<string, Source>> = {
   convert: { package: 'imagemagick', by: DEPS, note: 'owned by imagemagick-6.q16 (Debian 12)' },
   // The helper's side in the tests and the bench, and the browser that drives code-server (Playwright).
   chromium: { package: 'chromium', by: DEPS },
+  // The TURN relay of the TURN test (test/integration/turn.test.ts), on 127.0.0.1 only.
+  turnserver: { package: 'coturn', by: DEPS },
   // The native-module check (test/unit/native.test.ts) and its self-test.
   nm: { package: 'binutils', by: DEPS, note: 'owned by binutils-x86-64-linux-gnu' },
   cc: { package: 'gcc', by: DEPS, note: 'the alternative that gcc installs; owned by gcc-12' },
