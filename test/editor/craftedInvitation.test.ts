@@ -12,8 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createInvitation, makeInvitationFile } from '../../src/shared/invitation';
 import { startCodeServer, type CodeServer } from '../support/codeServer';
-import { ROOT, Stack, launchChromium, waitFor } from '../support/env';
-import { openWorkbench, runCommand, statusBarItem } from '../support/workbench';
+import { ROOT, Stack, launchChromium } from '../support/env';
+import { openThroughJoinFolderButton, openWorkbench, runCommand, statusBarItem } from '../support/workbench';
 
 const stack = new Stack();
 const results = path.join(ROOT, 'test-results');
@@ -44,15 +44,7 @@ function writeInvitation(name: string, signalingHost: string, hostName: string):
 /** Join, the folder button of its input box, then the path typed into VS Code's own file dialog. */
 async function joinWithFile(file: string): Promise<void> {
   await runCommand(page, 'Remote Assist: Join');
-  const button = page.locator('.quick-input-widget .codicon-folder-opened');
-  await button.first().waitFor({ state: 'visible', timeout: 15_000 });
-  await button.first().click();
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await waitFor('the file dialog', async () => (await input.isVisible()) && (await input.inputValue()).startsWith('/'), 15_000);
-  await input.fill(file);
-  await waitFor('the typed path', async () => (await input.inputValue()) === file, 5_000);
-  await page.waitForTimeout(500);
-  await page.keyboard.press('Enter');
+  await openThroughJoinFolderButton(page, file);
 }
 
 /** Anchors inside notification messages (the toasts' buttons are anchors too, so only the messages count). */

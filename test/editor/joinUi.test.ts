@@ -13,7 +13,7 @@ import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import { createInvitation, makeInvitationFile } from '../../src/shared/invitation';
 import { startCodeServer, type CodeServer } from '../support/codeServer';
 import { ROOT, Stack, launchChromium, waitFor } from '../support/env';
-import { openWorkbench, runCommand, statusBarItem } from '../support/workbench';
+import { openThroughJoinFolderButton, openWorkbench, runCommand, statusBarItem } from '../support/workbench';
 
 const stack = new Stack();
 const results = path.join(ROOT, 'test-results');
@@ -114,16 +114,7 @@ describe('Join without typing, in a real VS Code', { timeout: 240_000 }, () => {
     // A folder of its own: the file dialog then lists no other invitation to pick by mistake.
     const { file } = writeInvitation(path.join('picked', 'picked.remoteassist'), 6);
     await runCommand(page, 'Remote Assist: Join');
-    const button = page.locator('.quick-input-widget .codicon-folder-opened');
-    await button.first().waitFor({ state: 'visible', timeout: 15_000 });
-    await button.first().click();
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await waitFor('the file dialog', async () => (await input.isVisible()) && (await input.inputValue()).startsWith('/'), 15_000);
-    await shot('1-file-dialog');
-    await input.fill(file);
-    await waitFor('the typed path', async () => (await input.inputValue()) === file, 5_000);
-    await page.waitForTimeout(500);
-    await page.keyboard.press('Enter');
+    await openThroughJoinFolderButton(page, file);
     const details = await detailsDialog('1');
     assert.match(details, /Connect to Ada <b>Lovelace<\/b>'s computer\?/);
     assert.match(details, /Signaling server: 127\.0\.0\.1:9/);

@@ -96,3 +96,35 @@ export async function consoleText(message: ConsoleMessage): Promise<string> {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * The Join box's folder button, then code-server's own (simple) file dialog, to open `file`. That dialog lists the
+ * folder it shows while the path is typed and may put its own folder back into the box after the fill (seen: Enter
+ * then opened the folder, not the file); so the path is typed again until the box holds it twice in a row, and the
+ * whole is tried again while the dialog stays open after Enter.
+ */
+export async function openThroughJoinFolderButton(page: Page, file: string): Promise<void> {
+  const button = page.locator('.quick-input-widget .codicon-folder-opened');
+  await button.first().waitFor({ state: 'visible', timeout: 15_000 });
+  await button.first().click();
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  const value = async () => ((await input.isVisible()) ? await input.inputValue() : undefined);
+  const deadline = Date.now() + 15_000;
+  while ((await value())?.startsWith('/') !== true) {
+    if (Date.now() > deadline) throw new Error('the file dialog did not open');
+    await page.waitForTimeout(100);
+  }
+  for (let attempt = 1; ; attempt++) {
+    for (let settled = 0; settled < 2; ) {
+      if ((await value()) !== file) {
+        await input.fill(file);
+        settled = 0;
+      } else settled++;
+      await page.waitForTimeout(250);
+    }
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(500);
+    const left = await value();
+    if (left === undefined || !left.startsWith('/') || attempt === 3) return;
+  }
+}
