@@ -61,8 +61,8 @@ async function killTree(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Starts Xvfb on a display it picks itself (`-displayfd`: no race with other test runs for a free number; it
- * writes the number once it accepts connections) and returns its DISPLAY. Stopped with SIGTERM, so that it removes
+ * Starts Xvfb on a display number of its own (see freshDisplayNumber; `-displayfd` still tells when it accepts
+ * connections) and returns its DISPLAY. Stopped with SIGTERM, so that it removes
  * its socket and lock file.
  */
 export async function startXvfb(stack: Stack, width = 1280, height = 800, extraArgs: readonly string[] = []): Promise<string> {
@@ -74,7 +74,15 @@ export async function startXvfb(stack: Stack, width = 1280, height = 800, extraA
   let last = '';
   try {
     for (let attempt = 1; attempt <= 3; attempt++) {
-      const { display, stop, stderr } = await spawnXvfb(width, height, extraArgs);
+      let started: Awaited<ReturnType<typeof spawnXvfb>>;
+      try {
+        started = await spawnXvfb(width, height, extraArgs);
+      } catch (error) {
+        // Its number was taken meanwhile ("server already running"): another number next time.
+        last = error instanceof Error ? error.message : String(error);
+        continue;
+      }
+      const { display, stop, stderr } = started;
       if (await opens(display)) {
         stack.add(stop);
         return display;
@@ -89,8 +97,21 @@ export async function startXvfb(stack: Stack, width = 1280, height = 800, extraA
   throw new Error(last);
 }
 
+/**
+ * A display number for a new Xvfb: random in a high range, never one whose lock file is there. `-displayfd` would take
+ * the lowest free number, which is the one the previous test file's server has just let go of; seen (CI, twice in
+ * this session's runs): a new server on that number passed the xdpyinfo check and an xterm then could not open it.
+ */
+function freshDisplayNumber(): number {
+  for (;;) {
+    const n = 100 + Math.floor(Math.random() * 5000);
+    if (!fs.existsSync(`/tmp/.X${n}-lock`) && !fs.existsSync(`/tmp/.X11-unix/X${n}`)) return n;
+  }
+}
+
 async function spawnXvfb(width: number, height: number, extraArgs: readonly string[]): Promise<{ display: string; stop: () => Promise<void>; stderr: () => string }> {
-  const xvfb = spawn('Xvfb', ['-displayfd', '1', '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp', ...extraArgs], {
+  const number = freshDisplayNumber();
+  const xvfb = spawn('Xvfb', [`:${number}`, '-displayfd', '1', '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
