@@ -131,7 +131,7 @@ describe('remote URLs', () => {
       assert.equal(normalizeRemote(url), 'github.com/Org/app', url);
     }
     assert.equal(normalizeRemote('https://oauth2:tok@gitlab.example.com:8443/group/sub/proj.git?x=1#y'), 'gitlab.example.com:8443/group/sub/proj');
-    for (const url of ['/home/me/repo', 'C:\\repos\\x', 'c:/repos/x', 'file:///srv/git/x.git', '../other', 'https://github.com/a/../b', 'https://github.com/a b', '']) {
+    for (const url of ['/projects/repo', 'C:\\repos\\x', 'c:/repos/x', 'file:///srv/git/x.git', '../other', 'https://github.com/a/../b', 'https://github.com/a b', '']) {
       assert.equal(normalizeRemote(url), undefined, url);
     }
     assert.ok(!normalizeRemote('https://x:SECRET@host.example/p')!.includes('SECRET'));
@@ -161,11 +161,11 @@ describe('collectors: pure parts', () => {
   });
 
   it('make paths relative to their folder, and refuse what climbs out', () => {
-    assert.equal(relativePath('/home/me/app', '/home/me/app/src/a.ts'), 'src/a.ts');
-    assert.equal(relativePath('/home/me/app/', '/home/me/app/src/a.ts'), 'src/a.ts');
-    assert.equal(relativePath('/home/me/app', '/home/me/apple/x.ts'), undefined);
-    assert.equal(relativePath('/home/me/app', '/home/me/app/../secret'), undefined);
-    assert.equal(relativePath('/c:/work', '/c:/work/a/b.ts'), 'a/b.ts');
+    assert.equal(relativePath('/projects/app', '/projects/app/src/a.ts'), 'src/a.ts');
+    assert.equal(relativePath('/projects/app/', '/projects/app/src/a.ts'), 'src/a.ts');
+    assert.equal(relativePath('/projects/app', '/projects/apple/x.ts'), undefined);
+    assert.equal(relativePath('/projects/app', '/projects/app/../secret'), undefined);
+    assert.equal(relativePath('/c:/projects', '/c:/projects/a/b.ts'), 'a/b.ts');
   });
 
   it('bound diagnostics, frames, variables and exceptions from outside', async () => {

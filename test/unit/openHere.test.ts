@@ -31,7 +31,7 @@ describe('sameRemote', () => {
   it('tells different repositories, hosts and local paths apart', () => {
     assert.equal(sameRemote('git@github.com:org/repo.git', 'git@github.com:org/other.git'), false);
     assert.equal(sameRemote('https://github.com/org/repo', 'https://gitlab.com/org/repo'), false);
-    assert.equal(sameRemote('/home/ada/repo', '/home/ada/repo'), false);
+    assert.equal(sameRemote('/projects/repo', '/projects/repo'), false);
     assert.equal(sameRemote('file:///srv/repo.git', 'file:///srv/repo.git'), false);
     assert.equal(sameRemote('C:\\src\\repo', 'C:\\src\\repo'), false);
   });
