@@ -11,16 +11,9 @@
  * No vscode import: unit-tested with node:test.
  */
 
-import { cleanName } from './shared/protocol';
+import { cleanText as bounded } from './shared/protocol';
 
 const MAX_TEXT = 500;
-
-function bounded(text: string, max: number): string {
-  const clean = cleanName(text);
-  if (clean.length <= max) return clean;
-  const cut = clean.slice(0, max - 1);
-  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
-}
 
 /**
  * For a notification, a modal's message or detail, a panel title or a quick pick: plain text in which nothing

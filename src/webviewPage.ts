@@ -7,7 +7,7 @@
  * No vscode import: unit-tested with node:test.
  */
 
-import { cleanName } from './shared/protocol';
+import { cleanText } from './shared/protocol';
 
 export interface WebviewPageParts {
   /** Directives, each checked: none may hold `;` inside, or anything that ends the attribute. */
@@ -28,9 +28,7 @@ const MAX_VALUE = 300;
 
 /** Text for an HTML element or a double-quoted attribute: cleaned of control and bidi characters, bounded, escaped. */
 export function htmlText(text: string, max = MAX_VALUE): string {
-  let clean = cleanName(text);
-  if (clean.length > max) clean = `${clean.slice(0, max - 1)}…`;
-  return clean.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return cleanText(text, max).replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 export function webviewPage(parts: WebviewPageParts): string {

@@ -5,7 +5,7 @@
  * trusted for type or size.
  */
 
-import { LIMITS, isRelativePath, keepLast, type Problem, type StackFrame, type TerminalCommand, type Variable } from '../shared/context';
+import { LIMITS, isRelativePath, keepFirst, keepLast, type Problem, type StackFrame, type TerminalCommand, type Variable } from '../shared/context';
 
 /**
  * Terminal output as a person reads it: escape sequences (colours, cursor moves, OSC titles and shell-integration
@@ -70,12 +70,6 @@ export class TerminalHistory {
   }
 }
 
-/** The first `max` code units (never ending inside a surrogate pair). */
-export function keepFirst(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const head = text.slice(0, max);
-  return /[\uD800-\uDBFF]$/.test(head) ? head.slice(0, -1) : head;
-}
 
 /**
  * A file's path relative to a folder, both as URI paths ('/'-separated): undefined when the file is not inside

@@ -7,8 +7,8 @@
  */
 
 import * as vscode from 'vscode';
-import { LIMITS, normalizeRemote, type CodeLocation, type ContextKind, type ContextUpdate, type DebugSessionContext, type EditorContext, type RepoInfo, type Sharing, type TerminalContext } from '../shared/context';
-import { TerminalHistory, clampPosition, collectVariables, dapException, dapFrames, dapScopes, keepFirst, problem, relativePath } from './shape';
+import { LIMITS, keepFirst, normalizeRemote, type CodeLocation, type ContextKind, type ContextUpdate, type DebugSessionContext, type EditorContext, type RepoInfo, type Sharing, type TerminalContext } from '../shared/context';
+import { TerminalHistory, clampPosition, collectVariables, dapException, dapFrames, dapScopes, problem, relativePath } from './shape';
 
 /** Collection after a change waits this long for the next one (the session throttles what it sends on top). */
 const SETTLE_MS = 100;

@@ -214,7 +214,7 @@ const NOT_CHAT = /(?!\n)[\p{Cc}\p{Cs}\p{Zl}\p{Zp}]/u;
  */
 export function chatText(text: string): string {
   const clean = text.replace(/\r\n?/g, '\n').replace(/(?!\n)[\p{Cc}\p{Cs}\p{Zl}\p{Zp}]/gu, '').trim();
-  return cut(clean, MAX_CHAT);
+  return keepFirst(clean, MAX_CHAT);
 }
 
 /**
@@ -272,7 +272,8 @@ const CONTROL = /(?![\n\t])[\p{Cc}\p{Cs}]/gu;
 /** What a one-line field may not hold besides: line breaks, tabs, separators, bidirectional controls. */
 const NOT_ONE_LINE = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
 
-function cut(text: string, max: number): string {
+/** The first `max` code units (never ending inside a surrogate pair). */
+export function keepFirst(text: string, max: number): string {
   if (text.length <= max) return text;
   const head = text.slice(0, max);
   return /[\uD800-\uDBFF]$/.test(head) ? head.slice(0, -1) : head;
@@ -280,7 +281,7 @@ function cut(text: string, max: number): string {
 
 /** Text that may run over lines (a selection, a message, output): control characters but `\n` `\t` removed, cut. */
 function text(v: unknown, max: number): string {
-  return typeof v === 'string' ? cut(v.replace(CONTROL, ''), max) : refuse();
+  return typeof v === 'string' ? keepFirst(v.replace(CONTROL, ''), max) : refuse();
 }
 
 function optionalText(v: unknown, max: number): string | undefined {
@@ -289,7 +290,7 @@ function optionalText(v: unknown, max: number): string | undefined {
 
 /** A one-line field (a name, an id): its line breaks and bidirectional controls become spaces, then cut. */
 function oneLine(v: unknown, max: number): string {
-  return typeof v === 'string' ? cut(v.replace(NOT_ONE_LINE, ' '), max) : refuse();
+  return typeof v === 'string' ? keepFirst(v.replace(NOT_ONE_LINE, ' '), max) : refuse();
 }
 
 function optionalOneLine(v: unknown, max: number): string | undefined {

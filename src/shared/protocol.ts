@@ -421,6 +421,19 @@ export function cleanName(name: string): string {
     .trim();
 }
 
+/**
+ * Outside text cleaned as `cleanName` cleans names and cut to at most `max` characters, an ellipsis included, never
+ * inside a surrogate pair: what every place that shows or logs a peer's, a file's or a setting's text starts from
+ * (notifications in text.ts, HTML in webviewPage.ts, log lines in signaling.ts and the panel's logText.ts). Text far
+ * longer than `max` is cut before it is cleaned, so that a huge string costs little.
+ */
+export function cleanText(text: string, max: number): string {
+  const clean = cleanName(text.length > max * 4 ? text.slice(0, max * 4) : text);
+  if (clean.length <= max) return clean;
+  const cut = clean.slice(0, max - 1);
+  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
+}
+
 /** A side of the host's screen: at most 8K, as MAX_SCREEN_SIDE in screenUpdate.ts (a larger canvas is a memory bomb). */
 function isDimension(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 8192;

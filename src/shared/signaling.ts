@@ -8,7 +8,7 @@
 import type { IceServer, SignalingSettings } from './invitation';
 import type { IceTransportPolicy } from './settings';
 import { isRecord } from './invitation';
-import { cleanName } from './protocol';
+import { cleanText } from './protocol';
 
 /** The PeerJS options this extension uses (a subset of PeerJS's `PeerOptions`, which it satisfies). */
 export interface SignalingPeerOptions {
@@ -34,8 +34,8 @@ export const MAX_SHOWN_TEXT = 120;
  * zero-width characters removed (a peer must not fake log lines), cut to `max` characters.
  */
 export function shownText(value: unknown, max = MAX_SHOWN_TEXT): string {
-  const text = cleanName(typeof value === 'string' ? value.slice(0, max * 4) : String(value).slice(0, max * 4));
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+  // `max` characters of text, and the ellipsis beyond them.
+  return cleanText(typeof value === 'string' ? value : String(value), max + 1);
 }
 
 /**

@@ -3,11 +3,16 @@
  * cut short, so that a hostile host cannot fill the log through us.
  */
 
+import { cleanText } from '../shared/protocol';
+
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** At most 200 characters of whatever `data` is. */
+/**
+ * At most 200 characters of whatever `data` is, cleaned (a host's line breaks or bidirectional characters must not
+ * fake lines in the extension's log).
+ */
 export function preview(data: unknown): string {
   let text: string;
   try {
@@ -15,5 +20,5 @@ export function preview(data: unknown): string {
   } catch {
     text = Object.prototype.toString.call(data);
   }
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  return cleanText(text, 201);
 }
