@@ -172,7 +172,9 @@ export class ContextSources implements vscode.Disposable {
   // --- Debugger ---
 
   private trackSession(session: vscode.DebugSession): void {
-    if (this.debugSessions.size >= 20) return;
+    // The adapter's first events can come before onDidStartDebugSession (js-debug's child session stops at a
+    // breakpoint that early): the entry they made is the newer truth and stays.
+    if (this.debugSessions.has(session.id) || this.debugSessions.size >= 20) return;
     this.debugSessions.set(session.id, { session, state: { id: keepFirst(session.id, LIMITS.sessionId), name: keepFirst(session.name, LIMITS.sessionName), state: 'running', frames: [], variables: [] } });
   }
 

@@ -57,8 +57,16 @@ async function paneText(id: string): Promise<string> {
   return webview(helper).locator(id).innerText();
 }
 
+/** Waits for the pane to match; on a timeout the error quotes what the pane last showed and a screenshot is left. */
 async function paneShows(id: string, pattern: RegExp, timeoutMs = 30_000): Promise<void> {
-  await waitFor(`${id} to show ${pattern}`, async () => pattern.test(await paneText(id).catch(() => '')), timeoutMs);
+  let seen = '';
+  try {
+    await waitFor(`${id} to show ${pattern}`, async () => pattern.test((seen = await paneText(id).catch(() => ''))), timeoutMs);
+  } catch (error) {
+    await shot(helper, `failed-${id.replace(/\W/g, '')}`).catch(() => undefined);
+    await shot(host, `failed-${id.replace(/\W/g, '')}-host`).catch(() => undefined);
+    throw new Error(`${(error as Error).message}; it showed: ${JSON.stringify(seen.slice(0, 600))}`);
+  }
 }
 
 describe('shared context and chat in a real VS Code', { timeout: 420_000 }, () => {
@@ -145,7 +153,9 @@ describe('shared context and chat in a real VS Code', { timeout: 420_000 }, () =
     await host.locator('.quick-input-widget .quick-input-box input').fill('calc.js:3');
     await host.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'calc.js' }).first().waitFor();
     await host.keyboard.press('Enter');
-    await host.keyboard.press('F9');
+    // The editor holds the cursor on line 3 once the status bar says so; only then is the breakpoint toggled there.
+    await statusBarItem(host, 'Ln 3,').first().waitFor({ timeout: 20_000 });
+    await runCommand(host, 'Debug: Toggle Breakpoint');
     // The breakpoint's glyph, wherever this version draws it (glyph margin widgets or overlays).
     await host.locator('.monaco-editor [class*="codicon-debug-breakpoint"]').first().waitFor({ timeout: 10_000 });
     await runCommand(host, 'Debug: Start Debugging');
