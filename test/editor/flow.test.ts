@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
+import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import { createInvitation } from '../../src/shared/invitation';
 import { ROOT, Stack, launchChromium, startPeerServer, startXterm, startXvfb, typePhysically, waitFor } from '../support/env';
 import { startCodeServer, type CodeServer } from '../support/codeServer';
@@ -83,6 +83,22 @@ async function closePanel(page: Page): Promise<void> {
   await tab.first().hover();
   await tab.first().locator('.tab-actions .action-label').click();
   await tab.first().waitFor({ state: 'detached' });
+}
+
+/** The host's session view (a tree in the Remote Assist panel container). */
+function sessionView(page: Page): Locator {
+  return page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: /^\s*Session/ }) });
+}
+
+/** A row of the session view, by its label. */
+function sessionRow(view: Locator, label: string): Locator {
+  return view.locator('.monaco-list-row').filter({ has: view.page().locator('.label-name', { hasText: new RegExp(`^${label}$`) }) });
+}
+
+/** Clicks a button of a view's title bar or of a row, by its name (its label may go on with a keybinding), after hovering where it shows. */
+async function clickViewButton(where: Locator, name: string): Promise<void> {
+  await where.first().hover();
+  await where.locator(`.action-label[aria-label^="${name}"]`).first().click();
 }
 
 async function join(page: Page, text: string): Promise<void> {
@@ -180,8 +196,25 @@ describe('Remote Assist in a real VS Code, through its UI', { timeout: 300_000 }
     await shot(helper, '5-helper-controlling');
   });
 
-  it('6. host: takes control back (keys stop arriving), then ends; the helper is told', async () => {
-    await runCommand(host, 'Remote Assist: Take Back Control');
+  it('6. host: the session view shows the helper and the code; its Pause and Resume buttons work', async () => {
+    await runCommand(host, 'Remote Assist: Focus on Session View');
+    const view = sessionView(host);
+    await sessionRow(view, 'Ada').filter({ hasText: 'controls your screen' }).waitFor({ timeout: 20_000 });
+    assert.match(await sessionRow(view, 'Verification code').innerText(), /\d{3} \d{3}/);
+    await sessionRow(view, 'Screen').filter({ hasText: 'shared' }).waitFor();
+    await shot(host, '6-host-session-view');
+    // The title bar's Pause button: the helper is told, the row says so, and the helper's input stops counting.
+    await clickViewButton(view.locator('.pane-header'), 'Pause Sharing');
+    await panel(helper).locator('#paused').filter({ hasText: /Paused by Ada/ }).waitFor({ timeout: 20_000 });
+    await sessionRow(view, 'Screen').filter({ hasText: 'paused' }).waitFor();
+    // The Screen row's own button resumes.
+    await clickViewButton(sessionRow(view, 'Screen'), 'Resume Sharing');
+    await sessionRow(view, 'Screen').filter({ hasText: 'shared' }).waitFor({ timeout: 20_000 });
+    await panel(helper).locator('#paused').waitFor({ state: 'hidden', timeout: 20_000 });
+  });
+
+  it('7. host: takes control back from the session view (keys stop arriving), then ends; the helper is told', async () => {
+    await clickViewButton(sessionRow(sessionView(host), 'Control'), 'Take Back Control');
     await statusBarItem(helper, 'Viewing').waitFor({ timeout: 20_000 });
     await statusBarItem(host, 'sees your screen').waitFor();
     const shell = windowGeometry('ra-shell');
@@ -197,7 +230,7 @@ describe('Remote Assist in a real VS Code, through its UI', { timeout: 300_000 }
     await shot(helper, '6-helper-ended');
   });
 
-  it('7. a code whose host has gone, and a code nobody is waiting with, give a clear error', async () => {
+  it('8. a code whose host has gone, and a code nobody is waiting with, give a clear error', async () => {
     await join(helper, code);
     await helper.keyboard.press('Enter');
     await clickDialogButton(helper, 'Connect');
