@@ -16,6 +16,7 @@
  */
 
 import type { EncodedFrame } from '../shared/frames';
+import { isInputBlockedReason, type InputBlockedReason } from '../shared/inputBlocked';
 import type { MouseButton } from '../shared/protocol';
 
 export { checkDisplay, type DisplayCheck } from './display';
@@ -47,6 +48,11 @@ export interface HostAgent {
    * and drops input), with false when their mouse has been still long enough and input is applied again.
    */
   onInputPause(listener: (paused: boolean) => void): { dispose(): void };
+  /**
+   * Called when the host's system starts refusing the helper's input (Windows: an elevated window in front, the
+   * secure desktop) with the reason, and with undefined once input gets through again.
+   */
+  onInputBlocked(listener: (reason: InputBlockedReason | undefined) => void): { dispose(): void };
   /** Called once when the agent process ends on its own (crash or error); not called after dispose(). */
   onExit(listener: (error: Error) => void): { dispose(): void };
   /** Releases everything held, then stops the agent. */
@@ -95,7 +101,9 @@ export type AgentMessage =
    * Not asked for. `paused: true`: the host's own mouse moved, everything held was released and input is dropped;
    * `paused: false`: the host's mouse has been still long enough and input is applied again.
    */
-  | { readonly type: 'inputPause'; readonly paused: boolean };
+  | { readonly type: 'inputPause'; readonly paused: boolean }
+  /** Not asked for: the system refuses the helper's input (`reason`), or takes it again (`null`). See windowsInput.ts. */
+  | { readonly type: 'inputBlocked'; readonly reason: InputBlockedReason | null };
 
 const LOG_LEVELS: ReadonlySet<string> = new Set(['trace', 'debug', 'info', 'warn', 'error']);
 
@@ -157,6 +165,8 @@ export function isAgentMessage(value: unknown): value is AgentMessage {
       return typeof value['level'] === 'string' && LOG_LEVELS.has(value['level']) && typeof value['message'] === 'string';
     case 'inputPause':
       return typeof value['paused'] === 'boolean';
+    case 'inputBlocked':
+      return value['reason'] === null || isInputBlockedReason(value['reason']);
     default:
       return false;
   }

@@ -37,6 +37,8 @@ export interface NutInputOptions {
   readonly systemRepeatsKeys?: boolean;
   /** Called with true when the host's own mouse moved (or they pressed a key) and remote input is paused, with false when it resumes. */
   readonly onPause?: (paused: boolean) => void;
+  /** Called after each injection of the helper's input: `ok` false when nut-js threw (windowsInput.ts watches). */
+  readonly onInjected?: (ok: boolean) => void;
 }
 
 /**
@@ -66,7 +68,7 @@ export class NutInput {
     nut.mouse.config.autoDelayMs = 0;
     nut.keyboard.config.autoDelayMs = 0;
     const systemRepeatsKeys = options.systemRepeatsKeys ?? (process.platform !== 'win32' && process.platform !== 'darwin');
-    const input = new NutInput(nut, log, systemRepeatsKeys, options.onPause, await textTyper(nut, log));
+    const input = new NutInput(nut, log, systemRepeatsKeys, options.onPause, await textTyper(nut, log), options.onInjected);
     await input.refreshScreenSize();
     return input;
   }
@@ -98,6 +100,7 @@ export class NutInput {
     private readonly systemRepeatsKeys: boolean,
     private readonly onPause: ((paused: boolean) => void) | undefined,
     private readonly typer: TextTyper,
+    private readonly onInjected: ((ok: boolean) => void) | undefined,
   ) {}
 
   /**
@@ -138,7 +141,10 @@ export class NutInput {
         this.droppedWhilePaused++;
         return;
       }
-      await this.inject(event);
+      await this.inject(event).then(() => this.onInjected?.(true), (error: unknown) => {
+        this.onInjected?.(false);
+        throw error;
+      });
       await this.watchPointer(event.type === 'pointerMove' || event.type === 'pointerButton');
     });
   }

@@ -19,6 +19,7 @@ import { checkDisplay, waylandSessionWarning } from './display';
 import { NutInput } from './input';
 import { HostKeys } from './hostKeys';
 import { platformWarnings, type MacProbe } from './platform';
+import { InputBlockWatch, PowerShellForegroundProbe } from './windowsInput';
 import type { Logger } from '../shared/log';
 import { assertNever } from '../shared/protocol';
 
@@ -57,7 +58,7 @@ class Agent {
   constructor(
     private readonly input: NutInput,
     private readonly source: FrameSource,
-    /** Also ended on the way out (the X connections of the monitor layout and of the host's keys). */
+    /** Also ended on the way out (the X connections of the monitor layout and of the host's keys, the Windows input check). */
     private readonly owned: readonly { dispose(): void }[] = [],
   ) {}
 
@@ -209,8 +210,15 @@ async function main(): Promise<void> {
   let input: NutInput;
   let source: FrameSource;
   let monitors: MonitorLayout | undefined;
+  const owned: { dispose(): void }[] = [];
   try {
-    input = await NutInput.create(log, { onPause: (paused) => send({ type: 'inputPause', paused }) });
+    // Windows refuses input to elevated windows and the secure desktop without saying so: look, and tell.
+    const blocked = process.platform === 'win32' ? new InputBlockWatch(new PowerShellForegroundProbe(log), (reason) => {
+      log.warn(reason ? `the system refuses the helper's input (${reason})` : "the system takes the helper's input again");
+      send({ type: 'inputBlocked', reason: reason ?? null });
+    }) : undefined;
+    if (blocked) owned.push(blocked);
+    input = await NutInput.create(log, { onPause: (paused) => send({ type: 'inputPause', paused }), ...(blocked ? { onInjected: (ok: boolean) => blocked.injected(ok) } : {}) });
     const screenshots = new ScreenshotDesktopSource(log);
     // REMOTE_ASSIST_FRAME_SOURCE=screenshot-desktop keeps the first design's pipeline (the benchmark's baseline).
     if (process.env['REMOTE_ASSIST_FRAME_SOURCE'] === 'screenshot-desktop') {
@@ -226,7 +234,7 @@ async function main(): Promise<void> {
   }
 
   const hostKeys = await watchHostKeys(input);
-  const agent = new Agent(input, source, [...(monitors ? [monitors] : []), ...(hostKeys ? [hostKeys] : [])]);
+  const agent = new Agent(input, source, [...owned, ...(monitors ? [monitors] : []), ...(hostKeys ? [hostKeys] : [])]);
   process.on('message', (message: unknown) => {
     if (isAgentRequest(message)) agent.handle(message);
     else log.warn(`ignored a malformed request: ${JSON.stringify(message)?.slice(0, 200)}`);

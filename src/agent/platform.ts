@@ -18,6 +18,8 @@
  * Runs in the agent process: no vscode, nothing of src/host; no nut-js either (the caller passes the probes).
  */
 
+import type { InputBlockedReason } from '../shared/inputBlocked';
+
 /** System Settings panes, as `x-apple.systempreferences:` URLs (opened by the extension, never by the agent). */
 export const MAC_SETTINGS_URLS = {
   screenRecording: 'x-apple.systempreferences:com.apple.preference.security?Privacy_ScreenCapture',
@@ -108,15 +110,6 @@ export async function missingMacPermissions(probe: MacProbe, screenWidth: number
   return missing;
 }
 
-/**
- * Why input did not reach the host's screen on Windows, from what the agent can observe:
- * - `secureDesktop`: no foreground window at all (the input desktop is the secure one: a UAC prompt, the lock
- *   screen, Ctrl+Alt+Del), or the capture came back black;
- * - `elevated`: the foreground window belongs to a process of a higher integrity level than the agent's;
- * - `failed`: an injection threw, or a pointer move was not read back where it was sent, for no reason seen.
- */
-export type InputBlockedReason = 'secureDesktop' | 'elevated' | 'failed';
-
 /** What the agent knows when it wonders whether input got through (Windows). Undefined: could not tell. */
 export interface WindowsInputState {
   /** An injection threw, or a test move was not read back where it was sent. */
@@ -134,32 +127,6 @@ export function windowsInputBlocked(state: WindowsInputState): InputBlockedReaso
   if (state.hasForegroundWindow === false) return 'secureDesktop';
   if (state.foregroundElevated === true && state.selfElevated !== true) return 'elevated';
   return state.injectionFailed ? 'failed' : undefined;
-}
-
-/** For the host's log and notification. */
-export function inputBlockedHostText(reason: InputBlockedReason): string {
-  switch (reason) {
-    case 'elevated':
-      return 'Your helper\'s mouse and keyboard cannot reach the window in front: it runs as administrator, and Windows keeps ' +
-        'input from a normal program out of it. Use that window yourself, or run your editor as administrator for this session.';
-    case 'secureDesktop':
-      return 'Your helper\'s mouse and keyboard cannot reach a Windows security prompt (User Account Control, the lock screen, ' +
-        'Ctrl+Alt+Del), and your helper cannot see it: answer it yourself.';
-    case 'failed':
-      return 'Windows did not take your helper\'s input. If a window runs as administrator or a security prompt is open, use it yourself.';
-  }
-}
-
-/** For the helper's panel: what they see, and what to ask the host. */
-export function inputBlockedHelperText(reason: InputBlockedReason): string {
-  switch (reason) {
-    case 'elevated':
-      return 'Your input cannot reach the window in front: it runs as administrator on their computer. Ask them to use it themselves.';
-    case 'secureDesktop':
-      return 'A Windows security prompt is open on their computer: you cannot see or use it. Ask them to answer it.';
-    case 'failed':
-      return 'Their computer did not take your input (perhaps a window that runs as administrator, or a security prompt).';
-  }
 }
 
 /** The start-up warnings of this platform (`ready.warnings`). */

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 
 import { checkDisplay, isAgentMessage, type AgentMessage, type AgentRequest, type HostAgent, type InputEvent } from '../agent/contract';
 import type { EncodedFrame } from '../shared/frames';
+import type { InputBlockedReason } from '../shared/inputBlocked';
 import { scoped, type Logger } from '../shared/log';
 
 export interface StartAgentOptions {
@@ -118,6 +119,7 @@ class AgentProcess implements AgentHandle {
   private readonly pending = new Map<number, Pending>();
   private readonly exitListeners = new Set<(error: Error) => void>();
   private readonly pauseListeners = new Set<(paused: boolean) => void>();
+  private readonly blockedListeners = new Set<(reason: InputBlockedReason | undefined) => void>();
   /** The agent's last lines on stdout/stderr, for the error that reports its exit. */
   private readonly outputTail: string[] = [];
   private nextId = 1;
@@ -198,6 +200,11 @@ class AgentProcess implements AgentHandle {
     return { dispose: () => this.pauseListeners.delete(listener) };
   }
 
+  onInputBlocked(listener: (reason: InputBlockedReason | undefined) => void): { dispose(): void } {
+    this.blockedListeners.add(listener);
+    return { dispose: () => this.blockedListeners.delete(listener) };
+  }
+
   onExit(listener: (error: Error) => void): { dispose(): void } {
     this.exitListeners.add(listener);
     return { dispose: () => this.exitListeners.delete(listener) };
@@ -208,6 +215,7 @@ class AgentProcess implements AgentHandle {
     this.disposed = true;
     this.exitListeners.clear();
     this.pauseListeners.clear();
+    this.blockedListeners.clear();
     if (this.exited) return;
     const stop = (): void => {
       // The agent releases and exits by itself when the channel closes; SIGKILL is for a stuck one.
@@ -280,17 +288,22 @@ class AgentProcess implements AgentHandle {
         this.settle(message.id, message);
         return;
       case 'inputPause':
-        for (const listener of [...this.pauseListeners]) {
-          try {
-            listener(message.paused);
-          } catch (error) {
-            this.log.error(error instanceof Error ? error : String(error));
-          }
-        }
-        return;
+        return this.tell(this.pauseListeners, message.paused);
+      case 'inputBlocked':
+        return this.tell(this.blockedListeners, message.reason ?? undefined);
       default: {
         const unknown: never = message;
         this.log.warn(`ignored message ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  private tell<T>(listeners: ReadonlySet<(value: T) => void>, value: T): void {
+    for (const listener of [...listeners]) {
+      try {
+        listener(value);
+      } catch (error) {
+        this.log.error(error instanceof Error ? error : String(error));
       }
     }
   }

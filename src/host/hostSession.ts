@@ -14,6 +14,7 @@
 import type { HostAgent, InputEvent } from '../agent/contract';
 import { noAudit, type AuditEvent, type AuditLog } from '../shared/audit';
 import { createInvitation, isExpired, makeInvitationFile, type IceServer, type Invitation, type InvitationFile, type SignalingSettings } from '../shared/invitation';
+import { inputBlockedHostText } from '../shared/inputBlocked';
 import type { Logger } from '../shared/log';
 import { derivePeerId, deriveProofKey } from '../shared/proof';
 import type { ContextUpdate, Sharing } from '../shared/context';
@@ -150,6 +151,11 @@ export class HostSession {
           this.end('captureFailed', `Remote Assist's screen agent stopped: ${error.message}`);
         }),
         this.agent.onInputPause((paused) => this.onInputPause(paused)),
+        this.agent.onInputBlocked((reason) => {
+          // Windows refuses the helper's input (an elevated window, the secure desktop), or takes it again: both people are told.
+          if (reason) this.options.ui.notify(inputBlockedHostText(reason));
+          if (this.kind() === 'controlled') this.send({ type: 'inputBlocked', reason: reason ?? null });
+        }),
       );
       if (this.kind() !== 'starting') return; // ended while the agent started
       await this.openPeer(peerId);
@@ -212,15 +218,8 @@ export class HostSession {
 
   /** One audit event, with the helper it concerns (if any, as it may be shown) and the host's name. */
   private record(event: AuditEvent, helper?: { readonly shownId: string; readonly name?: string }): void {
-    try {
-      this.audit.record(event, {
-        ...(helper ? { peerId: helper.shownId } : {}),
-        ...(helper?.name !== undefined ? { helperName: helper.name } : {}),
-        hostName: this.options.hostName,
-      });
-    } catch (error) {
-      this.options.log.warn(`audit: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    const who = { ...(helper ? { peerId: helper.shownId } : {}), ...(helper?.name !== undefined ? { helperName: helper.name } : {}), hostName: this.options.hostName };
+    try { this.audit.record(event, who); } catch (error) { this.options.log.warn(`audit: ${error instanceof Error ? error.message : String(error)}`); }
   }
 
   private teardown(): void {

@@ -12,6 +12,7 @@
  * and sizes and return undefined for anything else.
  */
 
+import { isInputBlockedReason, type InputBlockedReason } from './inputBlocked';
 import { isChatText, parseContextUpdate, parseSharing, type ContextUpdate, type Sharing } from './context';
 import { isRecord } from './invitation';
 import { isKnownKeyCode } from './keys';
@@ -160,6 +161,11 @@ export type HostMessage =
    * Sent when it changes, and right after `viewGranted` if the host paused before.
    */
   | { readonly type: 'paused'; readonly paused: boolean }
+  /**
+   * While the helper has control: the host's system refuses its input (`reason`: Windows keeps it out of an
+   * elevated window and the secure desktop) or takes it again (`null`). See shared/inputBlocked.ts.
+   */
+  | { readonly type: 'inputBlocked'; readonly reason: InputBlockedReason | null }
   /** I am still here. */
   | { readonly type: 'heartbeat' }
   /** The host ends the session, and says why. */
@@ -389,6 +395,8 @@ export function parseHostMessage(data: unknown): HostMessage | undefined {
       return typeof m['reason'] === 'string' && CLIPBOARD_REFUSALS.has(m['reason']) ? { type: 'clipboardRefused', reason: m['reason'] as ClipboardRefusal } : undefined;
     case 'paused':
       return typeof m['paused'] === 'boolean' ? { type: 'paused', paused: m['paused'] } : undefined;
+    case 'inputBlocked':
+      return m['reason'] === null || isInputBlockedReason(m['reason']) ? { type: 'inputBlocked', reason: m['reason'] } : undefined;
     case 'heartbeat':
       return { type: 'heartbeat' };
     case 'bye':

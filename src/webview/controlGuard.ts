@@ -8,11 +8,13 @@
  * helper withdraws a request as the host's person clicks Allow, or gives control back as a pause ends).
  *
  * The host may also pause sharing (`paused`): control, if held, stays granted, but no input goes out until it
- * resumes (the host would drop it anyway).
+ * resumes (the host would drop it anyway). And the host's system may refuse the input that goes out (Windows keeps
+ * it out of elevated windows and the secure desktop): control stays, and the helper is told why nothing happens.
  *
  * No DOM, no PeerJS.
  */
 
+import { INPUT_UNBLOCKED_HELPER_TEXT, inputBlockedHelperText, type InputBlockedReason } from '../shared/inputBlocked';
 import { type ControlChange, type HelperMessage, assertNever } from '../shared/protocol';
 
 /** The states in which control changes make sense. */
@@ -54,6 +56,11 @@ export class ControlGuard {
         : `Paused by ${who}: the picture comes back when they resume.`;
     }
     return controlling ? `${who} resumed sharing: your mouse and keys work again.` : `${who} resumed sharing.`;
+  }
+
+  /** The notice for the host's system refusing this side's input (`reason`) or taking it again (`null`). */
+  static refused(reason: InputBlockedReason | null): string {
+    return reason ? inputBlockedHelperText(reason) : INPUT_UNBLOCKED_HELPER_TEXT;
   }
 
   /** What to do with a control change from the host, in state `state`; `who` is the host's name for notices. */

@@ -99,15 +99,9 @@ export class HelperSession {
     private readonly createPeer: PeerFactory = defaultPeerFactory,
   ) {
     this.handshake = new HelperHandshake(fromBase64(settings.proofKey), (level, message) => this.log(level, message));
-    this.receiver = new MediaReceiver({
-      frame: (frame) => this.onMediaFrame(frame),
-      refuse: (detail) => this.protocolError(detail),
-      log: (level, message) => this.log(level, message),
-    });
+    this.receiver = new MediaReceiver({ frame: (frame) => this.onMediaFrame(frame), refuse: (detail) => this.protocolError(detail), log: (level, message) => this.log(level, message) });
     this.hostName = settings.expectedHostName;
-    this.machine = new StateMachine<HelperState>({ kind: 'idle' }, HELPER_TRANSITIONS, (from, to) =>
-      this.log('warn', `refused state change ${from.kind} -> ${to.kind}`),
-    );
+    this.machine = new StateMachine<HelperState>({ kind: 'idle' }, HELPER_TRANSITIONS, (from, to) => this.log('warn', `refused state change ${from.kind} -> ${to.kind}`));
     this.machine.onChange((state, previous) => {
       if (previous.kind === 'controlling' && state.kind !== 'controlling') this.releaseHeld();
       this.events.onState(state, this.handshake.verificationCode);
@@ -330,7 +324,8 @@ export class HelperSession {
       case 'control':
         return this.onControl(message);
       case 'paused':
-        return this.onPaused(message.paused);
+      case 'inputBlocked':
+        return this.onHostSays(message);
       case 'sharing':
       case 'context':
       case 'chat':
@@ -404,12 +399,17 @@ export class HelperSession {
     this.events.onNotice(decision.notice);
   }
 
-  /** The host paused or resumed sharing (only once the helper views): held input is released here too. */
-  private onPaused(paused: boolean): void {
-    if (!acceptsShared(this.state.kind)) return this.protocolError(`paused in ${this.state.kind}`);
-    const notice = this.guard.hostPause(paused, this.state.kind === 'controlling', this.hostName);
-    if (paused) this.releaseHeld();
-    if (notice !== undefined) this.events.onPaused?.(paused);
+  /**
+   * Only once the helper views: the host paused or resumed sharing (held input is released here too), or its
+   * system refuses this side's input or takes it again (said only while controlling: see controlGuard.ts).
+   */
+  private onHostSays(message: Extract<HostMessage, { type: 'paused' | 'inputBlocked' }>): void {
+    if (!acceptsShared(this.state.kind)) return this.protocolError(`${message.type} in ${this.state.kind}`);
+    const controlling = this.state.kind === 'controlling';
+    if (message.type === 'inputBlocked') return controlling ? this.events.onNotice(ControlGuard.refused(message.reason)) : undefined;
+    const notice = this.guard.hostPause(message.paused, controlling, this.hostName);
+    if (message.paused) this.releaseHeld();
+    if (notice !== undefined) this.events.onPaused?.(message.paused);
     if (notice !== undefined) this.events.onNotice(notice);
   }
 

@@ -127,6 +127,7 @@ export function newHost(rig: Rig, prompts: Prompts, overrides: Partial<HostSessi
         },
         releaseAll: () => agent.releaseAll(),
         onInputPause: (listener) => agent.onInputPause(listener),
+        onInputBlocked: (listener) => agent.onInputBlocked(listener),
         onExit: (listener) => agent.onExit(listener),
         dispose: () => agent.dispose(),
       };
@@ -156,6 +157,7 @@ export function fakeAgent(): HostAgent {
     input: () => undefined,
     releaseAll: async () => undefined,
     onInputPause: () => ({ dispose: () => undefined }),
+    onInputBlocked: () => ({ dispose: () => undefined }),
     onExit: () => ({ dispose: () => undefined }),
     dispose: () => undefined,
   };

@@ -19,6 +19,7 @@ const agent: HostAgent = {
   input: () => undefined,
   releaseAll: async () => undefined,
   onInputPause: () => ({ dispose: () => undefined }),
+  onInputBlocked: () => ({ dispose: () => undefined }),
   onExit: () => ({ dispose: () => undefined }),
   dispose: () => undefined,
 };

@@ -25,6 +25,7 @@ function idleAgent(): HostAgent {
     input: () => undefined,
     releaseAll: async () => undefined,
     onInputPause: () => ({ dispose: () => undefined }),
+    onInputBlocked: () => ({ dispose: () => undefined }),
     onExit: () => ({ dispose: () => undefined }),
     dispose: () => undefined,
   } as unknown as HostAgent;

@@ -11,16 +11,18 @@ import type { HostAgent, InputEvent } from '../../src/agent/contract';
 import { HostSession } from '../../src/host/hostSession';
 import { FrameAssembler } from '../../src/shared/frames';
 import { decodeJson, parseHostMessage } from '../../src/shared/protocol';
+import type { InputBlockedReason } from '../../src/shared/inputBlocked';
 import { type FakeConnection, type FakeHelperRun, type FakePeer, HOST_DEFAULTS, RecordingAudit, fakeHelper, fakePeers, proveMedia, until } from '../support/fakePeer';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** An agent with no desktop: keeps every capture request, input and release. An update only when asked for a whole screen. */
-function recordingAgent(): HostAgent & { requests: { full: boolean }[]; inputs: InputEvent[]; releases: number } {
+function recordingAgent(): HostAgent & { requests: { full: boolean }[]; inputs: InputEvent[]; releases: number; blocked: (reason: InputBlockedReason | undefined) => void } {
   const agent = {
     requests: [] as { full: boolean }[],
     inputs: [] as InputEvent[],
     releases: 0,
+    blocked: (() => undefined) as (reason: InputBlockedReason | undefined) => void,
     screenSize: async () => ({ width: 640, height: 480 }),
     capture: async (request?: { full?: boolean; waitMs?: number }) => {
       agent.requests.push({ full: !!request?.full });
@@ -30,6 +32,7 @@ function recordingAgent(): HostAgent & { requests: { full: boolean }[]; inputs: 
     input: (e: InputEvent) => void agent.inputs.push(e),
     releaseAll: async () => void agent.releases++,
     onInputPause: () => ({ dispose: () => undefined }),
+    onInputBlocked: (listener: (reason: InputBlockedReason | undefined) => void) => ((agent.blocked = listener), { dispose: () => undefined }),
     onExit: () => ({ dispose: () => undefined }),
     dispose: () => undefined,
   };
@@ -49,6 +52,7 @@ interface Rig {
   peer: () => FakePeer;
   agent: ReturnType<typeof recordingAgent>;
   audit: RecordingAudit;
+  notices: string[];
 }
 
 async function rig(): Promise<Rig> {
@@ -56,18 +60,19 @@ async function rig(): Promise<Rig> {
   const agent = recordingAgent();
   const audit = new RecordingAudit();
   const quiet = () => undefined;
+  const notices: string[] = [];
   const host = new HostSession({
     ...HOST_DEFAULTS,
     maxFps: 50,
     startAgent: async () => agent,
-    ui: { askToView: async () => true, askForControl: async () => true, notify: quiet },
+    ui: { askToView: async () => true, askForControl: async () => true, notify: (text) => void notices.push(text) },
     log: { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
     audit,
     createPeer: peers.create as never,
   });
   running.push(host);
   await host.start();
-  return { host, peer: peers.last, agent, audit };
+  return { host, peer: peers.last, agent, audit, notices };
 }
 
 /** A helper admitted, its media proved, that acknowledges every frame as it arrives. */
@@ -180,5 +185,21 @@ describe('host session: pause', () => {
     r.host.pause.set(false);
     await until('the first frame', () => media.sent.length > 0);
     assert.equal(r.agent.requests[0]!.full, true);
+  });
+
+  it('when the system refuses the input (Windows), the host is told and so is the helper with control, not one that only views', async () => {
+    const r = await rig();
+    const { run } = await viewing(r);
+    r.agent.blocked('elevated');
+    await sleep(20);
+    assert.equal(run.control.ofType('inputBlocked').length, 0, 'a helper without control was told');
+    assert.match(r.notices.at(-1) ?? '', /runs as administrator/);
+    run.control.deliver({ type: 'requestControl' });
+    await until('controlled', () => r.host.state.kind === 'controlled');
+    r.agent.blocked('secureDesktop');
+    r.agent.blocked(undefined);
+    await until('told twice', () => run.control.ofType('inputBlocked').length === 2);
+    assert.deepEqual(run.control.ofType('inputBlocked'), [{ type: 'inputBlocked', reason: 'secureDesktop' }, { type: 'inputBlocked', reason: null }]);
+    assert.match(r.notices.at(-1) ?? '', /security prompt/);
   });
 });

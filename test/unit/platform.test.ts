@@ -3,11 +3,10 @@
  * runs here), and src/macSettings.ts, which must offer exactly the panes the agent names.
  */
 import assert from 'node:assert/strict';
+import { inputBlockedHelperText, inputBlockedHostText } from '../../src/shared/inputBlocked';
 import { describe, it } from 'node:test';
 import {
   MAC_SETTINGS_URLS,
-  inputBlockedHelperText,
-  inputBlockedHostText,
   isBlankCapture,
   macPermissionWarning,
   missingMacPermissions,
