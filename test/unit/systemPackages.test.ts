@@ -28,9 +28,10 @@ interface Source {
   /**
    * Who installs it: an install script; 'essential', a package that every Debian has (Essential: yes, which
    * dpkg-query -W -f='${Essential}' shows); or 'node', the Node.js (and its npm) that the project runs on,
-   * which is there before any of its scripts can run.
+   * which is there before any of its scripts can run; or 'windows', a program of the Windows host's own system that
+   * the agent starts there and never on Linux (nothing to install).
    */
-  by: Installer | 'essential' | 'node';
+  by: Installer | 'essential' | 'node' | 'windows';
   /** Set for a program that no call in our sources names: who runs it. */
   indirect?: string;
   note?: string;
@@ -79,6 +80,8 @@ export const PROGRAMS: Readonly<Record<string, Source>> = {
   bash: { package: 'bash', by: 'essential' },
   node: { package: 'nodejs', by: 'node', note: 'process.execPath, and every fork()' },
   npm: { package: 'npm', by: 'node' },
+  // Windows hosts only (src/agent/windowsInput.ts): part of every Windows since 7.
+  'powershell.exe': { package: '(Windows)', by: 'windows' },
 };
 
 const SCANNED = ['src', 'test', 'bench', 'scripts'];
@@ -178,7 +181,7 @@ export function problems(table: Readonly<Record<string, Source>>, started: Reado
     }
   }
   for (const [program, row] of Object.entries(table)) {
-    if (row.by !== 'essential' && row.by !== 'node' && !installed.get(row.by)?.has(row.package)) {
+    if (row.by !== 'essential' && row.by !== 'node' && row.by !== 'windows' && !installed.get(row.by)?.has(row.package)) {
       out.push(`${program}: its package ${row.package} is not named by ${row.by}: add it there`);
     }
     if (!started.has(program) && !row.indirect) {
