@@ -19,9 +19,10 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Frame, Page } from 'playwright-core';
 import { ROOT, Stack, launchChromium, startPageServer, startPeerServer, startXvfb, waitFor } from '../test/support/env';
 import { helperState, newRig, openHelper, type Rig } from '../test/support/session';
+import { openEditorHelper } from './editor';
 import type { HostConfig } from './host';
 import { installProbe, type Probe, type ProbeConfig } from './probe';
 import { childrenNamed, cpuMark, cpuPercent, rssByProcess, rssMb } from './proc';
@@ -37,6 +38,8 @@ const option = (name: string, env: string, fallback: number) => {
   return Number.isFinite(v) && v > 0 ? v : fallback;
 };
 const WITH_PEER = flag('with-peer', 'BENCH_WITH_PEER');
+/** Also the product with its helper panel inside a real VS Code (code-server), beside the bare page: editor.ts. */
+const EDITOR = flag('editor', 'BENCH_EDITOR');
 const LONG = flag('long', 'BENCH_LONG');
 /** Seconds each of the static, typing and scrolling phases is measured for. */
 const PHASE_S = option('phase-seconds', 'BENCH_PHASE_SECONDS', 8);
@@ -73,6 +76,8 @@ const LOGS = path.join(OUT, 'logs');
 const RESULTS = path.join(ROOT, 'bench/results');
 
 type SystemName = 'product' | 'baseline' | 'peer';
+/** What is measured: a system, or the product with its panel in VS Code (`--editor`, figures in `product.editor`). */
+type RunName = SystemName | 'editor';
 
 const say = (m: string) => console.log(`[bench] ${m}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -133,7 +138,12 @@ class HostWindow {
 interface Running {
   /** Processes whose CPU and memory are the host's. */
   readonly hostPids: number[];
+  /** The helper's page (its mouse clicks)... */
   readonly page: Page;
+  /** ...and the document in it that shows the host's screen, where the probe reads: the page itself, or a frame. */
+  readonly view: Page | Frame;
+  /** A point of the view's document in the page's coordinates. */
+  toPage(point: { x: number; y: number }): Promise<{ x: number; y: number }>;
   /** How the page's view maps to the host's screen (see ProbeConfig). */
   readonly oneToOne: boolean;
   /** Bytes received by the page so far, over the system's transport. */
@@ -153,8 +163,8 @@ async function newProbedPage(browser: Browser, config: ProbeConfig): Promise<Pag
   return page;
 }
 
-/** The product (or the baseline): the host session in its own process, the helper's real panel in Chromium. */
-async function startProduct(name: SystemName, rig: Rig, browser: Browser, maxFps: number, frameSource: string | undefined): Promise<Running> {
+/** The product's host session in its own process (bench/host.ts), once it has an invitation code. */
+async function startHost(name: RunName, rig: Rig, maxFps: number, frameSource: string | undefined): Promise<{ pid: number; code: string; stop: () => Promise<void> }> {
   const config: HostConfig = { root: ROOT, display: rig.display, peerPort: rig.peerPort, maxFps, ...(frameSource ? { frameSource } : {}) };
   const logFile = fs.openSync(path.join(LOGS, `host-${name}.log`), 'w');
   const host = fork(path.join(OUT, 'bundle/host.js'), [JSON.stringify(config)], {
@@ -179,6 +189,25 @@ async function startProduct(name: SystemName, rig: Rig, browser: Browser, maxFps
       if (host.exitCode !== null) throw new Error(`the host process exited (${host.exitCode})`);
       return messages.find((m) => m.type === 'code')?.code;
     }, 30_000);
+    return { pid: host.pid!, code, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Asks for control from the panel's toolbar, unless the helper has it. */
+async function takeControl(view: Page | Frame): Promise<void> {
+  const state = () => view.getAttribute('#app', 'data-state');
+  if ((await state()) === 'controlling') return;
+  await view.click('#request-control');
+  await waitFor('control', async () => (await state()) === 'controlling', 15_000, 100);
+}
+
+/** The product (or the baseline): the host session in its own process, the helper's real panel in Chromium. */
+async function startProduct(name: SystemName, rig: Rig, browser: Browser, maxFps: number, frameSource: string | undefined): Promise<Running> {
+  const host = await startHost(name, rig, maxFps, frameSource);
+  try {
     // openHelper is the integration tests' own: it opens the panel and sends it `connect` as the extension does.
     // Its page comes from the rig's browser, which here gives it the bench's viewport and probe.
     rig.browser = new Proxy(browser, {
@@ -188,25 +217,50 @@ async function startProduct(name: SystemName, rig: Rig, browser: Browser, maxFps
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
-    const page = await openHelper(rig, code, 'Bench helper');
+    const page = await openHelper(rig, host.code, 'Bench helper');
     await waitFor('viewing', async () => ['viewing', 'controlling'].includes((await helperState(page)).kind), 30_000, 100);
     return {
-      hostPids: [host.pid!],
+      hostPids: [host.pid],
       page,
+      view: page,
+      toPage: async (point) => point,
       oneToOne: false,
       bytes: () => page.evaluate(() => (window as unknown as { __bench: Probe }).__bench.rtcBytes()),
-      takeControl: async () => {
-        if ((await helperState(page)).kind === 'controlling') return;
-        await page.click('#request-control');
-        await waitFor('control', async () => (await helperState(page)).kind === 'controlling', 15_000, 100);
-      },
+      takeControl: () => takeControl(page),
       stop: async () => {
         await page.close().catch(() => undefined);
-        await stop();
+        await host.stop();
       },
     };
   } catch (error) {
-    await stop();
+    await host.stop();
+    throw error;
+  }
+}
+
+/** The product with the helper's panel inside VS Code (code-server): `--editor`, see editor.ts. */
+async function startProductInEditor(rig: Rig, browser: Browser, maxFps: number): Promise<Running> {
+  const host = await startHost('editor', rig, maxFps, undefined);
+  const stack = new Stack();
+  try {
+    const helper = await openEditorHelper({ stack, browser, viewport: VIEWPORT, peerPort: rig.peerPort, code: host.code, probe: probeConfig('#screen', false) });
+    const view = helper.view;
+    return {
+      hostPids: [host.pid],
+      page: helper.page,
+      view,
+      toPage: (point) => helper.toPage(point),
+      oneToOne: false,
+      bytes: () => view.evaluate(() => (window as unknown as { __bench: Probe }).__bench.rtcBytes()),
+      takeControl: () => takeControl(view),
+      stop: async () => {
+        await stack.stop();
+        await host.stop();
+      },
+    };
+  } catch (error) {
+    await stack.stop();
+    await host.stop();
     throw error;
   }
 }
@@ -335,6 +389,8 @@ async function startPeer(display: string, browser: Browser): Promise<Running> {
     return {
       hostPids: [x11vnc.child.pid!, websockify.child.pid!],
       page,
+      view: page,
+      toPage: async (point) => point,
       oneToOne: true,
       bytes: () => page.evaluate(() => (window as unknown as { __bench: Probe }).__bench.wsBytes),
       takeControl: async () => undefined,
@@ -348,7 +404,7 @@ async function startPeer(display: string, browser: Browser): Promise<Running> {
 
 // --- Measuring ---
 
-const bench = (page: Page) => ({
+const bench = (page: Page | Frame) => ({
   reset: () => page.evaluate(() => {
     const b = (window as unknown as { __bench: Probe }).__bench;
     b.observations = [];
@@ -363,9 +419,16 @@ const bench = (page: Page) => ({
 });
 
 /** Waits until the view shows the barcode (the picture is there and readable). */
-async function waitForPicture(page: Page): Promise<void> {
-  await waitFor('the host screen in the helper view, with a readable barcode', () =>
-    page.evaluate(() => (window as unknown as { __bench: Probe }).__bench.goodReads > 0), 30_000, 100);
+async function waitForPicture(page: Page | Frame): Promise<void> {
+  const state = () => page.evaluate(() => {
+    const b = (window as unknown as { __bench: Probe }).__bench;
+    return { ticks: b.ticks, reads: b.reads, goodReads: b.goodReads, badReads: b.badReads, view: b.viewSize() };
+  });
+  try {
+    await waitFor('the host screen in the helper view, with a readable barcode', async () => (await state()).goodReads > 0, 30_000, 100);
+  } catch (error) {
+    throw new Error(`${errorText(error)} (probe: ${JSON.stringify(await state().catch((e: unknown) => errorText(e)))})`);
+  }
 }
 
 /** RSS of the set every 500 ms for `ms`. */
@@ -401,7 +464,7 @@ interface PhaseResult {
 async function phase(win: HostWindow, sys: Running, mode: WindowMode, seconds: number): Promise<PhaseResult> {
   await win.mode(mode);
   await sleep(1_000); // the first frames after a change of mode are not the steady state
-  const b = bench(sys.page);
+  const b = bench(sys.view);
   await b.reset();
   const bytes0 = await sys.bytes();
   const cpu0 = cpuMark(sys.hostPids);
@@ -431,7 +494,7 @@ async function phase(win: HostWindow, sys: Running, mode: WindowMode, seconds: n
  * The host's screen and the helper's view at the same moment, compared: PSNR over FIDELITY_AREA (the part of
  * the screen every system's view holds), after the view is mapped back to host pixels.
  */
-async function textFidelity(display: string, sys: Running, name: SystemName): Promise<number | null> {
+async function textFidelity(display: string, sys: Running, name: RunName): Promise<number | null> {
   const hostPng = path.join(LOGS, `fidelity-${name}-host.png`);
   const helperPng = path.join(LOGS, `fidelity-${name}-helper.png`);
   const [, shot] = await Promise.all([
@@ -439,7 +502,7 @@ async function textFidelity(display: string, sys: Running, name: SystemName): Pr
       const p = spawn('import', ['-window', 'root', hostPng], { env: { ...process.env, DISPLAY: display }, stdio: 'ignore' });
       p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`import exited ${code}`))));
     }),
-    sys.page.evaluate(() => {
+    sys.view.evaluate(() => {
       const b = (window as unknown as { __bench: Probe }).__bench;
       return { url: b.snapshot(), size: b.viewSize() };
     }),
@@ -467,12 +530,13 @@ interface ClickResult {
 async function clicks(win: HostWindow, sys: Running, count: number): Promise<ClickResult> {
   await win.mode('static');
   await sys.takeControl();
-  const page = sys.page;
-  const at = await page.evaluate(
+  const { page, view } = sys;
+  const inView = await view.evaluate(
     ([x, y]) => (window as unknown as { __bench: Probe }).__bench.pagePoint(x!, y!),
     [TARGET.x + TARGET.width / 2, TARGET.y + TARGET.height / 2],
   );
-  if (!at) throw new Error('no view to click on');
+  if (!inView) throw new Error('no view to click on');
+  const at = await sys.toPage(inView);
   // Hover first: the first move into a view may do more than a move (focus, cursor).
   await page.mouse.move(at.x, at.y);
   await sleep(500);
@@ -480,12 +544,12 @@ async function clicks(win: HostWindow, sys: Running, count: number): Promise<Cli
   const inputLatencies: number[] = [];
   let missed = 0;
   for (let i = 0; i < count && missed < 10; i++) {
-    const colour = await page.evaluate(() => (window as unknown as { __bench: Probe }).__bench.targetColour());
+    const colour = await view.evaluate(() => (window as unknown as { __bench: Probe }).__bench.targetColour());
     const want = colour === 'a' ? 'b' : 'a';
     const seenBefore = win.clicks.length;
     const clickedAt = Date.now();
     await page.mouse.click(at.x, at.y);
-    const ms = await page.evaluate(([c, t]) => (window as unknown as { __bench: Probe }).__bench.waitForTarget(c!, Number(t)), [want, '5000']);
+    const ms = await view.evaluate(([c, t]) => (window as unknown as { __bench: Probe }).__bench.waitForTarget(c!, Number(t)), [want, '5000']);
     if (ms < 0) {
       missed++;
       await sleep(1_000); // let a late change land before the next click reads the colour
@@ -518,7 +582,7 @@ async function longRun(win: HostWindow, sys: Running, minutes: number): Promise<
  * Fills `f` step by step: a step that fails leaves its figures null, says why in the notes, and the next step
  * still runs (the session may still be up).
  */
-async function measure(name: SystemName, win: HostWindow, display: string, sys: Running, f: Figures, notes: string[]): Promise<void> {
+async function measure(name: RunName, win: HostWindow, display: string, sys: Running, f: Figures, notes: string[]): Promise<void> {
   const step = async (what: string, run: () => Promise<void>) => {
     try {
       await run();
@@ -527,7 +591,7 @@ async function measure(name: SystemName, win: HostWindow, display: string, sys: 
       say(`  ${name}: ${what} failed: ${errorText(error)}`);
     }
   };
-  await waitForPicture(sys.page);
+  await waitForPicture(sys.view);
   const cpus = (p: PhaseResult) => `Xvfb ${p.xvfbPct.toFixed(0)} %, helper Chromium ${p.chromiumPct.toFixed(0)} %`;
   const others: string[] = [];
   let badReads = 0;
@@ -660,9 +724,10 @@ async function main(): Promise<void> {
     others.chromium = childrenNamed(process.pid, /chrom/i);
     say(`display ${rig.display} at ${SCREEN.width}x${SCREEN.height}; phases ${PHASE_S} s, ${CLICKS} clicks, maxFps ${maxFps}, scrolling ${SCROLL_CONTENT}${LONG ? `, long run ${LONG_MIN} min` : ''}`);
 
-    const systems: { name: SystemName; start: () => Promise<Running> }[] = [];
+    const systems: { name: RunName; start: () => Promise<Running> }[] = [];
     if (ONLY.includes('product')) systems.push({ name: 'product', start: () => startProduct('product', rig, browser, maxFps, undefined) });
     if (ONLY.includes('baseline')) systems.push({ name: 'baseline', start: () => startProduct('baseline', rig, browser, maxFps, 'screenshot-desktop') });
+    if (EDITOR) systems.push({ name: 'editor', start: () => startProductInEditor(rig, browser, maxFps) });
     if (peerWanted) systems.push({ name: 'peer', start: () => startPeer(rig.display, browser) });
 
     for (const { name, start } of systems) {
@@ -671,13 +736,13 @@ async function main(): Promise<void> {
       let sys: Running | undefined;
       try {
         sys = await start();
-        await measure(name, win, rig.display, sys, results[name], notes);
+        await measure(name, win, rig.display, sys, name === 'editor' ? (results.product.editor = emptyFigures()) : results[name], notes);
       } catch (error) {
         notes.push(`${name}: stopped early: ${errorText(error)} (see out/bench/logs/)`);
         say(`${name}: ${errorText(error)}`);
       } finally {
         await sys?.stop().catch(() => undefined);
-        if (name !== 'peer') fs.writeFileSync(path.join(LOGS, `helper-${name}.log`), rig.lines.join('\n') + '\n');
+        if (name === 'product' || name === 'baseline') fs.writeFileSync(path.join(LOGS, `helper-${name}.log`), rig.lines.join('\n') + '\n');
         await win.mode('static').catch(() => undefined);
       }
     }
@@ -691,7 +756,7 @@ async function main(): Promise<void> {
   console.log(`Remote Assist benchmark, ${results.date}`);
   console.log(`machine: ${results.machine.cores} cores, ${results.machine.cpuModel}; screen ${SCREEN.width}x${SCREEN.height}; helper view ${VIEWPORT.width}x${VIEWPORT.height}`);
   console.log('');
-  console.log(table(results, headers));
+  console.log(table(results, results.product.editor ? [headers[0]!, 'product in VS Code', ...headers.slice(1)] : headers));
   console.log('');
   for (const n of notes) console.log(`note: ${n}`);
   console.log(`written: ${path.relative(ROOT, file)} (logs and fidelity images: out/bench/logs/)`);

@@ -10,6 +10,11 @@
 export interface ProbeConfig {
   /** The view element; null, or when nothing matches: the largest canvas or video in the page. */
   readonly selector: string | null;
+  /**
+   * Only the selector's element is the view, looked for at most twice a second: for a page whose every frame gets
+   * the probe (VS Code's workbench, editor.ts), where the largest canvas of another frame is not the picture.
+   */
+  readonly exclusive?: boolean;
   readonly screen: { readonly width: number; readonly height: number };
   /**
    * How the view's pixels map to the host's: false, the view holds the whole screen (scaled if its size differs:
@@ -109,7 +114,8 @@ export function installProbe(config: ProbeConfig): void {
     return ctx;
   } as typeof HTMLCanvasElement.prototype.getContext;
 
-  window.addEventListener('pointerdown', (e) => (probe.lastDown = e.timeStamp), { capture: true });
+  const onDown = (e: PointerEvent): void => void (probe.lastDown = e.timeStamp);
+  window.addEventListener('pointerdown', onDown, { capture: true });
 
   const lastRtc = new Map<RTCPeerConnection, number>();
   async function rtcBytes(): Promise<number> {
@@ -132,10 +138,15 @@ export function installProbe(config: ProbeConfig): void {
 
   let view: HTMLCanvasElement | HTMLVideoElement | null = null;
   let scratch: CanvasRenderingContext2D | null = null;
+  let lookedAt = -Infinity;
   function findView(): HTMLCanvasElement | HTMLVideoElement | null {
     if (view && view.isConnected) return view;
+    if (config.exclusive) {
+      if (performance.now() - lookedAt < 500) return null;
+      lookedAt = performance.now();
+    }
     view = config.selector ? (document.querySelector(config.selector) as HTMLCanvasElement | HTMLVideoElement | null) : null;
-    if (!view) {
+    if (!view && !config.exclusive) {
       // No such element (a viewer that changed): the largest canvas or video in the page.
       const area = (e: HTMLCanvasElement | HTMLVideoElement) => (e instanceof HTMLVideoElement ? e.videoWidth * e.videoHeight : e.width * e.height);
       let best: HTMLCanvasElement | HTMLVideoElement | null = null;
@@ -257,6 +268,15 @@ export function installProbe(config: ProbeConfig): void {
     probe.observations.push([drawn, now]);
   }
   requestAnimationFrame(tick);
+  // A frame whose document is replaced by document.open() (VS Code's webview writes the panel into its frame so)
+  // loses the animation-frame callbacks that were queued on the old document: start the loop again if it stalls.
+  let ticksSeen = -1;
+  // Its listeners may go with it too: adding the same one again is a no-op when it is still there.
+  setInterval(() => {
+    if (probe.ticks === ticksSeen) requestAnimationFrame(tick);
+    ticksSeen = probe.ticks;
+    window.addEventListener('pointerdown', onDown, { capture: true });
+  }, 500);
 
   function waitForTarget(colour: string, timeoutMs: number): Promise<number> {
     const since = probe.lastDown;

@@ -25,6 +25,8 @@ export interface Figures {
   hostRssMb: number | null;
   rssGrowthMb10min: number | null;
   textPsnrDb: number | null;
+  /** The same system with the helper's panel inside a real VS Code (`--editor`, product only); absent when not run. */
+  editor?: Figures;
 }
 
 export interface Results {
@@ -117,7 +119,7 @@ function pair(p: Percentiles): string {
 }
 
 export function table(results: Results, headers: readonly string[]): string {
-  const systems = [results.product, results.baseline, results.peer];
+  const systems = [results.product, ...(results.product.editor ? [results.product.editor] : []), results.baseline, results.peer];
   const cells = ROWS.map((r) => [r.label, ...systems.map((s) => r.show(s))]);
   const head = ['', ...headers];
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
