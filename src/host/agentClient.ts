@@ -10,6 +10,7 @@ import * as path from 'node:path';
 
 import { checkDisplay, isAgentMessage, type AgentMessage, type AgentRequest, type HostAgent, type InputEvent } from '../agent/contract';
 import type { EncodedFrame } from '../shared/frames';
+import type { LaserPoint } from '../shared/protocol';
 import { scoped, type Logger } from '../shared/log';
 
 export interface StartAgentOptions {
@@ -118,6 +119,7 @@ class AgentProcess implements AgentHandle {
   private readonly pending = new Map<number, Pending>();
   private readonly exitListeners = new Set<(error: Error) => void>();
   private readonly pauseListeners = new Set<(paused: boolean) => void>();
+  private readonly laserListeners = new Set<(reason: string) => void>();
   /** The agent's last lines on stdout/stderr, for the error that reports its exit. */
   private readonly outputTail: string[] = [];
   private nextId = 1;
@@ -193,6 +195,16 @@ class AgentProcess implements AgentHandle {
     await this.request({ type: 'releaseAll' }, REQUEST_TIMEOUT_MS);
   }
 
+  laser(at: LaserPoint | undefined): void {
+    if (this.disposed || this.exited || !this.child.connected) return;
+    this.post(at ? { type: 'laser', at } : { type: 'laser' });
+  }
+
+  onLaserUnavailable(listener: (reason: string) => void): { dispose(): void } {
+    this.laserListeners.add(listener);
+    return { dispose: () => this.laserListeners.delete(listener) };
+  }
+
   onInputPause(listener: (paused: boolean) => void): { dispose(): void } {
     this.pauseListeners.add(listener);
     return { dispose: () => this.pauseListeners.delete(listener) };
@@ -208,6 +220,7 @@ class AgentProcess implements AgentHandle {
     this.disposed = true;
     this.exitListeners.clear();
     this.pauseListeners.clear();
+    this.laserListeners.clear();
     if (this.exited) return;
     const stop = (): void => {
       // The agent releases and exits by itself when the channel closes; SIGKILL is for a stuck one.
@@ -280,17 +293,22 @@ class AgentProcess implements AgentHandle {
         this.settle(message.id, message);
         return;
       case 'inputPause':
-        for (const listener of [...this.pauseListeners]) {
-          try {
-            listener(message.paused);
-          } catch (error) {
-            this.log.error(error instanceof Error ? error : String(error));
-          }
-        }
-        return;
+        return this.tell(this.pauseListeners, message.paused);
+      case 'laserUnavailable':
+        return this.tell(this.laserListeners, message.message);
       default: {
         const unknown: never = message;
         this.log.warn(`ignored message ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  private tell<T>(listeners: ReadonlySet<(value: T) => void>, value: T): void {
+    for (const listener of [...listeners]) {
+      try {
+        listener(value);
+      } catch (error) {
+        this.log.error(error instanceof Error ? error : String(error));
       }
     }
   }

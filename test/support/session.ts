@@ -127,6 +127,11 @@ export function newHost(rig: Rig, prompts: Prompts, overrides: Partial<HostSessi
         },
         releaseAll: () => agent.releaseAll(),
         onInputPause: (listener) => agent.onInputPause(listener),
+        laser: (at) => {
+          rig.inputs.push(at ? `laser ${at.x.toFixed(3)},${at.y.toFixed(3)}` : 'laser hide');
+          agent.laser(at);
+        },
+        onLaserUnavailable: (listener) => agent.onLaserUnavailable(listener),
         onExit: (listener) => agent.onExit(listener),
         dispose: () => agent.dispose(),
       };
@@ -156,6 +161,8 @@ export function fakeAgent(): HostAgent {
     input: () => undefined,
     releaseAll: async () => undefined,
     onInputPause: () => ({ dispose: () => undefined }),
+    laser: () => undefined,
+    onLaserUnavailable: () => ({ dispose: () => undefined }),
     onExit: () => ({ dispose: () => undefined }),
     dispose: () => undefined,
   };

@@ -19,6 +19,8 @@ const agent: HostAgent = {
   input: () => undefined,
   releaseAll: async () => undefined,
   onInputPause: () => ({ dispose: () => undefined }),
+  laser: () => undefined,
+  onLaserUnavailable: () => ({ dispose: () => undefined }),
   onExit: () => ({ dispose: () => undefined }),
   dispose: () => undefined,
 };

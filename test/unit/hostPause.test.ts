@@ -30,6 +30,8 @@ function recordingAgent(): HostAgent & { requests: { full: boolean }[]; inputs: 
     input: (e: InputEvent) => void agent.inputs.push(e),
     releaseAll: async () => void agent.releases++,
     onInputPause: () => ({ dispose: () => undefined }),
+    laser: () => undefined,
+    onLaserUnavailable: () => ({ dispose: () => undefined }),
     onExit: () => ({ dispose: () => undefined }),
     dispose: () => undefined,
   };

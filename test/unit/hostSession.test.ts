@@ -23,6 +23,8 @@ function countingAgent(): HostAgent & { captures: number; inputs: InputEvent[]; 
     input: (e: InputEvent) => void agent.inputs.push(e),
     releaseAll: async () => void agent.releases++,
     onInputPause: () => ({ dispose: () => undefined }),
+    laser: () => undefined,
+    onLaserUnavailable: () => ({ dispose: () => undefined }),
     onExit: () => ({ dispose: () => undefined }),
     dispose: () => undefined,
   };
