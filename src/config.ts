@@ -25,6 +25,8 @@ export const Commands = {
   chooseSharing: 'remoteAssist.chooseSharing',
   pauseSharing: 'remoteAssist.pauseSharing',
   resumeSharing: 'remoteAssist.resumeSharing',
+  laserPointerOn: 'remoteAssist.laserPointerOn',
+  laserPointerOff: 'remoteAssist.laserPointerOff',
   openChat: 'remoteAssist.openChat',
   showLog: 'remoteAssist.showLog',
 } as const;
@@ -49,6 +51,8 @@ export const ContextKeys = {
   helperState: 'remoteAssist.helperState',
   /** Whether the host has paused sharing (true only while a helper sees the screen). */
   hostPaused: 'remoteAssist.hostPaused',
+  /** Whether the host allows the helper's laser pointer (true only while a helper sees the screen). */
+  hostLaser: 'remoteAssist.hostLaser',
 } as const;
 
 export interface Config {
@@ -66,6 +70,8 @@ export interface Config {
   readonly connectTimeoutMs: number;
   /** How the helper's keys travel when the panel opens. */
   readonly keyboardMode: KeyboardMode;
+  /** Whether the helper's laser pointer starts allowed in a host session. */
+  readonly laserPointer: boolean;
 }
 
 /**
@@ -89,6 +95,7 @@ export function readConfig(): Config {
     auditWriteFile: s.auditWriteFile,
     connectTimeoutMs: 10_000,
     keyboardMode: s.keyboardMode,
+    laserPointer: s.laserPointer,
   };
 }
 

@@ -32,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): { host: HostControll
     sessionView.render(host.summary);
     void vscode.commands.executeCommand('setContext', ContextKeys.hostState, host.state?.kind ?? 'none');
     void vscode.commands.executeCommand('setContext', ContextKeys.hostPaused, host.paused);
+    void vscode.commands.executeCommand('setContext', ContextKeys.hostLaser, host.laserPointer);
     void vscode.commands.executeCommand('setContext', ContextKeys.helperState, helper.state?.kind ?? 'none');
   };
   const host = new HostController(context, log, () => render('host'));
@@ -72,6 +73,8 @@ export function activate(context: vscode.ExtensionContext): { host: HostControll
   register(Commands.chooseSharing, () => host.chooseSharing());
   register(Commands.pauseSharing, () => host.setPaused(true));
   register(Commands.resumeSharing, () => host.setPaused(false));
+  register(Commands.laserPointerOn, () => host.setLaserPointer(true));
+  register(Commands.laserPointerOff, () => host.setLaserPointer(false));
   register(Commands.openChat, () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`));
   context.subscriptions.push(
     vscode.window.registerUriHandler({ handleUri: (uri) => openJoinLink(uri, helper, log) }),

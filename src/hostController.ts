@@ -63,11 +63,23 @@ export class HostController implements vscode.Disposable {
     return (kind === 'viewing' || kind === 'controlled') && this.session!.pause.paused;
   }
 
+  /** Whether the host allows the helper's laser pointer (only while a helper sees the screen). */
+  get laserPointer(): boolean {
+    const kind = this.session?.state.kind;
+    return (kind === 'viewing' || kind === 'controlled') && this.session!.laser.enabled;
+  }
+
   /** What the session view shows (sessionView.ts). */
   get summary(): HostSummary {
     const kind = this.session?.state.kind;
     const known = kind === 'asking' || kind === 'viewing' || kind === 'controlled';
-    return { state: this.session?.state, paused: this.paused, verificationCode: known ? this.verificationCode : '', sharing: this.sharing };
+    const laser = this.session?.laser;
+    return { state: this.session?.state, paused: this.paused, verificationCode: known ? this.verificationCode : '', sharing: this.sharing, laser: laser ? { on: laser.enabled, seen: laser.mode !== 'unseen' } : undefined };
+  }
+
+  /** The host's switch for the helper's laser pointer in this session (laserRelay.ts); the helper is told. */
+  setLaserPointer(on: boolean): void {
+    if (this.session?.laser.setEnabled(on)) this.onStateChange();
   }
 
   /**
@@ -178,6 +190,7 @@ export class HostController implements vscode.Disposable {
       consentTimeoutMs: config.consentTimeoutMs,
       signalingTimeoutMs: config.connectTimeoutMs,
       maxFps: config.maxFps,
+      laserPointer: config.laserPointer,
       startAgent: () => this.startAgentWithWarnings(),
       ui,
       log,

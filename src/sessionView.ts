@@ -2,8 +2,8 @@
  * The host's session view (extension host): a tree beside the chat, in the same panel container (package.json
  * `views.remoteAssistChatPanel`), so the person being helped has the session and the conversation side by side
  * below their editor and no extra icon in the activity bar. It shows who is connected, the verification code,
- * what is shared (the screen, shared or paused; the editor, debugger and terminal, each on or off) and who has
- * control, with the session's buttons as view/title and inline actions (package.json `menus`). It renders from the
+ * what is shared (the screen, shared or paused; the editor, debugger and terminal, each on or off), whether the
+ * helper may point with its laser pointer, and who has control, with the session's buttons as view/title and inline actions (package.json `menus`). It renders from the
  * host controller's summary and nothing else, wherever the status bar renders.
  *
  * The helper's name comes from the peer: plain text in labels and descriptions, escaped Markdown in tooltips.
@@ -23,6 +23,8 @@ export interface HostSummary {
   readonly verificationCode: string;
   /** What the host shares besides the screen, while a helper sees it. */
   readonly sharing: Sharing | undefined;
+  /** The helper's laser pointer: allowed (`on`), and whether this screen can show it (`seen`); absent without a session. */
+  readonly laser?: { readonly on: boolean; readonly seen: boolean } | undefined;
 }
 
 /** One line of the view. */
@@ -143,9 +145,29 @@ function seeingRows(state: Extract<HostState, { kind: 'viewing' | 'controlled' }
       command: Commands.chooseSharing,
     });
   }
+  rows.push(laserRow(summary, name));
   rows.push(controlled
     ? { id: 'control', icon: 'remote', label: vscode.l10n.t('Control'), description: name, tooltip: vscode.l10n.t('{0} has your mouse and keyboard. Take it back at any moment.', name), contextValue: 'control.helper' }
     : { id: 'control', icon: 'lock', label: vscode.l10n.t('Control'), description: vscode.l10n.t('you'), tooltip: vscode.l10n.t('Only you use your mouse and keyboard. Your helper can ask for control.') });
   rows.push({ id: 'chat', icon: 'comment-discussion', label: vscode.l10n.t('Chat'), tooltip: vscode.l10n.t('Write to {0}.', name), contextValue: 'chat', command: Commands.openChat });
   return rows;
+}
+
+/** The laser pointer: allowed or not (click or the inline button to switch), and said when this screen cannot show it. */
+function laserRow(summary: HostSummary, name: string): Row {
+  const laser = summary.laser ?? { on: false, seen: true };
+  if (!laser.on) {
+    return { id: 'laser', icon: 'circle-slash', label: vscode.l10n.t('Laser pointer'), description: vscode.l10n.t('off'), tooltip: vscode.l10n.t('{0} cannot point at things on your screen. Click to allow their laser pointer.', name), contextValue: 'laser.off', command: Commands.laserPointerOn };
+  }
+  return {
+    id: 'laser',
+    icon: 'record',
+    label: vscode.l10n.t('Laser pointer'),
+    description: laser.seen ? vscode.l10n.t('on') : vscode.l10n.t('on, their view only'),
+    tooltip: laser.seen
+      ? vscode.l10n.t('Without control, {0} can point at things: a red ring follows their pointer on your screen. Click to turn it off.', name)
+      : vscode.l10n.t('{0} can point at things, but this screen cannot show the ring (only X11 can): only their view shows it. Click to turn it off.', name),
+    contextValue: 'laser.on',
+    command: Commands.laserPointerOff,
+  };
 }

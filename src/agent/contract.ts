@@ -17,7 +17,7 @@
 
 import type { EncodedFrame } from '../shared/frames';
 import { isInputBlockedReason, type InputBlockedReason } from '../shared/inputBlocked';
-import type { MouseButton } from '../shared/protocol';
+import type { LaserPoint, MouseButton } from '../shared/protocol';
 
 export { checkDisplay, type DisplayCheck } from './display';
 
@@ -43,6 +43,14 @@ export interface HostAgent {
   input(event: InputEvent): void;
   /** Releases every key and button that input() pressed and did not release. Resolves when done. */
   releaseAll(): Promise<void>;
+  /**
+   * Shows the helper's laser pointer at `at` (normalised as input, over the area input drives), or hides it
+   * (undefined). It hides by itself after LASER_STILL_MS without a move. Not answered; where it cannot be drawn,
+   * `onLaserUnavailable` hears why, once.
+   */
+  laser(at: LaserPoint | undefined): void;
+  /** Called once, with a sentence for the log and the user, when the laser pointer cannot be drawn here. */
+  onLaserUnavailable(listener: (reason: string) => void): { dispose(): void };
   /**
    * Called with true when the person at the machine moved their own mouse (the agent released everything held
    * and drops input), with false when their mouse has been still long enough and input is applied again.
@@ -71,7 +79,9 @@ export type AgentRequest =
   /** Inject one input event. Not answered: events are applied in the order sent, failures are logged. */
   | { readonly type: 'input'; readonly event: InputEvent }
   /** Release every key and button held, after the input sent before. Answered by `released`. */
-  | { readonly type: 'releaseAll'; readonly id: number };
+  | { readonly type: 'releaseAll'; readonly id: number }
+  /** Show the laser pointer at `at`, or hide it (no `at`). Not answered; `laserUnavailable` once if it cannot be drawn. */
+  | { readonly type: 'laser'; readonly at?: LaserPoint };
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
@@ -103,7 +113,9 @@ export type AgentMessage =
    */
   | { readonly type: 'inputPause'; readonly paused: boolean }
   /** Not asked for: the system refuses the helper's input (`reason`), or takes it again (`null`). See windowsInput.ts. */
-  | { readonly type: 'inputBlocked'; readonly reason: InputBlockedReason | null };
+  | { readonly type: 'inputBlocked'; readonly reason: InputBlockedReason | null }
+  /** Not asked for, sent once: the laser pointer cannot be drawn here (not X11, no SHAPE…); `message` says why. */
+  | { readonly type: 'laserUnavailable'; readonly message: string };
 
 const LOG_LEVELS: ReadonlySet<string> = new Set(['trace', 'debug', 'info', 'warn', 'error']);
 
@@ -118,6 +130,7 @@ const isWarnings = (v: unknown): v is readonly string[] =>
   Array.isArray(v) && v.length <= MAX_WARNINGS && v.every((w) => typeof w === 'string' && w.length > 0 && w.length <= MAX_WARNING_LENGTH);
 const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 const isSize = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
+const isUnit = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1;
 
 /** Checks a message the agent received from its parent. */
 export function isAgentRequest(value: unknown): value is AgentRequest {
@@ -130,6 +143,10 @@ export function isAgentRequest(value: unknown): value is AgentRequest {
       return isId(value['id']);
     case 'input':
       return isRecord(value['event']) && typeof value['event']['type'] === 'string';
+    case 'laser': {
+      const at = value['at'];
+      return at === undefined || (isRecord(at) && isUnit(at['x']) && isUnit(at['y']));
+    }
     default:
       return false;
   }
@@ -167,6 +184,8 @@ export function isAgentMessage(value: unknown): value is AgentMessage {
       return typeof value['paused'] === 'boolean';
     case 'inputBlocked':
       return value['reason'] === null || isInputBlockedReason(value['reason']);
+    case 'laserUnavailable':
+      return typeof value['message'] === 'string' && value['message'].length <= MAX_WARNING_LENGTH;
     default:
       return false;
   }

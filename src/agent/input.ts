@@ -340,9 +340,15 @@ export class NutInput {
     }
   }
 
-  private async moveTo(x: number, y: number): Promise<void> {
+  /** A normalised point (0..1 of the frames' area) in desktop pixels: where input puts the pointer, and the laser. */
+  desktopPoint(x: number, y: number): { x: number; y: number } {
     const area = this.area ?? { x: 0, y: 0, ...this.screen };
-    await this.nut.mouse.setPosition(new this.nut.Point(area.x + toPixel(x, area.width), area.y + toPixel(y, area.height)));
+    return { x: area.x + toPixel(x, area.width), y: area.y + toPixel(y, area.height) };
+  }
+
+  private async moveTo(x: number, y: number): Promise<void> {
+    const p = this.desktopPoint(x, y);
+    await this.nut.mouse.setPosition(new this.nut.Point(p.x, p.y));
   }
 
   private button(button: Exclude<MouseButton, 'back' | 'forward'>): Button {

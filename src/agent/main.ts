@@ -18,6 +18,7 @@ import { MonitorLayout } from './monitors';
 import { checkDisplay, waylandSessionWarning } from './display';
 import { NutInput } from './input';
 import { HostKeys } from './hostKeys';
+import { LaserPointer, openLaserSurface } from './laser';
 import { platformWarnings, type MacProbe } from './platform';
 import { InputBlockWatch, PowerShellForegroundProbe } from './windowsInput';
 import type { Logger } from '../shared/log';
@@ -58,6 +59,7 @@ class Agent {
   constructor(
     private readonly input: NutInput,
     private readonly source: FrameSource,
+    private readonly laser: LaserPointer,
     /** Also ended on the way out (the X connections of the monitor layout and of the host's keys, the Windows input check). */
     private readonly owned: readonly { dispose(): void }[] = [],
   ) {}
@@ -76,6 +78,9 @@ class Agent {
       case 'releaseAll':
         void this.input.releaseAll().then(() => send({ type: 'released', id: request.id }));
         return;
+      case 'laser':
+        this.laser.point(request.at);
+        return;
       default:
         assertNever(request);
     }
@@ -88,6 +93,7 @@ class Agent {
     log.debug(`stopping: ${reason}`);
     const exit = (): void => {
       this.source.dispose();
+      this.laser.dispose();
       for (const o of this.owned) o.dispose();
       process.exit(0);
     };
@@ -234,7 +240,14 @@ async function main(): Promise<void> {
   }
 
   const hostKeys = await watchHostKeys(input);
-  const agent = new Agent(input, source, [...owned, ...(monitors ? [monitors] : []), ...(hostKeys ? [hostKeys] : [])]);
+  // Mapped as input maps its points (the area the frames show), read when each point comes.
+  const laser = new LaserPointer({
+    log,
+    open: openLaserSurface(log),
+    toDesktop: (at) => input.desktopPoint(at.x, at.y),
+    unavailable: (message) => send({ type: 'laserUnavailable', message }),
+  });
+  const agent = new Agent(input, source, laser, [...owned, ...(monitors ? [monitors] : []), ...(hostKeys ? [hostKeys] : [])]);
   process.on('message', (message: unknown) => {
     if (isAgentRequest(message)) agent.handle(message);
     else log.warn(`ignored a malformed request: ${JSON.stringify(message)?.slice(0, 200)}`);

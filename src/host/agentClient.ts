@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { checkDisplay, isAgentMessage, type AgentMessage, type AgentRequest, type HostAgent, type InputEvent } from '../agent/contract';
 import type { EncodedFrame } from '../shared/frames';
 import type { InputBlockedReason } from '../shared/inputBlocked';
+import type { LaserPoint } from '../shared/protocol';
 import { scoped, type Logger } from '../shared/log';
 
 export interface StartAgentOptions {
@@ -120,6 +121,7 @@ class AgentProcess implements AgentHandle {
   private readonly exitListeners = new Set<(error: Error) => void>();
   private readonly pauseListeners = new Set<(paused: boolean) => void>();
   private readonly blockedListeners = new Set<(reason: InputBlockedReason | undefined) => void>();
+  private readonly laserListeners = new Set<(reason: string) => void>();
   /** The agent's last lines on stdout/stderr, for the error that reports its exit. */
   private readonly outputTail: string[] = [];
   private nextId = 1;
@@ -195,6 +197,16 @@ class AgentProcess implements AgentHandle {
     await this.request({ type: 'releaseAll' }, REQUEST_TIMEOUT_MS);
   }
 
+  laser(at: LaserPoint | undefined): void {
+    if (this.disposed || this.exited || !this.child.connected) return;
+    this.post(at ? { type: 'laser', at } : { type: 'laser' });
+  }
+
+  onLaserUnavailable(listener: (reason: string) => void): { dispose(): void } {
+    this.laserListeners.add(listener);
+    return { dispose: () => this.laserListeners.delete(listener) };
+  }
+
   onInputPause(listener: (paused: boolean) => void): { dispose(): void } {
     this.pauseListeners.add(listener);
     return { dispose: () => this.pauseListeners.delete(listener) };
@@ -216,6 +228,7 @@ class AgentProcess implements AgentHandle {
     this.exitListeners.clear();
     this.pauseListeners.clear();
     this.blockedListeners.clear();
+    this.laserListeners.clear();
     if (this.exited) return;
     const stop = (): void => {
       // The agent releases and exits by itself when the channel closes; SIGKILL is for a stuck one.
@@ -291,6 +304,8 @@ class AgentProcess implements AgentHandle {
         return this.tell(this.pauseListeners, message.paused);
       case 'inputBlocked':
         return this.tell(this.blockedListeners, message.reason ?? undefined);
+      case 'laserUnavailable':
+        return this.tell(this.laserListeners, message.message);
       default: {
         const unknown: never = message;
         this.log.warn(`ignored message ${JSON.stringify(unknown)}`);

@@ -42,6 +42,8 @@ export const RATE_LIMITS: Readonly<Record<HelperMessage['type'], Rate>> = {
   clipboard: { max: 3, perMs: 10_000 },
   // Each one is a modal prompt on the host, as a request for control.
   clipboardRequest: { max: 3, perMs: 30_000 },
+  // The panel sends at most one every LASER_INTERVAL_MS (webview/laser.ts), about 25 a second.
+  laser: { max: 40, perMs: 1000 },
   releaseAll: { max: 20, perMs: 1000 },
   frameAck: { max: 120, perMs: 1000 },
   refresh: { max: 2, perMs: 1000 },

@@ -7,12 +7,12 @@
  * secret, waits for a helper, has it prove the code (handshake.ts), asks the person at the machine, streams the
  * screen (framePump.ts) and, once control is granted, applies the helper's input; every message passes the
  * guard first (guard.ts). This file keeps the lifecycle, consent, control and audit; each helper keeps its own
- * heartbeat (helperLink.ts), what is shared besides the screen, chat included, goes through contextRelay.ts and
- * the host's pause through pauseRelay.ts. Everything it owns is released in `end()`.
+ * heartbeat (helperLink.ts), what is shared besides the screen, chat included, goes through contextRelay.ts,
+ * the host's pause through pauseRelay.ts and the helper's laser pointer through laserRelay.ts. Everything it owns is released in `end()`.
  */
 
 import type { HostAgent, InputEvent } from '../agent/contract';
-import { noAudit, type AuditEvent, type AuditLog } from '../shared/audit';
+import { noAudit, recordHostEvent, type AuditEvent, type AuditLog } from '../shared/audit';
 import { createInvitation, isExpired, makeInvitationFile, type IceServer, type Invitation, type InvitationFile, type SignalingSettings } from '../shared/invitation';
 import { inputBlockedHostText } from '../shared/inputBlocked';
 import type { Logger } from '../shared/log';
@@ -26,6 +26,7 @@ import { ContextRelay, type Disposable } from './contextRelay';
 import { ProofLock } from './handshake';
 import { HelperLink, type HelperPort } from './helperLink';
 import { SignalingLink, type HostConnection, type HostPeerFactory } from './hostPeer';
+import { LaserRelay } from './laserRelay';
 import { PauseRelay } from './pauseRelay';
 
 export { MAX_FAILED_PROOFS } from './handshake';
@@ -63,6 +64,8 @@ export interface HostSessionOptions {
   readonly audit?: AuditLog;
   /** Makes the PeerJS peer: PeerJS by default, a fake transport in unit tests. */
   readonly createPeer?: HostPeerFactory;
+  /** Whether the helper's laser pointer starts allowed (`remoteAssist.host.laserPointer`); true if absent. */
+  readonly laserPointer?: boolean;
 }
 
 /** An admitted helper must open its media connection within this time. */
@@ -99,6 +102,8 @@ export class HostSession {
   private readonly clipboard: ClipboardRelay;
   /** The host's pause of the screen (`pause.set(true)`), its input and its context: see pauseRelay.ts. */
   readonly pause: PauseRelay;
+  /** The helper's laser pointer on this screen, and the host's switch for it (`laser.setEnabled`): see laserRelay.ts. */
+  readonly laser: LaserRelay;
   private readonly now: () => Date;
   private readonly audit: AuditLog;
   private readonly port: HelperPort;
@@ -110,11 +115,13 @@ export class HostSession {
     const open = () => !!this.helper?.viewGranted && (this.kind() === 'viewing' || this.kind() === 'controlled');
     this.relay = new ContextRelay({ log: options.log, send: (m) => this.send(m), open, record: (e) => this.record(e, this.helper) });
     this.pause = new PauseRelay({ log: options.log, send: (m) => this.send(m), open, showing: () => this.kind() === 'viewing' || this.kind() === 'controlled',
-      record: (e) => this.record(e, this.helper), releaseInput: () => this.releaseInput(), pump: () => this.helper?.pump, share: (u) => this.relay.share(u) });
+      record: (e) => this.record(e, this.helper), releaseInput: () => (this.releaseInput(), this.laser.hide()), pump: () => this.helper?.pump, share: (u) => this.relay.share(u) });
+    this.laser = new LaserRelay({ log: options.log, send: (m) => this.send(m), open, state: () => this.kind(), paused: () => this.pause.paused,
+      draw: (at) => this.agent?.laser(at), notify: (m) => options.ui.notify(m) }, options.laserPointer ?? true);
     this.clipboard = new ClipboardRelay({ log: options.log, consentTimeoutMs: options.consentTimeoutMs, clipboard: options.ui.clipboard, state: () => this.kind(),
       helperName: () => this.helper?.name ?? '', current: (h) => this.helper === h && !isFinal(this.machine.state), send: (m) => this.send(m), record: (e) => this.record(e, this.helper) });
     this.machine = new StateMachine<HostState>({ kind: 'idle' }, HOST_TRANSITIONS, (from, to) => options.log.warn(`refused state change ${from.kind} -> ${to.kind}`));
-    this.machine.onChange((state, previous) => options.log.info(`state ${previous.kind} -> ${state.kind}`));
+    this.machine.onChange((state, previous) => (options.log.info(`state ${previous.kind} -> ${state.kind}`), this.laser.hide()));
   }
 
   /** The current state's kind, read afresh (an await may have changed it). */
@@ -156,6 +163,7 @@ export class HostSession {
           if (reason) this.options.ui.notify(inputBlockedHostText(reason));
           if (this.kind() === 'controlled') this.send({ type: 'inputBlocked', reason: reason ?? null });
         }),
+        this.agent.onLaserUnavailable((reason) => this.laser.unavailable(reason)),
       );
       if (this.kind() !== 'starting') return; // ended while the agent started
       await this.openPeer(peerId);
@@ -216,11 +224,8 @@ export class HostSession {
     this.teardown();
   }
 
-  /** One audit event, with the helper it concerns (if any, as it may be shown) and the host's name. */
-  private record(event: AuditEvent, helper?: { readonly shownId: string; readonly name?: string }): void {
-    const who = { ...(helper ? { peerId: helper.shownId } : {}), ...(helper?.name !== undefined ? { helperName: helper.name } : {}), hostName: this.options.hostName };
-    try { this.audit.record(event, who); } catch (error) { this.options.log.warn(`audit: ${error instanceof Error ? error.message : String(error)}`); }
-  }
+  /** One audit event, with the helper it concerns (if any) and the host's name (see recordHostEvent). */
+  private record(event: AuditEvent, helper?: { readonly shownId: string; readonly name?: string }): void { recordHostEvent(this.audit, this.options.log, this.options.hostName, event, helper); }
 
   private teardown(): void {
     this.relay.dispose();
@@ -326,7 +331,7 @@ export class HostSession {
       end: (reason, message) => this.end(reason, message),
       proved: (helper, code) => void this.onProved(helper, code),
       showing: () => this.kind() === 'viewing' || this.kind() === 'controlled',
-      viewGranted: (helper) => this.helper === helper && (this.relay.viewGranted(), this.pause.viewGranted()),
+      viewGranted: (helper) => this.helper === helper && (this.relay.viewGranted(), this.pause.viewGranted(), this.laser.viewGranted()),
       paused: () => this.pause.paused,
       leaveSignaling: () => void (this.link?.leave() && this.options.log.info('left the signaling server: the invitation cannot be used again')),
       message: (helper, message) => this.onMessage(helper, message).catch((error: unknown) => this.options.log.error(error instanceof Error ? error : String(error))),
@@ -376,6 +381,8 @@ export class HostSession {
         return void this.clipboard.received(message.text);
       case 'clipboardRequest':
         return this.clipboard.requested(helper);
+      case 'laser':
+        return this.laser.received(message);
       case 'heartbeat':
         return;
       case 'bye':

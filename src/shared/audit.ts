@@ -9,6 +9,7 @@
  * (src/audit.ts writes files, tests keep records in memory).
  */
 
+import type { Logger } from './log';
 import type { EndedBy, FinalReason, HelperState } from './stateMachine';
 
 export type AuditSide = 'host' | 'helper';
@@ -118,6 +119,18 @@ export function auditFileName(time: Date): string {
 
 /** An audit log that records nothing. */
 export const noAudit: AuditLog = { record: () => undefined };
+
+/**
+ * The host's record of one event, with the helper it concerns (if any, as it may be shown) and the host's name. A log
+ * that throws after all (a broken writer) is logged, never let through: no session fails on its audit.
+ */
+export function recordHostEvent(audit: AuditLog, log: Logger, hostName: string, event: AuditEvent, helper?: { readonly shownId: string; readonly name?: string }): void {
+  try {
+    audit.record(event, { ...(helper ? { peerId: helper.shownId } : {}), ...(helper?.name !== undefined ? { helperName: helper.name } : {}), hostName });
+  } catch (error) {
+    log.warn(`audit: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
 
 /**
  * The helper's audit events for a move of its session, read off the states the panel reports: the helper's

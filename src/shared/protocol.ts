@@ -23,7 +23,8 @@ import { isKnownKeyCode } from './keys';
  * 4: the host may share its editor, debugger and terminal (`sharing`, `context`: see context.ts), both sides `chat`;
  *    host messages may be up to MAX_HOST_MESSAGE. Later additions in the same version (an older peer drops them as
  *    malformed, which costs nothing): the `back` and `forward` buttons, and clipboard text on request (`clipboard`,
- *    `clipboardRequest`, `clipboardRefused`), the host's pause of the screen (`paused`).
+ *    `clipboardRequest`, `clipboardRefused`), the host's pause of the screen (`paused`), the helper's laser pointer (`laser`,
+ *    both ways).
  */
 export const PROTOCOL_VERSION = 4;
 export const CONTROL_LABEL = 'control';
@@ -37,6 +38,19 @@ export const PEER_GONE_SILENCE_MS = 5_000;
 
 /** `back` and `forward`: the side buttons (X11 buttons 8 and 9). */
 export type MouseButton = 'left' | 'middle' | 'right' | 'back' | 'forward';
+
+/** A point on the shared picture, normalised to 0..1 of its width and height as input is. */
+export interface LaserPoint {
+  readonly x: number;
+  readonly y: number;
+}
+
+/**
+ * The laser pointer as the host has it: `on`, drawn on the host's screen; `off`, the host switched it off (the helper's
+ * toggle is disabled); `unseen`, allowed but this host's screen cannot show it (it is drawn on X11 only), so only the
+ * helper's own view shows where it points.
+ */
+export type LaserMode = 'on' | 'off' | 'unseen';
 
 /** Why control changed hands. `granted` and `resumed` give control; the others take it away or refuse it. */
 export type ControlReason = ControlChange['reason'];
@@ -119,6 +133,11 @@ export type HelperMessage =
   | { readonly type: 'clipboard'; readonly text: string }
   /** The helper asks for the text on the host's clipboard; the host is asked every time (answer: `clipboard` or `clipboardRefused`). */
   | { readonly type: 'clipboardRequest' }
+  /**
+   * The helper's laser pointer, while it sees the screen without control: where its pointer is on the picture, or no
+   * `at` once it left the picture or was switched off. The host draws it on its own screen while its mode is `on`.
+   */
+  | { readonly type: 'laser'; readonly at?: LaserPoint }
   /** The helper ends the session. */
   | { readonly type: 'bye'; readonly reason: EndReason };
 
@@ -166,6 +185,8 @@ export type HostMessage =
    * elevated window and the secure desktop) or takes it again (`null`). See shared/inputBlocked.ts.
    */
   | { readonly type: 'inputBlocked'; readonly reason: InputBlockedReason | null }
+  /** The laser pointer's mode (see LaserMode): sent right after `viewGranted` and whenever it changes. */
+  | { readonly type: 'laser'; readonly mode: LaserMode }
   /** I am still here. */
   | { readonly type: 'heartbeat' }
   /** The host ends the session, and says why. */
@@ -244,6 +265,7 @@ const MAX_NAME = 100;
 /** Nonces and MACs are 32 bytes: 44 characters of base64. */
 const B64_32 = /^[A-Za-z0-9+/]{43}=$/;
 const BUTTONS: ReadonlySet<string> = new Set<MouseButton>(['left', 'middle', 'right', 'back', 'forward']);
+const LASER_MODES: ReadonlySet<unknown> = new Set<LaserMode>(['on', 'off', 'unseen']);
 const CLIPBOARD_REFUSALS: ReadonlySet<string> = new Set<ClipboardRefusal>(['denied', 'empty', 'tooLarge', 'busy']);
 const END_REASONS: ReadonlySet<string> = new Set<EndReason>([
   'hostEnded', 'helperEnded', 'denied', 'consentTimeout', 'expired', 'alreadyUsed', 'proofFailed', 'locked',
@@ -335,6 +357,11 @@ export function parseHelperMessage(data: unknown): HelperMessage | undefined {
       return isChatText(m['text']) ? { type: 'chat', text: m['text'] } : undefined;
     case 'clipboard':
       return isClipboardText(m['text'], MAX_CLIPBOARD_TO_HOST) ? { type: 'clipboard', text: m['text'] } : undefined;
+    case 'laser': {
+      if (m['at'] === undefined) return { type: 'laser' };
+      const at = ownFields(m['at']);
+      return at && isUnit(at['x']) && isUnit(at['y']) ? { type: 'laser', at: { x: at['x'], y: at['y'] } } : undefined;
+    }
     case 'frameAck':
       return typeof m['id'] === 'number' && Number.isInteger(m['id']) && m['id'] >= 0 && m['id'] <= MAX_FRAME_ID ? { type: 'frameAck', id: m['id'] } : undefined;
     case 'bye':
@@ -397,6 +424,8 @@ export function parseHostMessage(data: unknown): HostMessage | undefined {
       return typeof m['paused'] === 'boolean' ? { type: 'paused', paused: m['paused'] } : undefined;
     case 'inputBlocked':
       return m['reason'] === null || isInputBlockedReason(m['reason']) ? { type: 'inputBlocked', reason: m['reason'] } : undefined;
+    case 'laser':
+      return LASER_MODES.has(m['mode']) ? { type: 'laser', mode: m['mode'] as LaserMode } : undefined;
     case 'heartbeat':
       return { type: 'heartbeat' };
     case 'bye':

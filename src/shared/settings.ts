@@ -235,6 +235,7 @@ export const Settings = {
   maxFps: 'capture.maxFps',
   auditWriteFile: 'audit.writeFile',
   keyboardMode: 'input.keyboardMode',
+  laserPointer: 'host.laserPointer',
 } as const;
 
 /**
@@ -282,6 +283,8 @@ export interface UserSettings {
   readonly auditWriteFile: boolean;
   /** How the helper's keys travel, as the panel starts (it can switch for the session). */
   readonly keyboardMode: KeyboardMode;
+  /** Whether a helper may show a laser pointer on the host's screen, as a session starts (the session view switches it). */
+  readonly laserPointer: boolean;
 }
 
 export type ReadSettingsResult =
@@ -346,6 +349,7 @@ export function readSettings(source: SettingsSource): ReadSettingsResult {
         maxFps: number(Settings.maxFps, 1, 240, false),
         auditWriteFile: boolean(Settings.auditWriteFile),
         keyboardMode: keyboardMode(get(Settings.keyboardMode), full(Settings.keyboardMode)),
+        laserPointer: boolean(Settings.laserPointer),
       },
     };
   } catch (error) {

@@ -11,8 +11,8 @@
 import type { HostMessage } from '../shared/protocol';
 import type { HelperState } from '../shared/stateMachine';
 
-/** The host messages of issue 12. */
-export type SharedMessage = Extract<HostMessage, { type: 'sharing' | 'context' | 'chat' }>;
+/** The host messages of issue 12, and the laser pointer's mode (issue 13), which follows the same rule. */
+export type SharedMessage = Extract<HostMessage, { type: 'sharing' | 'context' | 'chat' | 'laser' }>;
 
 /** Whether the session takes the host's shared context and chat in this state (see the header). */
 export function acceptsShared(kind: HelperState['kind']): boolean {

@@ -18,8 +18,8 @@
  */
 
 import { Peer, type DataConnection, type PeerError, type PeerOptions } from 'peerjs';
-import { type ControlChange, type EndReason, type HelperMessage, type HostMessage, CONTROL_LABEL, HEARTBEAT_MS, MEDIA_LABEL, MAX_HOST_MESSAGE } from '../shared/protocol';
-import { PEER_GONE_SILENCE_MS, assertNever, describeEnd, decodeJson, encodeMessage, parseHostMessage } from '../shared/protocol';
+import { type ControlChange, type EndReason, type HelperMessage, type HostMessage, type LaserMode, type LaserPoint, CONTROL_LABEL, HEARTBEAT_MS, MEDIA_LABEL } from '../shared/protocol';
+import { PEER_GONE_SILENCE_MS, assertNever, describeEnd, encodeMessage } from '../shared/protocol';
 import { type ClipboardOut, type ClipboardReply, clipboardAllowed } from './clipboard';
 import { fromBase64 } from '../shared/proof';
 import { type HelperState, type SessionEnd, HELPER_TRANSITIONS, StateMachine, isFinal } from '../shared/stateMachine';
@@ -30,7 +30,8 @@ import { type HandshakeFailure, HelperHandshake, failureEnd, sdpsOf } from './he
 import { type InputMessage, ControlGuard } from './controlGuard';
 import { type ScreenFrame, MediaReceiver } from './mediaReceiver';
 import { type Timer, SessionTimers } from './sessionTimers';
-import { errorText, preview } from './logText';
+import { errorText } from './logText';
+import { HostMessageReader } from './hostMessages';
 import { CONNECT_FAILED, connectTimeoutFailure, connectionClosedFailure, connectionErrorFailure } from './connectFailure';
 import { type SharedMessage, acceptsShared } from './contextFeed';
 import { type ContextUpdate, type Sharing, isChatText } from '../shared/context';
@@ -57,6 +58,8 @@ export interface SessionEvents {
   onClipboard?(reply: ClipboardReply): void;
   /** The host paused sharing (`true`: no picture, no input) or resumed it; the notice says which (controlGuard.ts). */
   onPaused?(paused: boolean): void;
+  /** The host's laser pointer mode (on, switched off, or not seen on its screen): webview/laser.ts shows it. */
+  onLaser?(mode: LaserMode): void;
   log(level: LogLevel, message: string): void;
 }
 
@@ -71,8 +74,6 @@ const BYE_FLUSH_MS = 250;
 const CONSENT_GRACE_MS = 10_000;
 /** The person at this side ended the session. */
 const ENDED_HERE: SessionEnd = { reason: 'helperEnded', by: 'local' };
-/** Malformed control messages tolerated before the host is taken as broken. */
-const MAX_MALFORMED = 20;
 
 export class HelperSession {
   private readonly machine: StateMachine<HelperState>;
@@ -80,6 +81,7 @@ export class HelperSession {
   private readonly receiver: MediaReceiver;
   private readonly timers = new SessionTimers();
   private readonly guard = new ControlGuard();
+  private readonly reader = new HostMessageReader();
   private peer: Peer | undefined;
   private control: DataConnection | undefined;
   private media: DataConnection | undefined;
@@ -90,7 +92,6 @@ export class HelperSession {
   private lastHeard = 0;
   private connectTimer: Timer | undefined;
   private consentTimer: Timer | undefined;
-  private malformed = 0;
   private framesBeforeView = 0;
 
   constructor(
@@ -201,6 +202,11 @@ export class HelperSession {
     return true;
   }
 
+  /** The laser pointer's place on the picture, or hidden (undefined): only while viewing without control. */
+  sendLaser(at: LaserPoint | undefined): void {
+    if (this.state.kind === 'viewing' || this.state.kind === 'requestingControl') this.send(at ? { type: 'laser', at } : { type: 'laser' });
+  }
+
   /** Asks the host for the whole screen again (the panel lost its picture). */
   requestRefresh(): void {
     if (!this.isDone()) this.send({ type: 'refresh' });
@@ -288,21 +294,11 @@ export class HelperSession {
   private onControlData(data: unknown): void {
     if (this.isDone()) return;
     this.lastHeard = performance.now();
-    const json = decodeJson(data, MAX_HOST_MESSAGE);
-    const message = parseHostMessage(json);
-    if (!message) {
-      // A screen size the panel will not show (over 8K a side) leaves nothing to wait for: the session cannot go on.
-      if (typeof json === 'object' && json !== null && (json as { type?: unknown }).type === 'viewGranted') {
-        return this.protocolError(`unusable viewGranted: ${preview(data)}`);
-      }
-      this.malformed++;
-      this.log('warn', `malformed message from the host (${this.malformed}): ${preview(data)}`);
-      if (this.malformed > MAX_MALFORMED) this.protocolError('too many malformed messages');
-      return;
-    }
-    void this.handle(message).catch((error: unknown) => {
-      this.log('error', `handling ${message.type}: ${errorText(error)}`);
-      this.protocolError(`${message.type} could not be handled`);
+    const read = this.reader.read(data);
+    if (!read.ok) return read.fatal ? this.protocolError(read.detail) : this.log('warn', read.detail);
+    void this.handle(read.message).catch((error: unknown) => {
+      this.log('error', `handling ${read.message.type}: ${errorText(error)}`);
+      this.protocolError(`${read.message.type} could not be handled`);
     });
   }
 
@@ -329,6 +325,7 @@ export class HelperSession {
       case 'sharing':
       case 'context':
       case 'chat':
+      case 'laser':
         return this.onShared(message);
       case 'clipboard':
       case 'clipboardRefused':
@@ -424,6 +421,8 @@ export class HelperSession {
         return this.events.onContext?.(message.update);
       case 'chat':
         return this.events.onChat?.(message.text);
+      case 'laser':
+        return this.events.onLaser?.(message.mode);
       default:
         return assertNever(message);
     }

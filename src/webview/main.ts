@@ -14,6 +14,7 @@ import { ContextPane } from './contextPane';
 import { Display, ScreenView } from './display';
 import { HelperSession } from './helperSession';
 import { InputCapture } from './input';
+import { LaserPointer } from './laser';
 import { PanelUi } from './ui';
 
 function main(): void {
@@ -75,6 +76,8 @@ function main(): void {
     chatCounted: (direction) => bridge.post({ type: 'chatCount', direction }),
   }, (message) => bridge.log('warn', message));
   ui.actions.prepend(pane.toggle);
+  const laser = new LaserPointer(ui.canvas, () => display.screenSize, (at) => session?.sendLaser(at), (message) => bridge.log('info', message));
+  ui.actions.prepend(laser.toggle);
   const input = new InputCapture(ui.canvas, {
     sendInput: (message) => session?.sendInput(message),
     leaveKeyboard: () => ui.focusToolbar(),
@@ -89,6 +92,7 @@ function main(): void {
     input.setControlling(state.kind === 'controlling');
     ui.render(state, code);
     pane.setState(state);
+    laser.setState(state);
     // Control just arrived: put the keyboard on the remote screen, unless the person is elsewhere.
     if (state.kind === 'controlling' && !wasControlling && (document.activeElement === document.body || document.activeElement?.tagName === 'BUTTON')) {
       input.focus();
@@ -152,6 +156,7 @@ function main(): void {
           onChat: (text) => pane.receiveChat(text),
           onClipboard,
           onPaused: (paused) => ui.setPaused(paused),
+          onLaser: (mode) => laser.setMode(mode),
           log: (level, text) => bridge.log(level, text),
         });
         session.start();
@@ -187,6 +192,7 @@ function main(): void {
     view.dispose();
     input.dispose();
     pane.dispose();
+    laser.dispose();
   };
   window.addEventListener('pagehide', leave);
   window.addEventListener('beforeunload', leave);

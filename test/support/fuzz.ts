@@ -57,6 +57,8 @@ const FIELDS: Record<HelperMessage['type'], Readonly<Record<string, keyof typeof
   chat: { text: 'chat' },
   clipboard: { text: 'clipboard' },
   clipboardRequest: {},
+  // `at` may be left out (a hide): its wrong values are the protocol test's.
+  laser: {},
   releaseAll: {},
   frameAck: { id: 'id' },
   refresh: {},
@@ -145,6 +147,9 @@ export class JunkMaker {
         break;
       case 'clipboard':
         message = { type, text: this.clipboard(1 + this.int(this.int(10) === 0 ? 4000 : 200)) };
+        break;
+      case 'laser':
+        message = this.int(4) === 0 ? { type } : { type, at: { x: unit(), y: unit() } };
         break;
       case 'frameAck':
         message = { type, id: this.int(3) === 0 ? 0xffff_ffff : this.int(1_000_000) };

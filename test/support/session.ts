@@ -128,6 +128,11 @@ export function newHost(rig: Rig, prompts: Prompts, overrides: Partial<HostSessi
         releaseAll: () => agent.releaseAll(),
         onInputPause: (listener) => agent.onInputPause(listener),
         onInputBlocked: (listener) => agent.onInputBlocked(listener),
+        laser: (at) => {
+          rig.inputs.push(at ? `laser ${at.x.toFixed(3)},${at.y.toFixed(3)}` : 'laser hide');
+          agent.laser(at);
+        },
+        onLaserUnavailable: (listener) => agent.onLaserUnavailable(listener),
         onExit: (listener) => agent.onExit(listener),
         dispose: () => agent.dispose(),
       };
@@ -158,6 +163,8 @@ export function fakeAgent(): HostAgent {
     releaseAll: async () => undefined,
     onInputPause: () => ({ dispose: () => undefined }),
     onInputBlocked: () => ({ dispose: () => undefined }),
+    laser: () => undefined,
+    onLaserUnavailable: () => ({ dispose: () => undefined }),
     onExit: () => ({ dispose: () => undefined }),
     dispose: () => undefined,
   };

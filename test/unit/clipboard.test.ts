@@ -20,6 +20,8 @@ const agent: HostAgent = {
   releaseAll: async () => undefined,
   onInputPause: () => ({ dispose: () => undefined }),
   onInputBlocked: () => ({ dispose: () => undefined }),
+  laser: () => undefined,
+  onLaserUnavailable: () => ({ dispose: () => undefined }),
   onExit: () => ({ dispose: () => undefined }),
   dispose: () => undefined,
 };

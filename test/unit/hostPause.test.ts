@@ -33,6 +33,8 @@ function recordingAgent(): HostAgent & { requests: { full: boolean }[]; inputs: 
     releaseAll: async () => void agent.releases++,
     onInputPause: () => ({ dispose: () => undefined }),
     onInputBlocked: (listener: (reason: InputBlockedReason | undefined) => void) => ((agent.blocked = listener), { dispose: () => undefined }),
+    laser: () => undefined,
+    onLaserUnavailable: () => ({ dispose: () => undefined }),
     onExit: () => ({ dispose: () => undefined }),
     dispose: () => undefined,
   };

@@ -24,6 +24,8 @@ function countingAgent(): HostAgent & { captures: number; inputs: InputEvent[]; 
     releaseAll: async () => void agent.releases++,
     onInputPause: () => ({ dispose: () => undefined }),
     onInputBlocked: () => ({ dispose: () => undefined }),
+    laser: () => undefined,
+    onLaserUnavailable: () => ({ dispose: () => undefined }),
     onExit: () => ({ dispose: () => undefined }),
     dispose: () => undefined,
   };

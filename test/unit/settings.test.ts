@@ -40,6 +40,7 @@ const DEFAULTS: Record<string, unknown> = {
   [Settings.maxFps]: 120,
   [Settings.auditWriteFile]: true,
   [Settings.keyboardMode]: 'text',
+  [Settings.laserPointer]: true,
 };
 
 /** A stand-in for `WorkspaceConfiguration.inspect()`, with values at each level. */
@@ -266,6 +267,21 @@ describe('the keyboard mode', () => {
     assert.equal(mode(base), 'text');
     assert.equal(mode({ ...base, keyboardMode: 'physical' }), 'physical');
     assert.equal(parseToPanel({ ...base, keyboardMode: 'toString' }), undefined);
+  });
+});
+
+describe('the laser pointer switch', () => {
+  const source = (value: unknown): SettingsSource => ({
+    inspect: (key) => (key === Settings.laserPointer ? { defaultValue: true, workspaceValue: value } : { defaultValue: DEFAULTS[key] }),
+  });
+
+  it('is on by default, a workspace may turn it off, and a wrong value is named', () => {
+    const absent = readSettings(source(undefined));
+    assert.equal(absent.ok && absent.settings.laserPointer, true);
+    const off = readSettings(source(false));
+    assert.equal(off.ok && off.settings.laserPointer, false);
+    const wrong = readSettings(source('yes'));
+    assert.equal(!wrong.ok && wrong.setting, `${SECTION}.${Settings.laserPointer}`);
   });
 });
 
