@@ -1,5 +1,7 @@
 /** The figures' shape (bench/results/latest.json), and the little arithmetic behind them. */
 
+import type { LinkResults } from './links';
+
 export interface Percentiles {
   readonly p50: number | null;
   readonly p95: number | null;
@@ -27,6 +29,8 @@ export interface Figures {
   textPsnrDb: number | null;
   /** The same system with the helper's panel inside a real VS Code (`--editor`, product only); absent when not run. */
   editor?: Figures;
+  /** Only with `--link=…` (bench/links.ts): the figures over each emulated link measured. */
+  links?: LinkResults;
 }
 
 export interface Results {
