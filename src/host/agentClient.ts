@@ -8,7 +8,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 
-import { checkDisplay, isAgentMessage, type AgentMessage, type AgentRequest, type HostAgent, type InputEvent } from '../agent/contract';
+import { checkDisplay, isAgentMessage, type AgentMessage, type AgentRequest, type HostAgent, type InputEvent, type MonitorReading } from '../agent/contract';
 import type { EncodedFrame } from '../shared/frames';
 import { scoped, type Logger } from '../shared/log';
 
@@ -108,6 +108,12 @@ interface Pending {
   readonly timer: NodeJS.Timeout;
 }
 
+/** A `monitors` answer or a `monitorsChanged` message as the contract's reading. */
+function readingOf(message: AgentMessage): MonitorReading {
+  if (message.type !== 'monitors' && message.type !== 'monitorsChanged') throw new Error(`unexpected reply ${message.type}`);
+  return { monitors: message.monitors, shared: message.shared };
+}
+
 /** The requests that are answered, without the id that `request()` gives them. */
 type AnsweredRequest = Extract<AgentRequest, { readonly id: number }>;
 type Request = AnsweredRequest extends infer R ? (R extends AnsweredRequest ? Omit<R, 'id'> : never) : never;
@@ -118,6 +124,7 @@ class AgentProcess implements AgentHandle {
   private readonly pending = new Map<number, Pending>();
   private readonly exitListeners = new Set<(error: Error) => void>();
   private readonly pauseListeners = new Set<(paused: boolean) => void>();
+  private readonly monitorListeners = new Set<(reading: MonitorReading, lost: string | undefined) => void>();
   /** The agent's last lines on stdout/stderr, for the error that reports its exit. */
   private readonly outputTail: string[] = [];
   private nextId = 1;
@@ -193,6 +200,19 @@ class AgentProcess implements AgentHandle {
     await this.request({ type: 'releaseAll' }, REQUEST_TIMEOUT_MS);
   }
 
+  async monitors(): Promise<MonitorReading> {
+    return readingOf(await this.request({ type: 'monitors' }, REQUEST_TIMEOUT_MS));
+  }
+
+  async shareMonitor(name: string | undefined): Promise<MonitorReading> {
+    return readingOf(await this.request({ type: 'shareMonitor', ...(name !== undefined ? { name } : {}) }, REQUEST_TIMEOUT_MS));
+  }
+
+  onMonitorsChanged(listener: (reading: MonitorReading, lost: string | undefined) => void): { dispose(): void } {
+    this.monitorListeners.add(listener);
+    return { dispose: () => this.monitorListeners.delete(listener) };
+  }
+
   onInputPause(listener: (paused: boolean) => void): { dispose(): void } {
     this.pauseListeners.add(listener);
     return { dispose: () => this.pauseListeners.delete(listener) };
@@ -208,6 +228,7 @@ class AgentProcess implements AgentHandle {
     this.disposed = true;
     this.exitListeners.clear();
     this.pauseListeners.clear();
+    this.monitorListeners.clear();
     if (this.exited) return;
     const stop = (): void => {
       // The agent releases and exits by itself when the channel closes; SIGKILL is for a stuck one.
@@ -277,20 +298,27 @@ class AgentProcess implements AgentHandle {
       case 'unchanged':
       case 'screenSize':
       case 'released':
+      case 'monitors':
         this.settle(message.id, message);
         return;
       case 'inputPause':
-        for (const listener of [...this.pauseListeners]) {
-          try {
-            listener(message.paused);
-          } catch (error) {
-            this.log.error(error instanceof Error ? error : String(error));
-          }
-        }
-        return;
+        return this.tell(this.pauseListeners, (listener) => listener(message.paused));
+      case 'monitorsChanged':
+        return this.tell(this.monitorListeners, (listener) => listener(readingOf(message), message.lost));
       default: {
         const unknown: never = message;
         this.log.warn(`ignored message ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  /** Calls each listener; one that throws is logged and stops none of the others. */
+  private tell<L>(listeners: ReadonlySet<L>, call: (listener: L) => void): void {
+    for (const listener of [...listeners]) {
+      try {
+        call(listener);
+      } catch (error) {
+        this.log.error(error instanceof Error ? error : String(error));
       }
     }
   }
