@@ -42,6 +42,8 @@ export const RATE_LIMITS: Readonly<Record<HelperMessage['type'], Rate>> = {
   clipboard: { max: 3, perMs: 10_000 },
   // Each one is a modal prompt on the host, as a request for control.
   clipboardRequest: { max: 3, perMs: 30_000 },
+  // Each one is a prompt on the host too (monitorRelay.ts asks one at a time and answers the rest `busy`).
+  monitorRequest: { max: 3, perMs: 30_000 },
   releaseAll: { max: 20, perMs: 1000 },
   frameAck: { max: 120, perMs: 1000 },
   refresh: { max: 2, perMs: 1000 },

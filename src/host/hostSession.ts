@@ -8,7 +8,8 @@
  * screen (framePump.ts) and, once control is granted, applies the helper's input; every message passes the
  * guard first (guard.ts). This file keeps the lifecycle, consent, control and audit; each helper keeps its own
  * heartbeat (helperLink.ts), what is shared besides the screen, chat included, goes through contextRelay.ts and
- * the host's pause through pauseRelay.ts. Everything it owns is released in `end()`.
+ * the host's pause through pauseRelay.ts, the choice of monitor through monitorRelay.ts, the audit through
+ * sessionAudit.ts. Everything it owns is released in `end()`.
  */
 
 import type { HostAgent, InputEvent } from '../agent/contract';
@@ -25,7 +26,9 @@ import { ContextRelay, type Disposable } from './contextRelay';
 import { ProofLock } from './handshake';
 import { HelperLink, type HelperPort } from './helperLink';
 import { SignalingLink, type HostConnection, type HostPeerFactory } from './hostPeer';
+import { MonitorRelay, type AskToSwitch } from './monitorRelay';
 import { PauseRelay } from './pauseRelay';
+import { SessionAudit, type AuditedHelper } from './sessionAudit';
 
 export { MAX_FAILED_PROOFS } from './handshake';
 export { MAX_MALFORMED, RATE_LIMITS } from './guard';
@@ -39,6 +42,8 @@ export interface HostUi {
   notify(message: string): void;
   /** The host's clipboard, for the helper's requests (clipboardRelay.ts); absent: every request is refused. */
   readonly clipboard?: HostClipboard;
+  /** The helper asks for another monitor (monitorRelay.ts); absent: every request is refused. */
+  readonly askToSwitchMonitor?: AskToSwitch;
 }
 
 export interface HostSessionOptions {
@@ -66,10 +71,6 @@ export interface HostSessionOptions {
 
 /** An admitted helper must open its media connection within this time. */
 const MEDIA_OPEN_TIMEOUT_MS = 15_000;
-/** Refused connections recorded in the audit log per session; more are only logged (a flood must not fill the disk). */
-const MAX_REFUSALS_AUDITED = 20;
-/** Connections recorded in the audit log per session (each candidate helper makes one); more are only logged. */
-const MAX_CONNECTIONS_AUDITED = 100;
 /** Requests to view the host may deny (or leave unanswered) before the invitation is closed. */
 const MAX_DENIALS = 3;
 
@@ -91,25 +92,27 @@ export class HostSession {
   private endReason: EndReason | undefined;
   /** Dropped from helpers over the whole session, for the log and the audit. */
   private readonly dropped = { malformed: 0, rateLimited: 0, inputWithoutControl: 0, inputWhilePaused: 0 };
-  private refusals = 0;
-  private connections = 0;
   private denials = 0;
   private readonly relay: ContextRelay;
   private readonly clipboard: ClipboardRelay;
   /** The host's pause of the screen (`pause.set(true)`), its input and its context: see pauseRelay.ts. */
   readonly pause: PauseRelay;
+  /** Which monitor is shared, the host's switch and the helper's requests: see monitorRelay.ts. */
+  readonly monitors: MonitorRelay;
   private readonly now: () => Date;
-  private readonly audit: AuditLog;
+  private readonly audit: SessionAudit;
   private readonly port: HelperPort;
 
   constructor(private readonly options: HostSessionOptions) {
     this.now = options.now ?? (() => new Date());
-    this.audit = options.audit ?? noAudit;
+    this.audit = new SessionAudit(options.audit ?? noAudit, options.hostName, options.log);
     this.port = this.makePort();
     const open = () => !!this.helper?.viewGranted && (this.kind() === 'viewing' || this.kind() === 'controlled');
     this.relay = new ContextRelay({ log: options.log, send: (m) => this.send(m), open, record: (e) => this.record(e, this.helper) });
     this.pause = new PauseRelay({ log: options.log, send: (m) => this.send(m), open, showing: () => this.kind() === 'viewing' || this.kind() === 'controlled',
       record: (e) => this.record(e, this.helper), releaseInput: () => this.releaseInput(), pump: () => this.helper?.pump, share: (u) => this.relay.share(u) });
+    this.monitors = new MonitorRelay({ log: options.log, consentTimeoutMs: options.consentTimeoutMs, agent: () => this.agent, send: (m) => this.send(m), open, helperName: () => this.helper?.name ?? '',
+      record: (e) => this.record(e, this.helper), ask: options.ui.askToSwitchMonitor, notify: (m) => options.ui.notify(m), pump: () => this.helper?.pump });
     this.clipboard = new ClipboardRelay({ log: options.log, consentTimeoutMs: options.consentTimeoutMs, clipboard: options.ui.clipboard, state: () => this.kind(),
       helperName: () => this.helper?.name ?? '', current: (h) => this.helper === h && !isFinal(this.machine.state), send: (m) => this.send(m), record: (e) => this.record(e, this.helper) });
     this.machine = new StateMachine<HostState>({ kind: 'idle' }, HOST_TRANSITIONS, (from, to) => options.log.warn(`refused state change ${from.kind} -> ${to.kind}`));
@@ -150,6 +153,7 @@ export class HostSession {
           this.end('captureFailed', `Remote Assist's screen agent stopped: ${error.message}`);
         }),
         this.agent.onInputPause((paused) => this.onInputPause(paused)),
+        this.agent.onMonitorsChanged?.((reading, lost) => this.monitors.agentChanged(reading, lost)) ?? { dispose: () => undefined },
       );
       if (this.kind() !== 'starting') return; // ended while the agent started
       await this.openPeer(peerId);
@@ -210,22 +214,13 @@ export class HostSession {
     this.teardown();
   }
 
-  /** One audit event, with the helper it concerns (if any, as it may be shown) and the host's name. */
-  private record(event: AuditEvent, helper?: { readonly shownId: string; readonly name?: string }): void {
-    try {
-      this.audit.record(event, {
-        ...(helper ? { peerId: helper.shownId } : {}),
-        ...(helper?.name !== undefined ? { helperName: helper.name } : {}),
-        hostName: this.options.hostName,
-      });
-    } catch (error) {
-      this.options.log.warn(`audit: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
+  /** One audit event, with the helper it concerns (if any, as it may be shown) and the host's name: see sessionAudit.ts. */
+  private record(event: AuditEvent, helper?: AuditedHelper): void { this.audit.record(event, helper); }
 
   private teardown(): void {
     this.relay.dispose();
     this.pause.dispose();
+    this.monitors.dispose();
     this.clipboard.dispose();
     for (const t of this.timers) clearTimeout(t as ReturnType<typeof setTimeout>);
     this.timers.clear();
@@ -276,7 +271,7 @@ export class HostSession {
     }
   }
 
-  private recordRefusal(reason: string, shownId: string): void { if (++this.refusals <= MAX_REFUSALS_AUDITED) this.record({ event: 'refused', reason }, { shownId }); }
+  private recordRefusal(reason: string, shownId: string): void { this.audit.refused(reason, shownId); }
 
   private expiredNow(): boolean { return this.invitationValue !== undefined && isExpired(this.invitationValue, this.now()); }
 
@@ -302,7 +297,7 @@ export class HostSession {
     this.helper = helper;
     this.machine.to({ kind: 'verifying', helperName: helper.name });
     log.info(`a helper is connecting (${shownId})`);
-    if (++this.connections <= MAX_CONNECTIONS_AUDITED) this.record({ event: 'connected' }, helper);
+    this.audit.connected(helper);
   }
 
   /** What each helper's pieces may ask of the session (see helperLink.ts). */
@@ -327,7 +322,7 @@ export class HostSession {
       end: (reason, message) => this.end(reason, message),
       proved: (helper, code) => void this.onProved(helper, code),
       showing: () => this.kind() === 'viewing' || this.kind() === 'controlled',
-      viewGranted: (helper) => this.helper === helper && (this.relay.viewGranted(), this.pause.viewGranted()),
+      viewGranted: (helper) => this.helper === helper && (this.relay.viewGranted(), this.pause.viewGranted(), this.monitors.viewGranted()),
       paused: () => this.pause.paused,
       leaveSignaling: () => void (this.link?.leave() && this.options.log.info('left the signaling server: the invitation cannot be used again')),
       message: (helper, message) => this.onMessage(helper, message).catch((error: unknown) => this.options.log.error(error instanceof Error ? error : String(error))),
@@ -377,6 +372,8 @@ export class HostSession {
         return void this.clipboard.received(message.text);
       case 'clipboardRequest':
         return this.clipboard.requested(helper);
+      case 'monitorRequest':
+        return this.monitors.requested(message.name);
       case 'heartbeat':
         return;
       case 'bye':

@@ -54,6 +54,13 @@ export type AuditEvent =
    * (`paused` false).
    */
   | { readonly event: 'screenPaused'; readonly paused: boolean }
+  /**
+   * Host: another monitor is shared (`monitor`, its size), chosen by the host itself (`host`), at the helper's request
+   * with the host's yes (`helper`), or because the one shared is gone (`fallback`).
+   */
+  | { readonly event: 'monitorShared'; readonly monitor: string; readonly width: number; readonly height: number; readonly by: 'host' | 'helper' | 'fallback' }
+  /** Host: the helper asked for another monitor and the host did not switch (`denied`, `busy`, `unknown`). */
+  | { readonly event: 'monitorRefused'; readonly monitor: string; readonly reason: 'denied' | 'busy' | 'unknown' }
   /** Host: what the host shares besides the screen changed (its editor, debugger, terminal). */
   | { readonly event: 'sharing'; readonly editor: boolean; readonly debug: boolean; readonly terminal: boolean }
   /**

@@ -15,6 +15,7 @@
 import { isChatText, parseContextUpdate, parseSharing, type ContextUpdate, type Sharing } from './context';
 import { isRecord } from './invitation';
 import { isKnownKeyCode } from './keys';
+import { isMonitorName, parseMonitorList, type SharedMonitor } from './monitors';
 
 /**
  * 2: the helper proves its media connection too (`mediaProof`); control has `resumed`.
@@ -22,7 +23,8 @@ import { isKnownKeyCode } from './keys';
  * 4: the host may share its editor, debugger and terminal (`sharing`, `context`: see context.ts), both sides `chat`;
  *    host messages may be up to MAX_HOST_MESSAGE. Later additions in the same version (an older peer drops them as
  *    malformed, which costs nothing): the `back` and `forward` buttons, and clipboard text on request (`clipboard`,
- *    `clipboardRequest`, `clipboardRefused`), the host's pause of the screen (`paused`).
+ *    `clipboardRequest`, `clipboardRefused`), the host's pause of the screen (`paused`), the host's monitors (`monitors`,
+ *    `monitorRequest`, `monitorRefused`).
  */
 export const PROTOCOL_VERSION = 4;
 export const CONTROL_LABEL = 'control';
@@ -118,6 +120,8 @@ export type HelperMessage =
   | { readonly type: 'clipboard'; readonly text: string }
   /** The helper asks for the text on the host's clipboard; the host is asked every time (answer: `clipboard` or `clipboardRefused`). */
   | { readonly type: 'clipboardRequest' }
+  /** The helper asks to see another of the host's monitors (one `monitors` named); the host is asked every time. */
+  | { readonly type: 'monitorRequest'; readonly name: string }
   /** The helper ends the session. */
   | { readonly type: 'bye'; readonly reason: EndReason };
 
@@ -160,6 +164,13 @@ export type HostMessage =
    * Sent when it changes, and right after `viewGranted` if the host paused before.
    */
   | { readonly type: 'paused'; readonly paused: boolean }
+  /**
+   * The host's monitors (see monitors.ts) and the one shared: sent right after `viewGranted` and whenever either
+   * changes. After a switch the next update is a whole screen of the new monitor's size.
+   */
+  | { readonly type: 'monitors'; readonly monitors: readonly SharedMonitor[]; readonly shared: string }
+  /** Answers `monitorRequest` without a switch: the host said no (or did not answer), was already asked, or has no such monitor. */
+  | { readonly type: 'monitorRefused'; readonly reason: MonitorRefusal }
   /** I am still here. */
   | { readonly type: 'heartbeat' }
   /** The host ends the session, and says why. */
@@ -167,6 +178,8 @@ export type HostMessage =
 
 /** Why the host sent no clipboard text: `denied` (no, or no answer), `empty` (no text on it), `tooLarge`, `busy` (already asking). */
 export type ClipboardRefusal = 'denied' | 'empty' | 'tooLarge' | 'busy';
+/** Why the host did not switch monitors: `denied` (no, or no answer), `busy` (already asking), `unknown` (no such monitor). */
+export type MonitorRefusal = 'denied' | 'busy' | 'unknown';
 
 /** Largest control message accepted from the helper, in characters. */
 export const MAX_CONTROL_MESSAGE = 4096;
@@ -239,6 +252,7 @@ const MAX_NAME = 100;
 const B64_32 = /^[A-Za-z0-9+/]{43}=$/;
 const BUTTONS: ReadonlySet<string> = new Set<MouseButton>(['left', 'middle', 'right', 'back', 'forward']);
 const CLIPBOARD_REFUSALS: ReadonlySet<string> = new Set<ClipboardRefusal>(['denied', 'empty', 'tooLarge', 'busy']);
+const MONITOR_REFUSALS: ReadonlySet<string> = new Set<MonitorRefusal>(['denied', 'busy', 'unknown']);
 const END_REASONS: ReadonlySet<string> = new Set<EndReason>([
   'hostEnded', 'helperEnded', 'denied', 'consentTimeout', 'expired', 'alreadyUsed', 'proofFailed', 'locked',
   'protocolError', 'peerGone', 'captureFailed',
@@ -329,6 +343,8 @@ export function parseHelperMessage(data: unknown): HelperMessage | undefined {
       return isChatText(m['text']) ? { type: 'chat', text: m['text'] } : undefined;
     case 'clipboard':
       return isClipboardText(m['text'], MAX_CLIPBOARD_TO_HOST) ? { type: 'clipboard', text: m['text'] } : undefined;
+    case 'monitorRequest':
+      return isMonitorName(m['name']) ? { type: 'monitorRequest', name: m['name'] } : undefined;
     case 'frameAck':
       return typeof m['id'] === 'number' && Number.isInteger(m['id']) && m['id'] >= 0 && m['id'] <= MAX_FRAME_ID ? { type: 'frameAck', id: m['id'] } : undefined;
     case 'bye':
@@ -389,6 +405,12 @@ export function parseHostMessage(data: unknown): HostMessage | undefined {
       return typeof m['reason'] === 'string' && CLIPBOARD_REFUSALS.has(m['reason']) ? { type: 'clipboardRefused', reason: m['reason'] as ClipboardRefusal } : undefined;
     case 'paused':
       return typeof m['paused'] === 'boolean' ? { type: 'paused', paused: m['paused'] } : undefined;
+    case 'monitors': {
+      const list = parseMonitorList(m['monitors'], m['shared']);
+      return list ? { type: 'monitors', ...list } : undefined;
+    }
+    case 'monitorRefused':
+      return typeof m['reason'] === 'string' && MONITOR_REFUSALS.has(m['reason']) ? { type: 'monitorRefused', reason: m['reason'] as MonitorRefusal } : undefined;
     case 'heartbeat':
       return { type: 'heartbeat' };
     case 'bye':
