@@ -14,6 +14,7 @@ import { ContextPane } from './contextPane';
 import { Display, ScreenView } from './display';
 import { HelperSession } from './helperSession';
 import { InputCapture } from './input';
+import { MonitorMenu, monitorRefusalNotice } from './monitorMenu';
 import { PanelUi } from './ui';
 
 function main(): void {
@@ -50,7 +51,7 @@ function main(): void {
     sendClipboard: () => bridge.post({ type: 'readClipboard' }),
     getClipboard: () => {
       if (!session || !clipboardRequests.ask()) return;
-      if (session.sendClipboard({ type: 'clipboardRequest' })) ui.setNotice(`Asking ${hostName} for their clipboard text…`);
+      if (session.sendRequest({ type: 'clipboardRequest' })) ui.setNotice(`Asking ${hostName} for their clipboard text…`);
       else clipboardRequests.reset();
     },
     view: (command) => {
@@ -75,6 +76,12 @@ function main(): void {
     chatCounted: (direction) => bridge.post({ type: 'chatCount', direction }),
   }, (message) => bridge.log('warn', message));
   ui.actions.prepend(pane.toggle);
+  const monitorMenu = new MonitorMenu(document, {
+    ask: (name) => {
+      if (session?.sendRequest({ type: 'monitorRequest', name })) ui.setNotice(`Asking ${hostName} to show ${name}…`);
+    },
+  });
+  ui.actions.prepend(monitorMenu.element);
   const input = new InputCapture(ui.canvas, {
     sendInput: (message) => session?.sendInput(message),
     leaveKeyboard: () => ui.focusToolbar(),
@@ -89,6 +96,7 @@ function main(): void {
     input.setControlling(state.kind === 'controlling');
     ui.render(state, code);
     pane.setState(state);
+    monitorMenu.setSeeing(state.kind === 'viewing' || state.kind === 'requestingControl' || state.kind === 'controlling');
     // Control just arrived: put the keyboard on the remote screen, unless the person is elsewhere.
     if (state.kind === 'controlling' && !wasControlling && (document.activeElement === document.body || document.activeElement?.tagName === 'BUTTON')) {
       input.focus();
@@ -112,7 +120,7 @@ function main(): void {
       ui.setNotice(out.reason === 'empty' ? 'Your clipboard has no text to send.' : 'Your clipboard text is too large to send (at most about 4,000 characters).');
       return;
     }
-    if (!session?.sendClipboard(out.message)) {
+    if (!session?.sendRequest(out.message)) {
       ui.setNotice('Clipboard text goes to the host only while you have control.');
       return;
     }
@@ -152,6 +160,10 @@ function main(): void {
           onChat: (text) => pane.receiveChat(text),
           onClipboard,
           onPaused: (paused) => ui.setPaused(paused),
+          onMonitors: (m) => {
+            const notice = m.type === 'monitors' ? monitorMenu.setMonitors(m.monitors, m.shared) : monitorRefusalNotice(m.reason, hostName);
+            if (notice !== undefined) ui.setNotice(notice);
+          },
           log: (level, text) => bridge.log(level, text),
         });
         session.start();
