@@ -25,6 +25,8 @@ export interface AgentHandle extends HostAgent {
   readonly pid: number | undefined;
   /** What the user should know though the agent works (a Wayland session, say), from its `ready`; often none. */
   readonly warnings: readonly string[];
+  monitors(): Promise<MonitorReading>;
+  shareMonitor(name: string | undefined): Promise<MonitorReading>;
 }
 
 /** Why the agent is not available: `noDisplay` is the user's to fix, the others are for the log. */
