@@ -27,6 +27,7 @@ export interface AgentHandle extends HostAgent {
   readonly warnings: readonly string[];
   monitors(): Promise<MonitorReading>;
   shareMonitor(name: string | undefined): Promise<MonitorReading>;
+  onMonitorsChanged(listener: (reading: MonitorReading, lost: string | undefined) => void): { dispose(): void };
 }
 
 /** Why the agent is not available: `noDisplay` is the user's to fix, the others are for the log. */

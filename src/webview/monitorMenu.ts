@@ -78,6 +78,7 @@ export class MonitorMenu {
     const before = this.shared;
     this.monitors = monitors;
     this.shared = shared;
+    this.renderItems();
     this.render();
     const now = monitors.find((m) => m.name === shared);
     return before !== undefined && before !== shared && now ? `Now showing ${describeMonitor(now)}.` : undefined;
@@ -101,6 +102,10 @@ export class MonitorMenu {
     if (!visible) this.close(false);
     const current = this.current;
     this.button.setAttribute('aria-label', current ? `Ask for Another Monitor (showing ${current})` : 'Ask for Another Monitor');
+  }
+
+  /** The menu's items, made again when the host's list changes (not on every state change: an open menu keeps its focus). */
+  private renderItems(): void {
     this.menu.replaceChildren(
       ...this.monitors.map((m) => {
         const item = this.doc.createElement('button');
