@@ -24,6 +24,7 @@ export const Commands = {
   showActions: 'remoteAssist.showActions',
   chooseSharing: 'remoteAssist.chooseSharing',
   pauseSharing: 'remoteAssist.pauseSharing',
+  shareAnotherMonitor: 'remoteAssist.shareAnotherMonitor',
   resumeSharing: 'remoteAssist.resumeSharing',
   laserPointerOn: 'remoteAssist.laserPointerOn',
   laserPointerOff: 'remoteAssist.laserPointerOff',

@@ -75,6 +75,7 @@ export function activate(context: vscode.ExtensionContext): { host: HostControll
   register(Commands.resumeSharing, () => host.setPaused(false));
   register(Commands.laserPointerOn, () => host.setLaserPointer(true));
   register(Commands.laserPointerOff, () => host.setLaserPointer(false));
+  register(Commands.shareAnotherMonitor, () => host.shareAnotherMonitor());
   register(Commands.openChat, () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`));
   context.subscriptions.push(
     vscode.window.registerUriHandler({ handleUri: (uri) => openJoinLink(uri, helper, log) }),
@@ -151,6 +152,8 @@ async function showActions(host: HostController, helper: HelperController): Prom
     const shared = sharedNames(sharing);
     items.push(action('eye', vscode.l10n.t('Sharing: {0}', shared || vscode.l10n.t('only the screen')), Commands.chooseSharing, vscode.l10n.t('choose what else your helper sees')));
     items.push(action('comment-discussion', vscode.l10n.t('Chat with Your Helper'), Commands.openChat));
+    const monitor = host.summary.monitor;
+    if (monitor?.choice) items.push(action('device-desktop', vscode.l10n.t('Share Another Monitor'), Commands.shareAnotherMonitor, vscode.l10n.t('sharing {0}', monitor.text)));
   }
   if (hostKind === 'awaiting') {
     items.push(action('copy', vscode.l10n.t('Copy Invitation Code'), Commands.copyInvitation));

@@ -16,6 +16,7 @@ import { hasCredentials, type IceServer } from './shared/settings';
 import { scoped } from './shared/log';
 import type { HostState } from './shared/stateMachine';
 import { isFinal } from './shared/stateMachine';
+import { askToSwitchMonitor, monitorText, pickMonitor } from './hostMonitors';
 import { makeJoinLink } from './joinLink';
 import { macSettingsPanes } from './macSettings';
 import { askModal, showError } from './prompts';
@@ -74,12 +75,45 @@ export class HostController implements vscode.Disposable {
     const kind = this.session?.state.kind;
     const known = kind === 'asking' || kind === 'viewing' || kind === 'controlled';
     const laser = this.session?.laser;
-    return { state: this.session?.state, paused: this.paused, verificationCode: known ? this.verificationCode : '', sharing: this.sharing, laser: laser ? { on: laser.enabled, seen: laser.mode !== 'unseen' } : undefined };
+    const monitors = this.session?.monitors;
+    const shared = monitors?.shared;
+    const monitor = shared && this.sharing ? { text: monitorText(shared), choice: monitors.known.monitors.length > 1 } : undefined;
+    return {
+      state: this.session?.state,
+      paused: this.paused,
+      verificationCode: known ? this.verificationCode : '',
+      sharing: this.sharing,
+      laser: laser ? { on: laser.enabled, seen: laser.mode !== 'unseen' } : undefined,
+      monitor,
+    };
   }
 
   /** The host's switch for the helper's laser pointer in this session (laserRelay.ts); the helper is told. */
   setLaserPointer(on: boolean): void {
     if (this.session?.laser.setEnabled(on)) this.onStateChange();
+  }
+
+  /** "Share Another Monitor": the host picks one of its monitors; the helper's picture follows (monitorRelay.ts). */
+  async shareAnotherMonitor(): Promise<void> {
+    const session = this.session;
+    const state = session?.state;
+    if (!session || !state || (state.kind !== 'viewing' && state.kind !== 'controlled')) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Remote Assist: no helper sees your screen.'));
+      return;
+    }
+    const reading = await session.monitors.list();
+    if (reading.monitors.length < 2) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Remote Assist: your helper sees your only monitor.'));
+      return;
+    }
+    const name = await pickMonitor(reading, {
+      title: vscode.l10n.t('Share Another Monitor with {0}', plainText(state.helperName, 100)),
+      placeHolder: vscode.l10n.t('Your helper sees the monitor you pick instead of the one shared now.'),
+      preselect: 'other',
+    });
+    if (name === undefined || name === reading.shared || this.session !== session || isFinal(session.state)) return;
+    await session.monitors.share(name, 'host');
+    this.onStateChange();
   }
 
   /**
@@ -180,6 +214,7 @@ export class HostController implements vscode.Disposable {
           ),
         read: () => Promise.resolve(vscode.env.clipboard.readText()),
       },
+      askToSwitchMonitor,
     };
     const session = new HostSession({
       signaling: config.signaling,
@@ -191,7 +226,7 @@ export class HostController implements vscode.Disposable {
       signalingTimeoutMs: config.connectTimeoutMs,
       maxFps: config.maxFps,
       laserPointer: config.laserPointer,
-      startAgent: () => this.startAgentWithWarnings(),
+      startAgent: () => this.startAgentWithWarnings().then((agent) => this.chooseMonitor(agent)),
       ui,
       log,
       audit: new FileAuditLog({ side: 'host', dir: config.auditWriteFile ? auditDir(this.context.globalStorageUri) : undefined, log: this.log }),
@@ -205,7 +240,7 @@ export class HostController implements vscode.Disposable {
     this.chat.startSession((text) => session.sendChat(text));
     session.onChat((text) => this.chat.received(session.state.kind === 'viewing' || session.state.kind === 'controlled' ? session.state.helperName : '', text));
     session.onClipboard((text) => void this.clipboardReceived(session, text));
-    this.subscriptions.push(session.machine.onChange((state) => this.onState(state)));
+    this.subscriptions.push(session.machine.onChange((state) => this.onState(state)), session.monitors.onChange(() => this.onStateChange()));
     this.onStateChange();
     try {
       await vscode.window.withProgress(
@@ -247,6 +282,34 @@ export class HostController implements vscode.Disposable {
       // The agent's warnings are only matched against fixed panes: no text of theirs becomes a URL.
       if (pane) void vscode.env.openExternal(vscode.Uri.parse(pane.url, true));
       throw new Error(pane ? vscode.l10n.t('Allow Remote Assist in System Settings, then invite again.') : vscode.l10n.t('You cancelled the invitation.'));
+    }
+    return agent;
+  }
+
+  /**
+   * With more than one monitor, the host chooses the one to share before the invitation is made (the primary first
+   * and preselected); dismissing the choice cancels the invitation. One monitor (or none known): no question.
+   */
+  private async chooseMonitor(agent: AgentHandle): Promise<AgentHandle> {
+    let reading;
+    try {
+      reading = await agent.monitors();
+    } catch (error) {
+      this.log.warn(`[host] the monitors could not be read, the primary is shared: ${error instanceof Error ? error.message : String(error)}`);
+      return agent;
+    }
+    if (reading.monitors.length < 2) return agent;
+    const name = await pickMonitor(reading, {
+      title: vscode.l10n.t('Remote Assist: Which Monitor to Share?'),
+      placeHolder: vscode.l10n.t('Your helper will see this monitor only. You can share another one during the session.'),
+      preselect: 'primary',
+    });
+    try {
+      if (name === undefined) throw new Error(vscode.l10n.t('You cancelled the invitation.'));
+      if (name !== reading.shared) await agent.shareMonitor(name);
+    } catch (error) {
+      agent.dispose();
+      throw error;
     }
     return agent;
   }

@@ -2,8 +2,9 @@
  * The host's session view (extension host): a tree beside the chat, in the same panel container (package.json
  * `views.remoteAssistChatPanel`), so the person being helped has the session and the conversation side by side
  * below their editor and no extra icon in the activity bar. It shows who is connected, the verification code,
- * what is shared (the screen, shared or paused; the editor, debugger and terminal, each on or off), whether the
- * helper may point with its laser pointer, and who has control, with the session's buttons as view/title and inline actions (package.json `menus`). It renders from the
+ * what is shared (the screen, shared or paused, and which monitor; the editor, debugger and terminal, each on or
+ * off), whether the helper may point with its laser pointer, and who has control, with the session's buttons as
+ * view/title and inline actions (package.json `menus`). It renders from the
  * host controller's summary and nothing else, wherever the status bar renders.
  *
  * The helper's name comes from the peer: plain text in labels and descriptions, escaped Markdown in tooltips.
@@ -25,6 +26,8 @@ export interface HostSummary {
   readonly sharing: Sharing | undefined;
   /** The helper's laser pointer: allowed (`on`), and whether this screen can show it (`seen`); absent without a session. */
   readonly laser?: { readonly on: boolean; readonly seen: boolean } | undefined;
+  /** The monitor shared ("DP-2 (1920×1080)", plain text), while a helper sees it; `choice`: the host has others. */
+  readonly monitor?: { readonly text: string; readonly choice: boolean } | undefined;
 }
 
 /** One line of the view. */
@@ -129,6 +132,17 @@ function seeingRows(state: Extract<HostState, { kind: 'viewing' | 'controlled' }
   rows.push(summary.paused
     ? { id: 'screen', icon: 'debug-pause', label: vscode.l10n.t('Screen'), description: vscode.l10n.t('paused'), tooltip: vscode.l10n.t('Nothing is captured or sent, and input from {0} is dropped. Resume to share again.', name), contextValue: 'screen.paused' }
     : { id: 'screen', icon: 'device-desktop', label: vscode.l10n.t('Screen'), description: vscode.l10n.t('shared'), tooltip: vscode.l10n.t('{0} sees your whole screen, live. Pause to hide it for a moment.', name), contextValue: 'screen.shared' });
+  const { monitor } = summary;
+  if (monitor) {
+    rows.push({
+      id: 'monitor',
+      icon: 'device-desktop',
+      label: vscode.l10n.t('Monitor'),
+      description: monitor.text,
+      tooltip: monitor.choice ? vscode.l10n.t('{0} sees this monitor. Click to share another one.', name) : vscode.l10n.t('{0} sees your only monitor.', name),
+      ...(monitor.choice ? { contextValue: 'monitor.choice', command: Commands.shareAnotherMonitor } : {}),
+    });
+  }
   const labels: Record<ContextKind, [string, string]> = {
     editor: ['code', vscode.l10n.t('Editor')],
     debug: ['debug-alt', vscode.l10n.t('Debugger')],

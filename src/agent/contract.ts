@@ -18,8 +18,10 @@
 import type { EncodedFrame } from '../shared/frames';
 import { isInputBlockedReason, type InputBlockedReason } from '../shared/inputBlocked';
 import type { LaserPoint, MouseButton } from '../shared/protocol';
+import type { MonitorReading } from './monitors';
 
 export { checkDisplay, type DisplayCheck } from './display';
+export type { Monitor, MonitorReading } from './monitors';
 
 /** Input the agent injects. Coordinates normalised to 0..1 of the whole captured screen. */
 export type InputEvent =
@@ -61,6 +63,18 @@ export interface HostAgent {
    * secure desktop) with the reason, and with undefined once input gets through again.
    */
   onInputBlocked(listener: (reason: InputBlockedReason | undefined) => void): { dispose(): void };
+  /**
+   * The host's monitors (X11: RandR) and the one captured and driven; none listed: the whole screen is (no RandR, or
+   * not X11). Optional, as the next two: absent, the agent offers no choice (test doubles).
+   */
+  monitors?(): Promise<MonitorReading>;
+  /**
+   * Captures and drives monitor `name` (undefined: the default, the primary) from the next frame on, which is then a
+   * whole screen; input follows once that frame is out. Rejects, and changes nothing, when there is no such monitor.
+   */
+  shareMonitor?(name: string | undefined): Promise<MonitorReading>;
+  /** Called when the monitors changed by themselves (plugged, unplugged, moved); `lost`: the shared one is gone, the primary is shared instead. */
+  onMonitorsChanged?(listener: (reading: MonitorReading, lost: string | undefined) => void): { dispose(): void };
   /** Called once when the agent process ends on its own (crash or error); not called after dispose(). */
   onExit(listener: (error: Error) => void): { dispose(): void };
   /** Releases everything held, then stops the agent. */
@@ -81,7 +95,11 @@ export type AgentRequest =
   /** Release every key and button held, after the input sent before. Answered by `released`. */
   | { readonly type: 'releaseAll'; readonly id: number }
   /** Show the laser pointer at `at`, or hide it (no `at`). Not answered; `laserUnavailable` once if it cannot be drawn. */
-  | { readonly type: 'laser'; readonly at?: LaserPoint };
+  | { readonly type: 'laser'; readonly at?: LaserPoint }
+  /** The monitors, read now. Answered by `monitors`. */
+  | { readonly type: 'monitors'; readonly id: number }
+  /** Capture and drive monitor `name` (absent: the default). Answered by `monitors`, or `requestFailed` when there is no such monitor. */
+  | { readonly type: 'shareMonitor'; readonly id: number; readonly name?: string };
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
@@ -101,6 +119,10 @@ export type AgentMessage =
   | { readonly type: 'unchanged'; readonly id: number }
   /** Answers `screenSize`. */
   | { readonly type: 'screenSize'; readonly id: number; readonly width: number; readonly height: number }
+  /** Answers `monitors` and `shareMonitor`: the monitors and the one shared (absent: the whole screen). */
+  | { readonly type: 'monitors'; readonly id: number; readonly monitors: MonitorReading['monitors']; readonly shared?: string }
+  /** Not asked for: the monitors changed by themselves; `lost`: the shared one is gone and the default is shared instead. */
+  | { readonly type: 'monitorsChanged'; readonly monitors: MonitorReading['monitors']; readonly shared?: string; readonly lost?: string }
   /** Answers `releaseAll`: nothing is held any more. */
   | { readonly type: 'released'; readonly id: number }
   /** Answers a request that failed; `message` is for the log, and for the user when it is all we know. */
@@ -131,6 +153,14 @@ const isWarnings = (v: unknown): v is readonly string[] =>
 const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 const isSize = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
 const isUnit = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1;
+/** A monitor's name from RandR (an atom's text): any text, bounded. */
+const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 256;
+const MAX_MONITORS = 64;
+const isMonitors = (v: unknown): boolean =>
+  Array.isArray(v) &&
+  v.length <= MAX_MONITORS &&
+  v.every((m) => isRecord(m) && isName(m['name']) && typeof m['primary'] === 'boolean' && isRecord(m['area']) &&
+    Number.isInteger(m['area']['x']) && Number.isInteger(m['area']['y']) && isSize(m['area']['width']) && isSize(m['area']['height']));
 
 /** Checks a message the agent received from its parent. */
 export function isAgentRequest(value: unknown): value is AgentRequest {
@@ -140,7 +170,10 @@ export function isAgentRequest(value: unknown): value is AgentRequest {
       return isId(value['id']) && (value['full'] === undefined || typeof value['full'] === 'boolean') && (value['waitMs'] === undefined || (typeof value['waitMs'] === 'number' && value['waitMs'] >= 0));
     case 'screenSize':
     case 'releaseAll':
+    case 'monitors':
       return isId(value['id']);
+    case 'shareMonitor':
+      return isId(value['id']) && (value['name'] === undefined || isName(value['name']));
     case 'input':
       return isRecord(value['event']) && typeof value['event']['type'] === 'string';
     case 'laser': {
@@ -186,6 +219,10 @@ export function isAgentMessage(value: unknown): value is AgentMessage {
       return value['reason'] === null || isInputBlockedReason(value['reason']);
     case 'laserUnavailable':
       return typeof value['message'] === 'string' && value['message'].length <= MAX_WARNING_LENGTH;
+    case 'monitors':
+    case 'monitorsChanged':
+      return (value['type'] === 'monitors' ? isId(value['id']) : value['lost'] === undefined || isName(value['lost'])) &&
+        isMonitors(value['monitors']) && (value['shared'] === undefined || isName(value['shared']));
     default:
       return false;
   }

@@ -28,6 +28,8 @@ export interface FrameSource {
    * they show the whole main screen as nut-js measures it (Windows and macOS: the main display is at 0,0).
    */
   area(): Promise<ScreenArea | undefined>;
+  /** The host chose another monitor: the part to capture is read again before the next capture, not when it is due. */
+  relayout?(): void;
   dispose(): void;
 }
 

@@ -9,7 +9,7 @@
  * holds and exits.
  */
 
-import { isAgentRequest, type AgentMessage, type AgentRequest, type LogLevel } from './contract';
+import { isAgentRequest, type AgentMessage, type AgentRequest, type LogLevel, type MonitorReading } from './contract';
 import type { CaptureRequest, FrameSource } from './frameSource';
 import { ScreenshotDesktopSource } from './screenshotDesktopSource';
 import { TileSource } from './tileSource';
@@ -62,7 +62,11 @@ class Agent {
     private readonly laser: LaserPointer,
     /** Also ended on the way out (the X connections of the monitor layout and of the host's keys, the Windows input check). */
     private readonly owned: readonly { dispose(): void }[] = [],
-  ) {}
+    /** Where the host can choose a monitor (X11 with the tile source); undefined: the whole main screen, no choice. */
+    private readonly monitors?: MonitorLayout,
+  ) {
+    monitors?.onChange((reading, lost) => send({ type: 'monitorsChanged', ...wire(reading), ...(lost !== undefined ? { lost } : {}) }));
+  }
 
   handle(request: AgentRequest): void {
     switch (request.type) {
@@ -80,6 +84,18 @@ class Agent {
         return;
       case 'laser':
         this.laser.point(request.at);
+        return;
+      case 'monitors':
+        this.answerMonitors(request.id, () => this.monitors?.list());
+        return;
+      case 'shareMonitor':
+        this.answerMonitors(request.id, async () => {
+          if (!this.monitors) throw new Error('This host offers no choice of monitor: the whole screen is shared.');
+          const reading = await this.monitors.select(request.name);
+          // The next capture reads the new place; input follows once that frame is out (capture below).
+          this.source.relayout?.();
+          return reading;
+        });
         return;
       default:
         assertNever(request);
@@ -116,6 +132,13 @@ class Agent {
     );
   }
 
+  private answerMonitors(id: number, read: () => Promise<MonitorReading | undefined> | undefined): void {
+    Promise.resolve(read()).then(
+      (reading) => send({ type: 'monitors', id, ...wire(reading ?? { monitors: [], shared: undefined }) }),
+      (error: unknown) => send({ type: 'requestFailed', id, message: errorText(error) }),
+    );
+  }
+
   private screenSize(id: number): void {
     void (async () => {
       try {
@@ -132,6 +155,11 @@ class Agent {
       }
     })();
   }
+}
+
+/** A reading as it crosses the IPC channel: `shared` left out when the whole screen is. */
+function wire(reading: MonitorReading): { monitors: MonitorReading['monitors']; shared?: string } {
+  return { monitors: reading.monitors, ...(reading.shared !== undefined ? { shared: reading.shared } : {}) };
 }
 
 /**
@@ -232,6 +260,8 @@ async function main(): Promise<void> {
     } else {
       monitors = process.platform === 'linux' ? new MonitorLayout(log) : undefined;
       source = await tileSource(input, screenshots, monitors);
+      // screenshot-desktop's fallback reads its own layout (and the one above is closed): no choice of monitor there.
+      if (!(source instanceof TileSource)) monitors = undefined;
     }
     input.setArea(await source.area());
   } catch (error) {
@@ -247,7 +277,7 @@ async function main(): Promise<void> {
     toDesktop: (at) => input.desktopPoint(at.x, at.y),
     unavailable: (message) => send({ type: 'laserUnavailable', message }),
   });
-  const agent = new Agent(input, source, laser, [...owned, ...(monitors ? [monitors] : []), ...(hostKeys ? [hostKeys] : [])]);
+  const agent = new Agent(input, source, laser, [...owned, ...(monitors ? [monitors] : []), ...(hostKeys ? [hostKeys] : [])], monitors);
   process.on('message', (message: unknown) => {
     if (isAgentRequest(message)) agent.handle(message);
     else log.warn(`ignored a malformed request: ${JSON.stringify(message)?.slice(0, 200)}`);

@@ -7,10 +7,12 @@
  * costs one round trip or a few, and nothing has to be installed. screenshot-desktop keeps its own xrandr runs for
  * the fallback source only (screenshotDesktopSource.ts).
  *
- * The choice is the one screenshot-desktop makes from `xrandr --current` (the primary, else the one RandR calls
+ * The default is the one screenshot-desktop makes from `xrandr --current` (the primary, else the one RandR calls
  * `default`, else the first), made from RandR 1.5 monitors where the server has them (they are what desktops lay
  * windows out by: a tiled display is one monitor of two outputs) and from connected outputs with an active CRTC
- * (exactly what `xrandr --current` lists) on RandR 1.2 to 1.4. Without RandR the whole root window is captured.
+ * (exactly what `xrandr --current` lists) on RandR 1.2 to 1.4. The host may choose another by name (`select`); when
+ * that one is gone the default is captured again, and said (`onChange` with `lost`). Without RandR the whole root
+ * window is captured.
  */
 
 import type { Logger } from '../shared/log';
@@ -79,8 +81,19 @@ export async function monitorsFromOutputs(randr: RandrRequests): Promise<readonl
 
 /** The monitor to capture: the primary, else the one called `default` (RandR's only output without 1.2 drivers), else the first; only those with a size. */
 export function pickMonitor(monitors: readonly Monitor[]): Monitor | undefined {
-  const usable = monitors.filter((m) => isSize(m.area.width) && isSize(m.area.height) && Number.isInteger(m.area.x) && Number.isInteger(m.area.y));
+  const usable = usableMonitors(monitors);
   return usable.find((m) => m.primary || m.name === 'default') ?? usable[0];
+}
+
+/** The monitors that can be captured: those with a size and a place in whole pixels. */
+export function usableMonitors(monitors: readonly Monitor[]): Monitor[] {
+  return monitors.filter((m) => isSize(m.area.width) && isSize(m.area.height) && Number.isInteger(m.area.x) && Number.isInteger(m.area.y));
+}
+
+/** The monitors as read, and the name of the one captured and driven; no monitor listed: the whole screen is. */
+export interface MonitorReading {
+  readonly monitors: readonly Monitor[];
+  readonly shared: string | undefined;
 }
 
 function isSize(value: number): boolean {
@@ -283,7 +296,9 @@ const READ_TIMEOUT_MS = 2000;
 
 /**
  * The area to capture and drive, read again on each call over one X connection that is opened on first use and
- * opened again after it breaks. Logs when the choice changes, and once when there is no RandR to ask.
+ * opened again after it breaks: the monitor the host selected, else the default. Logs when the choice changes, and
+ * once when there is no RandR to ask; tells `onChange` when the monitors changed between two readings by themselves
+ * (not by `select`).
  */
 export class MonitorLayout {
   private connection: Promise<RandrConnection> | undefined;
@@ -292,6 +307,11 @@ export class MonitorLayout {
   private last: Monitor | undefined;
   private saidWhole = false;
   private disposed = false;
+  /** The host's choice, by name; undefined: the default (pickMonitor). */
+  private selected: string | undefined;
+  /** The last reading, as compared to tell a change. */
+  private known: string | undefined;
+  private changeListener: ((reading: MonitorReading, lost: string | undefined) => void) | undefined;
 
   constructor(
     private readonly log: Logger,
@@ -299,23 +319,56 @@ export class MonitorLayout {
   ) {}
 
   async area(): Promise<ScreenArea> {
+    return (await this.reading()).area;
+  }
+
+  /** The monitors and the one captured, read now. */
+  async list(): Promise<MonitorReading> {
+    return (await this.reading()).reading;
+  }
+
+  /**
+   * Captures monitor `name` from the next reading on (undefined: the default again). Rejects, and changes nothing,
+   * when there is no such monitor that can be captured.
+   */
+  async select(name: string | undefined): Promise<MonitorReading> {
+    const { reading } = await this.reading();
+    if (name !== undefined && !reading.monitors.some((m) => m.name === name)) throw new Error(`There is no monitor ${JSON.stringify(name)} to share.`);
+    this.selected = name;
+    return (await this.reading(true)).reading;
+  }
+
+  /** Called when the monitors or the one captured changed by themselves; `lost`: the selected one is gone. */
+  onChange(listener: (reading: MonitorReading, lost: string | undefined) => void): void {
+    this.changeListener = listener;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.changeListener = undefined;
+    const connection = this.connection;
+    this.connection = undefined;
+    connection?.then((c) => c.close(), () => undefined);
+  }
+
+  /** One reading of the layout; `quiet`: a change it shows was asked for (select), not one to tell. */
+  private async reading(quiet = false): Promise<{ area: ScreenArea; reading: MonitorReading }> {
     if (this.disposed) throw new Error('The monitor layout was closed.');
     let connection: RandrConnection | undefined;
+    let read: { area: ScreenArea; reading: MonitorReading; lost: string | undefined };
     try {
       connection = await this.open();
-      return await withTimeout(this.read(connection), READ_TIMEOUT_MS, `the X server did not tell it within ${READ_TIMEOUT_MS / 1000} s`);
+      read = await withTimeout(this.read(connection), READ_TIMEOUT_MS, `the X server did not tell it within ${READ_TIMEOUT_MS / 1000} s`);
     } catch (error) {
       // A stuck or broken connection is not asked again: the next reading starts a new one.
       if (connection) this.drop(connection);
       throw new Error(`Cannot read the monitor layout: ${errorText(error)}`);
     }
-  }
-
-  dispose(): void {
-    this.disposed = true;
-    const connection = this.connection;
-    this.connection = undefined;
-    connection?.then((c) => c.close(), () => undefined);
+    const known = JSON.stringify(read.reading);
+    const changed = this.known !== undefined && known !== this.known;
+    this.known = known;
+    if ((changed && !quiet) || read.lost !== undefined) this.changeListener?.(read.reading, read.lost);
+    return read;
   }
 
   private open(): Promise<RandrConnection> {
@@ -343,25 +396,29 @@ export class MonitorLayout {
     connection.close();
   }
 
-  private async read(connection: RandrConnection): Promise<ScreenArea> {
-    if (!connection.randr) {
+  private async read(connection: RandrConnection): Promise<{ area: ScreenArea; reading: MonitorReading; lost: string | undefined }> {
+    const whole = async (why: string) => {
       const size = await connection.rootSize();
-      this.wholeScreen('the X server has no RandR extension', size);
-      return { x: 0, y: 0, ...size };
+      this.wholeScreen(why, size);
+      return { area: { x: 0, y: 0, ...size }, reading: { monitors: [], shared: undefined }, lost: undefined };
+    };
+    if (!connection.randr) return whole('the X server has no RandR extension');
+    const monitors = usableMonitors(await readMonitors(connection.randr));
+    let lost: string | undefined;
+    let chosen = this.selected === undefined ? undefined : monitors.find((m) => m.name === this.selected);
+    if (this.selected !== undefined && !chosen) {
+      lost = this.selected;
+      this.selected = undefined;
+      this.log.warn(`the monitor ${lost} is gone: capturing the default one again`);
     }
-    const monitors = await readMonitors(connection.randr);
-    const chosen = pickMonitor(monitors);
-    if (!chosen) {
-      const size = await connection.rootSize();
-      this.wholeScreen(`RandR ${connection.randr.version.major}.${connection.randr.version.minor} lists no monitor with a size`, size);
-      return { x: 0, y: 0, ...size };
-    }
+    chosen ??= pickMonitor(monitors);
+    if (!chosen) return whole(`RandR ${connection.randr.version.major}.${connection.randr.version.minor} lists no monitor with a size`);
     if (this.last?.name !== chosen.name || !sameArea(this.last.area, chosen.area)) {
       this.log.info(`capturing monitor ${chosen.name}${chosen.primary ? ' (primary)' : ''} at ${describeArea(chosen.area)} (${monitors.length} listed)`);
     }
     this.last = chosen;
     this.saidWhole = false;
-    return chosen.area;
+    return { area: chosen.area, reading: { monitors, shared: chosen.name }, lost };
   }
 
   private wholeScreen(why: string, size: { readonly width: number; readonly height: number }): void {

@@ -48,6 +48,8 @@ export class TileSource implements FrameSource {
   private pointerSent: { readonly x: number; readonly y: number; readonly serial: number } | undefined;
   private pointerReadAt = 0;
   private layoutReading = false;
+  /** Counts relayout() calls, so that a reading begun before one is not taken after it. */
+  private layoutGeneration = 0;
   private disposed = false;
 
   private readonly log: Logger;
@@ -82,6 +84,12 @@ export class TileSource implements FrameSource {
     let full = request.full === true;
     for (;;) {
       const area = await this.currentLayout();
+      if (this.current && !sameLayout(area, this.currentArea)) {
+        // Another monitor (or the same one moved): what the helper shows is no base for a delta, nor are the
+        // watcher's rectangles, which were of the old place.
+        this.encoder.reset();
+        full = true;
+      }
       // A watcher whose connection broke tells nothing any more: poll, as without one.
       const watcher = this.watcher?.alive && !this.distrusted ? this.watcher : undefined;
       let dirty: Rect[] | undefined;
@@ -119,6 +127,12 @@ export class TileSource implements FrameSource {
     return this.currentLayout();
   }
 
+  relayout(): void {
+    this.layout = undefined;
+    // A reading under way began before the choice: its answer is dropped (see currentLayout).
+    this.layoutGeneration++;
+  }
+
   /**
    * After a whole-screen check: changes the watcher never reported, twice in a row, mean it misses them (DAMAGE on
    * the root window under some compositing window managers); from then on the screen is polled.
@@ -146,13 +160,14 @@ export class TileSource implements FrameSource {
     }
     if (Date.now() - known.at >= LAYOUT_TTL_MS && !this.layoutReading) {
       this.layoutReading = true;
+      const generation = this.layoutGeneration;
       this.areaOf().then(
         (area) => {
-          this.layout = { at: Date.now(), area };
+          if (generation === this.layoutGeneration) this.layout = { at: Date.now(), area };
         },
         (error: unknown) => {
           this.log.warn(`the monitor layout could not be read again, the last one is kept: ${errorText(error)}`);
-          this.layout = { at: Date.now(), area: known.area };
+          if (generation === this.layoutGeneration) this.layout = { at: Date.now(), area: known.area };
         },
       ).finally(() => {
         this.layoutReading = false;
@@ -195,7 +210,7 @@ export class TileSource implements FrameSource {
   /** The whole area's pixels, grabbing only `dirty` (area coordinates) when it is small enough. */
   private async pixels(area: ScreenArea | undefined, dirty: Rect[] | undefined): Promise<Pixels> {
     const current = this.current;
-    const sameOutput = current && (area === undefined ? this.currentArea === undefined : this.currentArea !== undefined && sameArea(area, this.currentArea));
+    const sameOutput = current && sameLayout(area, this.currentArea);
     let rects = dirty?.map((r) => clip(r, current?.width ?? 0, current?.height ?? 0)).filter((r): r is Rect => r !== undefined);
     if (rects && rects.length > MAX_GRABS) rects = [bounds(rects)];
     const share = rects && current ? rects.reduce((n, r) => n + r.width * r.height, 0) / (current.width * current.height) : 1;
@@ -221,6 +236,11 @@ export class TileSource implements FrameSource {
     }
     return current;
   }
+}
+
+/** Whether two captured areas are the same (undefined: the whole main screen). */
+function sameLayout(a: ScreenArea | undefined, b: ScreenArea | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : sameArea(a, b);
 }
 
 /** The pointer's shape as PNG with alpha; undefined when it is empty or too large to send. */

@@ -8,7 +8,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 
-import { checkDisplay, isAgentMessage, type AgentMessage, type AgentRequest, type HostAgent, type InputEvent } from '../agent/contract';
+import { checkDisplay, isAgentMessage, type AgentMessage, type AgentRequest, type HostAgent, type InputEvent, type MonitorReading } from '../agent/contract';
 import type { EncodedFrame } from '../shared/frames';
 import type { InputBlockedReason } from '../shared/inputBlocked';
 import type { LaserPoint } from '../shared/protocol';
@@ -27,6 +27,9 @@ export interface AgentHandle extends HostAgent {
   readonly pid: number | undefined;
   /** What the user should know though the agent works (a Wayland session, say), from its `ready`; often none. */
   readonly warnings: readonly string[];
+  monitors(): Promise<MonitorReading>;
+  shareMonitor(name: string | undefined): Promise<MonitorReading>;
+  onMonitorsChanged(listener: (reading: MonitorReading, lost: string | undefined) => void): { dispose(): void };
 }
 
 /** Why the agent is not available: `noDisplay` is the user's to fix, the others are for the log. */
@@ -110,6 +113,12 @@ interface Pending {
   readonly timer: NodeJS.Timeout;
 }
 
+/** A `monitors` answer or a `monitorsChanged` message as the contract's reading. */
+function readingOf(message: AgentMessage): MonitorReading {
+  if (message.type !== 'monitors' && message.type !== 'monitorsChanged') throw new Error(`unexpected reply ${message.type}`);
+  return { monitors: message.monitors, shared: message.shared };
+}
+
 /** The requests that are answered, without the id that `request()` gives them. */
 type AnsweredRequest = Extract<AgentRequest, { readonly id: number }>;
 type Request = AnsweredRequest extends infer R ? (R extends AnsweredRequest ? Omit<R, 'id'> : never) : never;
@@ -122,6 +131,7 @@ class AgentProcess implements AgentHandle {
   private readonly pauseListeners = new Set<(paused: boolean) => void>();
   private readonly blockedListeners = new Set<(reason: InputBlockedReason | undefined) => void>();
   private readonly laserListeners = new Set<(reason: string) => void>();
+  private readonly monitorListeners = new Set<(reading: MonitorReading, lost: string | undefined) => void>();
   /** The agent's last lines on stdout/stderr, for the error that reports its exit. */
   private readonly outputTail: string[] = [];
   private nextId = 1;
@@ -207,6 +217,19 @@ class AgentProcess implements AgentHandle {
     return { dispose: () => this.laserListeners.delete(listener) };
   }
 
+  async monitors(): Promise<MonitorReading> {
+    return readingOf(await this.request({ type: 'monitors' }, REQUEST_TIMEOUT_MS));
+  }
+
+  async shareMonitor(name: string | undefined): Promise<MonitorReading> {
+    return readingOf(await this.request({ type: 'shareMonitor', ...(name !== undefined ? { name } : {}) }, REQUEST_TIMEOUT_MS));
+  }
+
+  onMonitorsChanged(listener: (reading: MonitorReading, lost: string | undefined) => void): { dispose(): void } {
+    this.monitorListeners.add(listener);
+    return { dispose: () => this.monitorListeners.delete(listener) };
+  }
+
   onInputPause(listener: (paused: boolean) => void): { dispose(): void } {
     this.pauseListeners.add(listener);
     return { dispose: () => this.pauseListeners.delete(listener) };
@@ -229,6 +252,7 @@ class AgentProcess implements AgentHandle {
     this.pauseListeners.clear();
     this.blockedListeners.clear();
     this.laserListeners.clear();
+    this.monitorListeners.clear();
     if (this.exited) return;
     const stop = (): void => {
       // The agent releases and exits by itself when the channel closes; SIGKILL is for a stuck one.
@@ -298,14 +322,17 @@ class AgentProcess implements AgentHandle {
       case 'unchanged':
       case 'screenSize':
       case 'released':
+      case 'monitors':
         this.settle(message.id, message);
         return;
       case 'inputPause':
-        return this.tell(this.pauseListeners, message.paused);
+        return this.tell(this.pauseListeners, (listener) => listener(message.paused));
       case 'inputBlocked':
-        return this.tell(this.blockedListeners, message.reason ?? undefined);
+        return this.tell(this.blockedListeners, (listener) => listener(message.reason ?? undefined));
       case 'laserUnavailable':
-        return this.tell(this.laserListeners, message.message);
+        return this.tell(this.laserListeners, (listener) => listener(message.message));
+      case 'monitorsChanged':
+        return this.tell(this.monitorListeners, (listener) => listener(readingOf(message), message.lost));
       default: {
         const unknown: never = message;
         this.log.warn(`ignored message ${JSON.stringify(unknown)}`);
@@ -313,10 +340,11 @@ class AgentProcess implements AgentHandle {
     }
   }
 
-  private tell<T>(listeners: ReadonlySet<(value: T) => void>, value: T): void {
+  /** Calls each listener; one that throws is logged and stops none of the others. */
+  private tell<L>(listeners: ReadonlySet<L>, call: (listener: L) => void): void {
     for (const listener of [...listeners]) {
       try {
-        listener(value);
+        call(listener);
       } catch (error) {
         this.log.error(error instanceof Error ? error : String(error));
       }

@@ -44,6 +44,8 @@ export const RATE_LIMITS: Readonly<Record<HelperMessage['type'], Rate>> = {
   clipboardRequest: { max: 3, perMs: 30_000 },
   // The panel sends at most one every LASER_INTERVAL_MS (webview/laser.ts), about 25 a second.
   laser: { max: 40, perMs: 1000 },
+  // Each one is a prompt on the host too (monitorRelay.ts asks one at a time and answers the rest `busy`).
+  monitorRequest: { max: 3, perMs: 30_000 },
   releaseAll: { max: 20, perMs: 1000 },
   frameAck: { max: 120, perMs: 1000 },
   refresh: { max: 2, perMs: 1000 },

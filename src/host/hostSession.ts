@@ -8,72 +8,37 @@
  * screen (framePump.ts) and, once control is granted, applies the helper's input; every message passes the
  * guard first (guard.ts). This file keeps the lifecycle, consent, control and audit; each helper keeps its own
  * heartbeat (helperLink.ts), what is shared besides the screen, chat included, goes through contextRelay.ts,
- * the host's pause through pauseRelay.ts and the helper's laser pointer through laserRelay.ts. Everything it owns is released in `end()`.
+ * the host's pause through pauseRelay.ts, the helper's laser pointer through laserRelay.ts, the choice of monitor
+ * through monitorRelay.ts, the audit through sessionAudit.ts. Everything it owns is released in `end()`.
  */
 
 import type { HostAgent, InputEvent } from '../agent/contract';
-import { noAudit, recordHostEvent, type AuditEvent, type AuditLog } from '../shared/audit';
-import { createInvitation, isExpired, makeInvitationFile, type IceServer, type Invitation, type InvitationFile, type SignalingSettings } from '../shared/invitation';
+import { noAudit, type AuditEvent } from '../shared/audit';
+import { createInvitation, isExpired, makeInvitationFile, type Invitation, type InvitationFile } from '../shared/invitation';
 import { inputBlockedHostText } from '../shared/inputBlocked';
-import type { Logger } from '../shared/log';
 import { derivePeerId, deriveProofKey } from '../shared/proof';
 import type { ContextUpdate, Sharing } from '../shared/context';
 import { MEDIA_LABEL, assertNever, describeEnd, encodeMessage, type EndReason, type HelperMessage, type HostMessage } from '../shared/protocol';
-import { peerOptions, type SignalingPeerOptions } from '../shared/signaling';
+import { peerOptions } from '../shared/signaling';
 import { HOST_TRANSITIONS, StateMachine, isFinal, type EndedBy, type HostState } from '../shared/stateMachine';
-import { ClipboardRelay, type HostClipboard } from './clipboardRelay';
+import { ClipboardRelay } from './clipboardRelay';
 import { ContextRelay, type Disposable } from './contextRelay';
 import { ProofLock } from './handshake';
 import { HelperLink, type HelperPort } from './helperLink';
-import { SignalingLink, type HostConnection, type HostPeerFactory } from './hostPeer';
+import { SignalingLink, type HostConnection } from './hostPeer';
 import { LaserRelay } from './laserRelay';
+import { MonitorRelay } from './monitorRelay';
 import { PauseRelay } from './pauseRelay';
+import { SessionAudit, type AuditedHelper } from './sessionAudit';
+import type { HostSessionOptions } from './sessionOptions';
 
 export { MAX_FAILED_PROOFS } from './handshake';
 export { MAX_MALFORMED, RATE_LIMITS } from './guard';
 export type { HostConnection, HostPeer, HostPeerFactory } from './hostPeer';
-
-/** What the session asks of the person at the machine. Each resolves false on "no" and on timeout. */
-export interface HostUi {
-  askToView(request: { helperName: string; verificationCode: string; timeoutMs: number }): Promise<boolean>;
-  askForControl(request: { helperName: string; timeoutMs: number }): Promise<boolean>;
-  /** Something the person should know about without being asked (a failed proof, a lock). */
-  notify(message: string): void;
-  /** The host's clipboard, for the helper's requests (clipboardRelay.ts); absent: every request is refused. */
-  readonly clipboard?: HostClipboard;
-}
-
-export interface HostSessionOptions {
-  readonly signaling: SignalingSettings;
-  readonly iceServers: readonly IceServer[];
-  readonly iceTransportPolicy?: SignalingPeerOptions['config']['iceTransportPolicy']; // 'all' if absent; not in the invitation
-  readonly hostName: string;
-  readonly lifetimeMinutes: number;
-  readonly consentTimeoutMs: number;
-  /** How long the signaling server has to answer before the invitation fails. */
-  readonly signalingTimeoutMs: number;
-  /** Upper bound on frames per second sent to the helper. */
-  readonly maxFps: number;
-  readonly startAgent: () => Promise<HostAgent>;
-  readonly ui: HostUi;
-  readonly log: Logger;
-  readonly random?: (bytes: Uint8Array) => void;
-  /** The wall clock the invitation's times are read against (tests move it). */
-  readonly now?: () => Date;
-  /** Where the session's audit events go; none by default. */
-  readonly audit?: AuditLog;
-  /** Makes the PeerJS peer: PeerJS by default, a fake transport in unit tests. */
-  readonly createPeer?: HostPeerFactory;
-  /** Whether the helper's laser pointer starts allowed (`remoteAssist.host.laserPointer`); true if absent. */
-  readonly laserPointer?: boolean;
-}
+export type { HostSessionOptions, HostUi } from './sessionOptions';
 
 /** An admitted helper must open its media connection within this time. */
 const MEDIA_OPEN_TIMEOUT_MS = 15_000;
-/** Refused connections recorded in the audit log per session; more are only logged (a flood must not fill the disk). */
-const MAX_REFUSALS_AUDITED = 20;
-/** Connections recorded in the audit log per session (each candidate helper makes one); more are only logged. */
-const MAX_CONNECTIONS_AUDITED = 100;
 /** Requests to view the host may deny (or leave unanswered) before the invitation is closed. */
 const MAX_DENIALS = 3;
 
@@ -95,8 +60,6 @@ export class HostSession {
   private endReason: EndReason | undefined;
   /** Dropped from helpers over the whole session, for the log and the audit. */
   private readonly dropped = { malformed: 0, rateLimited: 0, inputWithoutControl: 0, inputWhilePaused: 0 };
-  private refusals = 0;
-  private connections = 0;
   private denials = 0;
   private readonly relay: ContextRelay;
   private readonly clipboard: ClipboardRelay;
@@ -104,13 +67,15 @@ export class HostSession {
   readonly pause: PauseRelay;
   /** The helper's laser pointer on this screen, and the host's switch for it (`laser.setEnabled`): see laserRelay.ts. */
   readonly laser: LaserRelay;
+  /** Which monitor is shared, the host's switch and the helper's requests: see monitorRelay.ts. */
+  readonly monitors: MonitorRelay;
   private readonly now: () => Date;
-  private readonly audit: AuditLog;
+  private readonly audit: SessionAudit;
   private readonly port: HelperPort;
 
   constructor(private readonly options: HostSessionOptions) {
     this.now = options.now ?? (() => new Date());
-    this.audit = options.audit ?? noAudit;
+    this.audit = new SessionAudit(options.audit ?? noAudit, options.hostName, options.log);
     this.port = this.makePort();
     const open = () => !!this.helper?.viewGranted && (this.kind() === 'viewing' || this.kind() === 'controlled');
     this.relay = new ContextRelay({ log: options.log, send: (m) => this.send(m), open, record: (e) => this.record(e, this.helper) });
@@ -118,6 +83,8 @@ export class HostSession {
       record: (e) => this.record(e, this.helper), releaseInput: () => (this.releaseInput(), this.laser.hide()), pump: () => this.helper?.pump, share: (u) => this.relay.share(u) });
     this.laser = new LaserRelay({ log: options.log, send: (m) => this.send(m), open, state: () => this.kind(), paused: () => this.pause.paused,
       draw: (at) => this.agent?.laser(at), notify: (m) => options.ui.notify(m) }, options.laserPointer ?? true);
+    this.monitors = new MonitorRelay({ log: options.log, consentTimeoutMs: options.consentTimeoutMs, agent: () => this.agent, send: (m) => this.send(m), open, helperName: () => this.helper?.name ?? '',
+      record: (e) => this.record(e, this.helper), ask: options.ui.askToSwitchMonitor, notify: (m) => options.ui.notify(m), pump: () => this.helper?.pump });
     this.clipboard = new ClipboardRelay({ log: options.log, consentTimeoutMs: options.consentTimeoutMs, clipboard: options.ui.clipboard, state: () => this.kind(),
       helperName: () => this.helper?.name ?? '', current: (h) => this.helper === h && !isFinal(this.machine.state), send: (m) => this.send(m), record: (e) => this.record(e, this.helper) });
     this.machine = new StateMachine<HostState>({ kind: 'idle' }, HOST_TRANSITIONS, (from, to) => options.log.warn(`refused state change ${from.kind} -> ${to.kind}`));
@@ -164,6 +131,7 @@ export class HostSession {
           if (this.kind() === 'controlled') this.send({ type: 'inputBlocked', reason: reason ?? null });
         }),
         this.agent.onLaserUnavailable((reason) => this.laser.unavailable(reason)),
+        this.agent.onMonitorsChanged?.((reading, lost) => this.monitors.agentChanged(reading, lost)) ?? { dispose: () => undefined },
       );
       if (this.kind() !== 'starting') return; // ended while the agent started
       await this.openPeer(peerId);
@@ -224,12 +192,13 @@ export class HostSession {
     this.teardown();
   }
 
-  /** One audit event, with the helper it concerns (if any) and the host's name (see recordHostEvent). */
-  private record(event: AuditEvent, helper?: { readonly shownId: string; readonly name?: string }): void { recordHostEvent(this.audit, this.options.log, this.options.hostName, event, helper); }
+  /** One audit event, with the helper it concerns (if any, as it may be shown) and the host's name: see sessionAudit.ts. */
+  private record(event: AuditEvent, helper?: AuditedHelper): void { this.audit.record(event, helper); }
 
   private teardown(): void {
     this.relay.dispose();
     this.pause.dispose();
+    this.monitors.dispose();
     this.clipboard.dispose();
     for (const t of this.timers) clearTimeout(t as ReturnType<typeof setTimeout>);
     this.timers.clear();
@@ -280,7 +249,7 @@ export class HostSession {
     }
   }
 
-  private recordRefusal(reason: string, shownId: string): void { if (++this.refusals <= MAX_REFUSALS_AUDITED) this.record({ event: 'refused', reason }, { shownId }); }
+  private recordRefusal(reason: string, shownId: string): void { this.audit.refused(reason, shownId); }
 
   private expiredNow(): boolean { return this.invitationValue !== undefined && isExpired(this.invitationValue, this.now()); }
 
@@ -306,7 +275,7 @@ export class HostSession {
     this.helper = helper;
     this.machine.to({ kind: 'verifying', helperName: helper.name });
     log.info(`a helper is connecting (${shownId})`);
-    if (++this.connections <= MAX_CONNECTIONS_AUDITED) this.record({ event: 'connected' }, helper);
+    this.audit.connected(helper);
   }
 
   /** What each helper's pieces may ask of the session (see helperLink.ts). */
@@ -331,7 +300,7 @@ export class HostSession {
       end: (reason, message) => this.end(reason, message),
       proved: (helper, code) => void this.onProved(helper, code),
       showing: () => this.kind() === 'viewing' || this.kind() === 'controlled',
-      viewGranted: (helper) => this.helper === helper && (this.relay.viewGranted(), this.pause.viewGranted(), this.laser.viewGranted()),
+      viewGranted: (helper) => this.helper === helper && (this.relay.viewGranted(), this.pause.viewGranted(), this.laser.viewGranted(), this.monitors.viewGranted()),
       paused: () => this.pause.paused,
       leaveSignaling: () => void (this.link?.leave() && this.options.log.info('left the signaling server: the invitation cannot be used again')),
       message: (helper, message) => this.onMessage(helper, message).catch((error: unknown) => this.options.log.error(error instanceof Error ? error : String(error))),
@@ -383,6 +352,8 @@ export class HostSession {
         return this.clipboard.requested(helper);
       case 'laser':
         return this.laser.received(message);
+      case 'monitorRequest':
+        return this.monitors.requested(message.name);
       case 'heartbeat':
         return;
       case 'bye':

@@ -9,7 +9,6 @@
  * (src/audit.ts writes files, tests keep records in memory).
  */
 
-import type { Logger } from './log';
 import type { EndedBy, FinalReason, HelperState } from './stateMachine';
 
 export type AuditSide = 'host' | 'helper';
@@ -55,6 +54,13 @@ export type AuditEvent =
    * (`paused` false).
    */
   | { readonly event: 'screenPaused'; readonly paused: boolean }
+  /**
+   * Host: another monitor is shared (`monitor`, its size), chosen by the host itself (`host`), at the helper's request
+   * with the host's yes (`helper`), or because the one shared is gone (`fallback`).
+   */
+  | { readonly event: 'monitorShared'; readonly monitor: string; readonly width: number; readonly height: number; readonly by: 'host' | 'helper' | 'fallback' }
+  /** Host: the helper asked for another monitor and the host did not switch (`denied`, `busy`, `unknown`). */
+  | { readonly event: 'monitorRefused'; readonly monitor: string; readonly reason: 'denied' | 'busy' | 'unknown' }
   /** Host: what the host shares besides the screen changed (its editor, debugger, terminal). */
   | { readonly event: 'sharing'; readonly editor: boolean; readonly debug: boolean; readonly terminal: boolean }
   /**
@@ -119,18 +125,6 @@ export function auditFileName(time: Date): string {
 
 /** An audit log that records nothing. */
 export const noAudit: AuditLog = { record: () => undefined };
-
-/**
- * The host's record of one event, with the helper it concerns (if any, as it may be shown) and the host's name. A log
- * that throws after all (a broken writer) is logged, never let through: no session fails on its audit.
- */
-export function recordHostEvent(audit: AuditLog, log: Logger, hostName: string, event: AuditEvent, helper?: { readonly shownId: string; readonly name?: string }): void {
-  try {
-    audit.record(event, { ...(helper ? { peerId: helper.shownId } : {}), ...(helper?.name !== undefined ? { helperName: helper.name } : {}), hostName });
-  } catch (error) {
-    log.warn(`audit: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
 
 /**
  * The helper's audit events for a move of its session, read off the states the panel reports: the helper's

@@ -16,6 +16,10 @@ import { isInputBlockedReason, type InputBlockedReason } from './inputBlocked';
 import { isChatText, parseContextUpdate, parseSharing, type ContextUpdate, type Sharing } from './context';
 import { isRecord } from './invitation';
 import { isKnownKeyCode } from './keys';
+import { isLaserMode, parseLaserPoint, type LaserMode, type LaserPoint } from './laser';
+import { isMonitorName, isMonitorRefusal, parseMonitorList, type MonitorRefusal, type SharedMonitor } from './monitors';
+
+export type { LaserMode, LaserPoint, MonitorRefusal };
 
 /**
  * 2: the helper proves its media connection too (`mediaProof`); control has `resumed`.
@@ -24,9 +28,10 @@ import { isKnownKeyCode } from './keys';
  *    host messages may be up to MAX_HOST_MESSAGE. Later additions in the same version (an older peer drops them as
  *    malformed, which costs nothing): the `back` and `forward` buttons, and clipboard text on request (`clipboard`,
  *    `clipboardRequest`, `clipboardRefused`), the host's pause of the screen (`paused`), the helper's laser pointer (`laser`,
- *    both ways).
+ *    both ways), the host's monitors (`monitors`, `monitorRequest`, `monitorRefused`), input the host's system refuses
+ *    (`inputBlocked`).
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 export const CONTROL_LABEL = 'control';
 export const MEDIA_LABEL = 'media';
 /** Heartbeats go both ways this often. */
@@ -38,19 +43,6 @@ export const PEER_GONE_SILENCE_MS = 5_000;
 
 /** `back` and `forward`: the side buttons (X11 buttons 8 and 9). */
 export type MouseButton = 'left' | 'middle' | 'right' | 'back' | 'forward';
-
-/** A point on the shared picture, normalised to 0..1 of its width and height as input is. */
-export interface LaserPoint {
-  readonly x: number;
-  readonly y: number;
-}
-
-/**
- * The laser pointer as the host has it: `on`, drawn on the host's screen; `off`, the host switched it off (the helper's
- * toggle is disabled); `unseen`, allowed but this host's screen cannot show it (it is drawn on X11 only), so only the
- * helper's own view shows where it points.
- */
-export type LaserMode = 'on' | 'off' | 'unseen';
 
 /** Why control changed hands. `granted` and `resumed` give control; the others take it away or refuse it. */
 export type ControlReason = ControlChange['reason'];
@@ -133,11 +125,10 @@ export type HelperMessage =
   | { readonly type: 'clipboard'; readonly text: string }
   /** The helper asks for the text on the host's clipboard; the host is asked every time (answer: `clipboard` or `clipboardRefused`). */
   | { readonly type: 'clipboardRequest' }
-  /**
-   * The helper's laser pointer, while it sees the screen without control: where its pointer is on the picture, or no
-   * `at` once it left the picture or was switched off. The host draws it on its own screen while its mode is `on`.
-   */
+  /** The helper's laser pointer while it views without control: where it points on the picture, or no `at` (hidden). */
   | { readonly type: 'laser'; readonly at?: LaserPoint }
+  /** The helper asks to see another of the host's monitors (one `monitors` named); the host is asked every time. */
+  | { readonly type: 'monitorRequest'; readonly name: string }
   /** The helper ends the session. */
   | { readonly type: 'bye'; readonly reason: EndReason };
 
@@ -180,13 +171,14 @@ export type HostMessage =
    * Sent when it changes, and right after `viewGranted` if the host paused before.
    */
   | { readonly type: 'paused'; readonly paused: boolean }
-  /**
-   * While the helper has control: the host's system refuses its input (`reason`: Windows keeps it out of an
-   * elevated window and the secure desktop) or takes it again (`null`). See shared/inputBlocked.ts.
-   */
+  /** While the helper has control: the host's system refuses its input (`reason`, shared/inputBlocked.ts) or takes it again (`null`). */
   | { readonly type: 'inputBlocked'; readonly reason: InputBlockedReason | null }
   /** The laser pointer's mode (see LaserMode): sent right after `viewGranted` and whenever it changes. */
   | { readonly type: 'laser'; readonly mode: LaserMode }
+  /** The host's monitors and the one shared (monitors.ts): after `viewGranted` and on each change; a whole screen follows a switch. */
+  | { readonly type: 'monitors'; readonly monitors: readonly SharedMonitor[]; readonly shared: string }
+  /** Answers `monitorRequest` without a switch: the host said no (or did not answer), was already asked, or has no such monitor. */
+  | { readonly type: 'monitorRefused'; readonly reason: MonitorRefusal }
   /** I am still here. */
   | { readonly type: 'heartbeat' }
   /** The host ends the session, and says why. */
@@ -265,7 +257,6 @@ const MAX_NAME = 100;
 /** Nonces and MACs are 32 bytes: 44 characters of base64. */
 const B64_32 = /^[A-Za-z0-9+/]{43}=$/;
 const BUTTONS: ReadonlySet<string> = new Set<MouseButton>(['left', 'middle', 'right', 'back', 'forward']);
-const LASER_MODES: ReadonlySet<unknown> = new Set<LaserMode>(['on', 'off', 'unseen']);
 const CLIPBOARD_REFUSALS: ReadonlySet<string> = new Set<ClipboardRefusal>(['denied', 'empty', 'tooLarge', 'busy']);
 const END_REASONS: ReadonlySet<string> = new Set<EndReason>([
   'hostEnded', 'helperEnded', 'denied', 'consentTimeout', 'expired', 'alreadyUsed', 'proofFailed', 'locked',
@@ -358,10 +349,11 @@ export function parseHelperMessage(data: unknown): HelperMessage | undefined {
     case 'clipboard':
       return isClipboardText(m['text'], MAX_CLIPBOARD_TO_HOST) ? { type: 'clipboard', text: m['text'] } : undefined;
     case 'laser': {
-      if (m['at'] === undefined) return { type: 'laser' };
-      const at = ownFields(m['at']);
-      return at && isUnit(at['x']) && isUnit(at['y']) ? { type: 'laser', at: { x: at['x'], y: at['y'] } } : undefined;
+      const at = m['at'] === undefined ? undefined : parseLaserPoint(m['at']);
+      return m['at'] === undefined ? { type: 'laser' } : at ? { type: 'laser', at } : undefined;
     }
+    case 'monitorRequest':
+      return isMonitorName(m['name']) ? { type: 'monitorRequest', name: m['name'] } : undefined;
     case 'frameAck':
       return typeof m['id'] === 'number' && Number.isInteger(m['id']) && m['id'] >= 0 && m['id'] <= MAX_FRAME_ID ? { type: 'frameAck', id: m['id'] } : undefined;
     case 'bye':
@@ -425,7 +417,13 @@ export function parseHostMessage(data: unknown): HostMessage | undefined {
     case 'inputBlocked':
       return m['reason'] === null || isInputBlockedReason(m['reason']) ? { type: 'inputBlocked', reason: m['reason'] } : undefined;
     case 'laser':
-      return LASER_MODES.has(m['mode']) ? { type: 'laser', mode: m['mode'] as LaserMode } : undefined;
+      return isLaserMode(m['mode']) ? { type: 'laser', mode: m['mode'] } : undefined;
+    case 'monitors': {
+      const list = parseMonitorList(m['monitors'], m['shared']);
+      return list ? { type: 'monitors', ...list } : undefined;
+    }
+    case 'monitorRefused':
+      return isMonitorRefusal(m['reason']) ? { type: 'monitorRefused', reason: m['reason'] } : undefined;
     case 'heartbeat':
       return { type: 'heartbeat' };
     case 'bye':

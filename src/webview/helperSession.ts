@@ -20,7 +20,7 @@
 import { Peer, type DataConnection, type PeerError, type PeerOptions } from 'peerjs';
 import { type ControlChange, type EndReason, type HelperMessage, type HostMessage, type LaserMode, type LaserPoint, CONTROL_LABEL, HEARTBEAT_MS, MEDIA_LABEL } from '../shared/protocol';
 import { PEER_GONE_SILENCE_MS, assertNever, describeEnd, encodeMessage } from '../shared/protocol';
-import { type ClipboardOut, type ClipboardReply, clipboardAllowed } from './clipboard';
+import { type ClipboardOut, clipboardAllowed } from './clipboard';
 import { fromBase64 } from '../shared/proof';
 import { type HelperState, type SessionEnd, HELPER_TRANSITIONS, StateMachine, isFinal } from '../shared/stateMachine';
 import type { LogLevel } from './bridge';
@@ -33,13 +33,14 @@ import { type Timer, SessionTimers } from './sessionTimers';
 import { errorText } from './logText';
 import { HostMessageReader } from './hostMessages';
 import { CONNECT_FAILED, connectTimeoutFailure, connectionClosedFailure, connectionErrorFailure } from './connectFailure';
-import { type SharedMessage, acceptsShared } from './contextFeed';
-import { type ContextUpdate, type Sharing, isChatText } from '../shared/context';
+import { type SharedEvents, type SharedMessage, acceptsShared } from './contextFeed';
+import { isChatText } from '../shared/context';
 
 /** What the session needs to connect: the `connect` message from the extension, less its type. */
 export type ConnectSettings = Omit<Extract<ToPanel, { type: 'connect' }>, 'type'>;
 
-export interface SessionEvents {
+/** What the session tells the panel; what the host shares once the helper views is in SharedEvents (contextFeed.ts). */
+export interface SessionEvents extends SharedEvents {
   /** Every accepted state change, with the verification code once the host has proved itself. */
   onState(state: HelperState, verificationCode: string | undefined): void;
   /** A one-off remark for the person (control refused, taken back...); empty string clears it. */
@@ -48,16 +49,6 @@ export interface SessionEvents {
   onViewGranted(width: number, height: number): void;
   /** A whole frame from the media connection, checked; the receiver calls `ackFrame(id)` when done with it. */
   onFrame(frame: ScreenFrame): void;
-  /** The host's switches for what it shares (all off until the host consents to each). Optional, as the next two. */
-  onSharing?(sharing: Sharing): void;
-  /** What the host's editor, debugger or terminal shows now (only what `onSharing` said is shared). */
-  onContext?(update: ContextUpdate): void;
-  /** A chat message from the host: text, to be shown as text. */
-  onChat?(text: string): void;
-  /** The host's answer to a clipboard request (clipboard.ts checks that one was made). */
-  onClipboard?(reply: ClipboardReply): void;
-  /** The host paused sharing (`true`: no picture, no input) or resumed it; the notice says which (controlGuard.ts). */
-  onPaused?(paused: boolean): void;
   /** The host's laser pointer mode (on, switched off, or not seen on its screen): webview/laser.ts shows it. */
   onLaser?(mode: LaserMode): void;
   log(level: LogLevel, message: string): void;
@@ -195,9 +186,9 @@ export class HelperSession {
     return true;
   }
 
-  /** Sends clipboard text (only while controlling) or a request for the host's (while viewing); false if not sent. */
-  sendClipboard(message: ClipboardOut): boolean {
-    if (!clipboardAllowed(this.state.kind, message)) return false;
+  /** Sends clipboard text (only while controlling), or asks for the host's or for another monitor (while viewing); false if not sent. */
+  sendRequest(message: ClipboardOut | Extract<HelperMessage, { type: 'monitorRequest' }>): boolean {
+    if (message.type === 'monitorRequest' ? !acceptsShared(this.state.kind) : !clipboardAllowed(this.state.kind, message)) return false;
     this.send(message);
     return true;
   }
@@ -330,6 +321,9 @@ export class HelperSession {
       case 'clipboard':
       case 'clipboardRefused':
         return acceptsShared(this.state.kind) ? this.events.onClipboard?.(message) : this.protocolError(`${message.type} in ${this.state.kind}`);
+      case 'monitors':
+      case 'monitorRefused':
+        return acceptsShared(this.state.kind) ? this.events.onMonitors?.(message) : this.protocolError(`${message.type} in ${this.state.kind}`);
       case 'bye':
         // Our own words for the reason: the host's text would reach a VS Code notification, where links work.
         this.log('info', `host said bye (${message.reason}): ${message.message}`);

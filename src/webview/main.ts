@@ -15,6 +15,7 @@ import { Display, ScreenView } from './display';
 import { HelperSession } from './helperSession';
 import { InputCapture } from './input';
 import { LaserPointer } from './laser';
+import { MonitorMenu, monitorRefusalNotice } from './monitorMenu';
 import { PanelUi } from './ui';
 
 function main(): void {
@@ -51,7 +52,7 @@ function main(): void {
     sendClipboard: () => bridge.post({ type: 'readClipboard' }),
     getClipboard: () => {
       if (!session || !clipboardRequests.ask()) return;
-      if (session.sendClipboard({ type: 'clipboardRequest' })) ui.setNotice(`Asking ${hostName} for their clipboard text…`);
+      if (session.sendRequest({ type: 'clipboardRequest' })) ui.setNotice(`Asking ${hostName} for their clipboard text…`);
       else clipboardRequests.reset();
     },
     view: (command) => {
@@ -78,6 +79,12 @@ function main(): void {
   ui.actions.prepend(pane.toggle);
   const laser = new LaserPointer(ui.canvas, () => display.screenSize, (at) => session?.sendLaser(at), (message) => bridge.log('info', message));
   ui.actions.prepend(laser.toggle);
+  const monitorMenu = new MonitorMenu(document, {
+    ask: (name) => {
+      if (session?.sendRequest({ type: 'monitorRequest', name })) ui.setNotice(`Asking ${hostName} to show ${name}…`);
+    },
+  });
+  ui.actions.prepend(monitorMenu.element);
   const input = new InputCapture(ui.canvas, {
     sendInput: (message) => session?.sendInput(message),
     leaveKeyboard: () => ui.focusToolbar(),
@@ -93,6 +100,7 @@ function main(): void {
     ui.render(state, code);
     pane.setState(state);
     laser.setState(state);
+    monitorMenu.setSeeing(state.kind === 'viewing' || state.kind === 'requestingControl' || state.kind === 'controlling');
     // Control just arrived: put the keyboard on the remote screen, unless the person is elsewhere.
     if (state.kind === 'controlling' && !wasControlling && (document.activeElement === document.body || document.activeElement?.tagName === 'BUTTON')) {
       input.focus();
@@ -116,7 +124,7 @@ function main(): void {
       ui.setNotice(out.reason === 'empty' ? 'Your clipboard has no text to send.' : 'Your clipboard text is too large to send (at most about 4,000 characters).');
       return;
     }
-    if (!session?.sendClipboard(out.message)) {
+    if (!session?.sendRequest(out.message)) {
       ui.setNotice('Clipboard text goes to the host only while you have control.');
       return;
     }
@@ -157,6 +165,10 @@ function main(): void {
           onClipboard,
           onPaused: (paused) => ui.setPaused(paused),
           onLaser: (mode) => laser.setMode(mode),
+          onMonitors: (m) => {
+            const notice = m.type === 'monitors' ? monitorMenu.setMonitors(m.monitors, m.shared) : monitorRefusalNotice(m.reason, hostName);
+            if (notice !== undefined) ui.setNotice(notice);
+          },
           log: (level, text) => bridge.log(level, text),
         });
         session.start();

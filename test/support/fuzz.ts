@@ -39,6 +39,7 @@ const BAD: Record<string, readonly unknown[]> = {
   name: ['x'.repeat(101), 5, null, [], {}],
   chat: ['', 'x'.repeat(2001), '日'.repeat(2001), 'a\r\nb', '\r', '\t', '\u0000', '\u001b[2J', '\u007f', '\u0085', 'a\ud800', '\udfff', '\u2028', '\u2029', 5, null, [], {}, ['a'], true],
   clipboard: ['', 'x'.repeat(4067), 'a\u0000b', '\u001b[201~rm -rf ~', '\u007f', '\u0085', '\u009b', 'a\ud800', '\udfff', '\b', 5, null, [], {}, ['a'], true],
+  monitor: ['', 'x'.repeat(65), ' DP-2', 'DP-2 ', 'DP  2', 'DP\n2', 'DP\u202e2', 'DP\u200b2', 'a\ud800', '\u0000', 5, null, [], {}, ['DP-2'], true],
   text: ['', 'x'.repeat(65), '日'.repeat(65), '\u{1F600}'.repeat(65), 'a\nb', '\r', '\t', '\u0000', '\u001b[2J', '\u007f', '\u0085', 'a\ud800', '\udfff', '\u2028', '\u2029', 5, null, [], {}, ['a'], true],
 };
 
@@ -59,6 +60,7 @@ const FIELDS: Record<HelperMessage['type'], Readonly<Record<string, keyof typeof
   clipboardRequest: {},
   // `at` may be left out (a hide): its wrong values are the protocol test's.
   laser: {},
+  monitorRequest: { name: 'monitor' },
   releaseAll: {},
   frameAck: { id: 'id' },
   refresh: {},
@@ -150,6 +152,9 @@ export class JunkMaker {
         break;
       case 'laser':
         message = this.int(4) === 0 ? { type } : { type, at: { x: unit(), y: unit() } };
+        break;
+      case 'monitorRequest':
+        message = { type, name: this.pick(['DP-2', 'HDMI-1', 'eDP-1', 'default', 'LEFT 1', 'x'.repeat(64), 'Écran 2']) };
         break;
       case 'frameAck':
         message = { type, id: this.int(3) === 0 ? 0xffff_ffff : this.int(1_000_000) };

@@ -61,8 +61,11 @@ export function signalingOf(rig: Rig): HostSessionOptions['signaling'] {
 export interface Prompts {
   view: { helperName: string; verificationCode: string }[];
   control: string[];
+  /** The helper's requests for another monitor, as "helper: monitor" (kept when the test gave a list). */
+  monitor?: string[];
   answerView: (allow: boolean) => void;
   answerControl: (allow: boolean) => void;
+  answerMonitor?: (allow: boolean) => void;
 }
 
 /** The host allows the helper in (its prompt must be up): waits until the panel says `viewing`. */
@@ -82,7 +85,7 @@ export async function grantControl(page: Page, prompts: Prompts): Promise<void> 
 }
 
 export function newPrompts(): Prompts {
-  return { view: [], control: [], answerView: () => undefined, answerControl: () => undefined };
+  return { view: [], control: [], monitor: [], answerView: () => undefined, answerControl: () => undefined, answerMonitor: () => undefined };
 }
 
 /** Audit events in memory, in order. */
@@ -103,8 +106,10 @@ export class MemoryAudit implements AuditLog {
 export function newHost(rig: Rig, prompts: Prompts, overrides: Partial<HostSessionOptions> = {}): HostSession {
   let resolveView: ((v: boolean) => void) | undefined;
   let resolveControl: ((v: boolean) => void) | undefined;
+  let resolveMonitor: ((v: boolean) => void) | undefined;
   prompts.answerView = (v) => resolveView?.(v);
   prompts.answerControl = (v) => resolveControl?.(v);
+  prompts.answerMonitor = (v) => resolveMonitor?.(v);
   return new HostSession({
     signaling: signalingOf(rig),
     iceServers: [],
@@ -133,6 +138,9 @@ export function newHost(rig: Rig, prompts: Prompts, overrides: Partial<HostSessi
           agent.laser(at);
         },
         onLaserUnavailable: (listener) => agent.onLaserUnavailable(listener),
+        monitors: () => agent.monitors(),
+        shareMonitor: (name) => agent.shareMonitor(name),
+        onMonitorsChanged: (listener) => agent.onMonitorsChanged(listener),
         onExit: (listener) => agent.onExit(listener),
         dispose: () => agent.dispose(),
       };
@@ -148,6 +156,10 @@ export function newHost(rig: Rig, prompts: Prompts, overrides: Partial<HostSessi
         return new Promise((resolve) => (resolveControl = resolve));
       },
       notify: (m) => rig.lines.push(`notify ${m}`),
+      askToSwitchMonitor: (r) => {
+        prompts.monitor?.push(`${r.helperName}: ${r.monitor.name}`);
+        return new Promise((resolve) => (resolveMonitor = resolve));
+      },
     },
     log: rig.log,
     ...overrides,

@@ -26,6 +26,8 @@ function idleAgent(): HostAgent {
     releaseAll: async () => undefined,
     onInputPause: () => ({ dispose: () => undefined }),
     onInputBlocked: () => ({ dispose: () => undefined }),
+    laser: () => undefined,
+    onLaserUnavailable: () => ({ dispose: () => undefined }),
     onExit: () => ({ dispose: () => undefined }),
     dispose: () => undefined,
   } as unknown as HostAgent;

@@ -208,6 +208,47 @@ describe('MonitorLayout', () => {
     assert.equal(opened[0]!.closed, 1);
   });
 
+  it('captures the monitor the host selects, refuses one that is not there, and tells no change for a selection', async () => {
+    const { log } = recorder();
+    const randr = fakeRandr({ version: [1, 6], monitors: [
+      { name: 'LEFT', primary: true, area: area(0, 0, 1280, 800) },
+      { name: 'RIGHT', primary: false, area: area(1280, 0, 800, 600) },
+    ] });
+    const layout = new MonitorLayout(log, async () => connection(randr));
+    const changes: string[] = [];
+    layout.onChange((reading, lost) => changes.push(`${reading.shared} ${lost ?? '-'}`));
+    assert.deepEqual(await layout.list(), { monitors: [
+      { name: 'LEFT', primary: true, area: area(0, 0, 1280, 800) },
+      { name: 'RIGHT', primary: false, area: area(1280, 0, 800, 600) },
+    ], shared: 'LEFT' });
+    assert.equal((await layout.select('RIGHT')).shared, 'RIGHT');
+    assert.deepEqual(await layout.area(), area(1280, 0, 800, 600));
+    await assert.rejects(layout.select('HDMI-9'), /There is no monitor "HDMI-9"/);
+    assert.deepEqual(await layout.area(), area(1280, 0, 800, 600), 'a refused choice changes nothing');
+    assert.equal((await layout.select(undefined)).shared, 'LEFT');
+    assert.deepEqual(changes, [], 'the host\'s own choices are not reported back as changes');
+  });
+
+  it('falls back to the default when the selected monitor is gone, and says so; reports monitors that come and go', async () => {
+    const { log, lines } = recorder();
+    let monitors: Monitor[] = [
+      { name: 'LEFT', primary: true, area: area(0, 0, 1280, 800) },
+      { name: 'RIGHT', primary: false, area: area(1280, 0, 800, 600) },
+    ];
+    const randr = { ...fakeRandr({ version: [1, 6] }), getMonitors: async () => monitors };
+    const layout = new MonitorLayout(log, async () => connection(randr));
+    const changes: string[] = [];
+    layout.onChange((reading, lost) => changes.push(`${reading.monitors.map((m) => m.name).join('+')} shared ${reading.shared} lost ${lost ?? '-'}`));
+    await layout.select('RIGHT');
+    monitors = [monitors[0]!];
+    assert.deepEqual(await layout.area(), area(0, 0, 1280, 800));
+    assert.ok(lines.some((l) => l === 'warn the monitor RIGHT is gone: capturing the default one again'), lines.join('\n'));
+    monitors = [...monitors, { name: 'DP-3', primary: false, area: area(1280, 0, 1920, 1080) }];
+    await layout.area();
+    await layout.area();
+    assert.deepEqual(changes, ['LEFT shared LEFT lost RIGHT', 'LEFT+DP-3 shared LEFT lost -']);
+  });
+
   it('rejects when the X server cannot be reached, and after dispose', async () => {
     const { log } = recorder();
     const layout = new MonitorLayout(log, () => Promise.reject(new Error('connect ENOENT /tmp/.X11-unix/X9')));
