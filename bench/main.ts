@@ -27,6 +27,7 @@ import { withConnect } from '../test/support/turn';
 import type { IceServer } from '../src/shared/settings';
 import type { HostConfig } from './host';
 import { installProbe, type Probe, type ProbeConfig } from './probe';
+import { profilingEnv, summariseProfiles } from './profiles';
 import { childrenNamed, cpuMark, cpuPercent, rssByProcess, rssMb } from './proc';
 import { linkProfilesFrom, linksTable, measureLinks } from './links';
 import { emptyFigures, percentile, percentiles, psnr, round, table, type Figures, type Results } from './stats';
@@ -43,6 +44,8 @@ const option = (name: string, env: string, fallback: number) => {
 const WITH_PEER = flag('with-peer', 'BENCH_WITH_PEER');
 /** Also the product with its helper panel inside a real VS Code (code-server), beside the bare page: editor.ts. */
 const EDITOR = flag('editor', 'BENCH_EDITOR');
+/** CPU profiles of the host's processes (host session and agent), summarised at the end: profiles.ts. */
+const PROFILE = flag('profile', 'BENCH_PROFILE');
 const LONG = flag('long', 'BENCH_LONG');
 /** Seconds each of the static, typing and scrolling phases is measured for. */
 const PHASE_S = option('phase-seconds', 'BENCH_PHASE_SECONDS', 8);
@@ -85,6 +88,7 @@ const DRAG = { width: 900, height: 600, dx: 6, dy: 4 };
 
 const OUT = path.join(ROOT, 'out/bench');
 const LOGS = path.join(OUT, 'logs');
+const PROFILES = path.join(OUT, 'profiles');
 const RESULTS = path.join(ROOT, 'bench/results');
 
 type SystemName = 'product' | 'baseline' | 'peer';
@@ -180,7 +184,7 @@ async function startHost(name: RunName, rig: Rig, maxFps: number, frameSource: s
   const config: HostConfig = { root: ROOT, display: rig.display, peerPort: rig.peerPort, maxFps, ...(frameSource ? { frameSource } : {}), ...ice };
   const logFile = fs.openSync(path.join(LOGS, `host-${name}.log`), 'w');
   const host = fork(path.join(OUT, 'bundle/host.js'), [JSON.stringify(config)], {
-    env: { ...process.env, DISPLAY: rig.display },
+    env: { ...process.env, DISPLAY: rig.display, ...(PROFILE ? profilingEnv(path.join(PROFILES, name)) : {}) },
     stdio: ['ignore', logFile, logFile, 'ipc'],
     execArgv: [],
   });
@@ -697,6 +701,7 @@ function baselineHookPresent(): boolean {
 }
 
 async function main(): Promise<void> {
+  const startedAt = Date.now();
   fs.mkdirSync(LOGS, { recursive: true });
   fs.mkdirSync(RESULTS, { recursive: true });
   const cpus = os.cpus();
@@ -798,6 +803,13 @@ async function main(): Promise<void> {
   console.log(LINKS.length > 0 ? linksTable(results, LINKS) : table(results, results.product.editor ? [headers[0]!, 'product in VS Code', ...headers.slice(1)] : headers));
   console.log('');
   for (const n of notes) console.log(`note: ${n}`);
+  if (PROFILE) {
+    console.log('');
+    for (const name of fs.existsSync(PROFILES) ? fs.readdirSync(PROFILES) : []) {
+      console.log(`where the host's time went (${name}; profiles in ${path.relative(ROOT, path.join(PROFILES, name))}):`);
+      for (const line of summariseProfiles(path.join(PROFILES, name), startedAt)) console.log(`  ${line}`);
+    }
+  }
   console.log(`written: ${path.relative(ROOT, file)} (logs and fidelity images: out/bench/logs/)`);
 }
 
