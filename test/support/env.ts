@@ -111,7 +111,9 @@ function freshDisplayNumber(): number {
 
 async function spawnXvfb(width: number, height: number, extraArgs: readonly string[]): Promise<{ display: string; stop: () => Promise<void>; stderr: () => string }> {
   const number = freshDisplayNumber();
-  const xvfb = spawn('Xvfb', [`:${number}`, '-displayfd', '1', '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp', ...extraArgs], {
+  // -noreset: an X server resets when its last client leaves, and a client that connects meanwhile is refused ("Can't
+  // open display"): the check below is such a last client, and an xterm started right after it was seen refused.
+  const xvfb = spawn('Xvfb', [`:${number}`, '-displayfd', '1', '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp', '-noreset', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
