@@ -23,8 +23,10 @@ import { isKnownKeyCode } from './keys';
  *    host messages may be up to MAX_HOST_MESSAGE. Later additions in the same version (an older peer drops them as
  *    malformed, which costs nothing): the `back` and `forward` buttons, and clipboard text on request (`clipboard`,
  *    `clipboardRequest`, `clipboardRefused`), the host's pause of the screen (`paused`).
+ * 5: screen updates may paint content that changes every frame as lossy WebP (`lossy`, screenUpdate.ts), which a
+ *    helper of 4 cannot parse: it would lose its picture and ask for the whole screen again at every video frame.
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 export const CONTROL_LABEL = 'control';
 export const MEDIA_LABEL = 'media';
 /** Heartbeats go both ways this often. */
