@@ -37,6 +37,8 @@ export interface EncoderStats {
   readonly bytes: number;
   /** Of those, the bytes of lossy pictures (content that changes every frame). */
   readonly lossyBytes: number;
+  /** Of those, the bytes that painted settled pixels exactly again (after lossy pictures). */
+  readonly settledBytes: number;
 }
 
 export interface EncoderOptions {
@@ -52,7 +54,7 @@ export class ScreenEncoder {
   /** Where content changes every frame, and which pixels the helper has only approximately (with `lossy` only). */
   private video: VideoRegions | undefined;
   private readonly quality = new VideoQuality();
-  last: EncoderStats = { scrolled: 0, moved: 0, rects: 0, bytes: 0, lossyBytes: 0 };
+  last: EncoderStats = { scrolled: 0, moved: 0, rects: 0, bytes: 0, lossyBytes: 0, settledBytes: 0 };
 
   constructor(private readonly options: EncoderOptions = {}) {}
 
@@ -73,7 +75,7 @@ export class ScreenEncoder {
     const ops: UpdateOp[] = [];
     const { scrolled, moved, bytes, lossyBytes } = this.changes(current, dirty, now, ops);
     const refreshed = this.settle(now, ops);
-    this.last = { scrolled, moved, rects: ops.length, bytes: bytes + refreshed, lossyBytes };
+    this.last = { scrolled, moved, rects: ops.length, bytes: bytes + refreshed, lossyBytes, settledBytes: refreshed };
     return ops.length > 0 ? { full: false, ops } : undefined;
   }
 
@@ -189,7 +191,7 @@ export class ScreenEncoder {
       bytes += png.length;
       ops.push({ kind: 'image', rect, png });
     }
-    this.last = { scrolled: 0, moved: 0, rects: ops.length, bytes, lossyBytes: 0 };
+    this.last = { scrolled: 0, moved: 0, rects: ops.length, bytes, lossyBytes: 0, settledBytes: 0 };
     return { full: true, ops };
   }
 }

@@ -64,6 +64,8 @@ export class TileSource implements FrameSource {
   private reported = false;
   /** The watcher misses changes (a compositing window manager, say): polled instead. */
   private distrusted = false;
+  /** Content that changes every frame is being sent lossily (for the log). */
+  private playing = false;
 
   constructor(options: TileSourceOptions) {
     this.log = options.log;
@@ -106,6 +108,7 @@ export class TileSource implements FrameSource {
       const pixels = await withTimeout(this.pixels(area, inArea), CAPTURE_TIMEOUT_MS, `The screen capture took more than ${CAPTURE_TIMEOUT_MS / 1000} s and was given up.`);
       if (inArea === undefined) this.lastWholeCompare = Date.now();
       const update = this.encoder.update(pixels, inArea);
+      this.sayVideo();
       if (check) this.judgeWatcher(update !== undefined);
       full = false;
       const pointer = await this.pointerOp(area, pixels, update?.full === true);
@@ -117,6 +120,18 @@ export class TileSource implements FrameSource {
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
       if (!watcher?.alive || this.distrusted) await sleep(Math.min(left, this.encoder.settleDueIn() ?? Infinity, Date.now() - this.lastChange > IDLE_AFTER_MS ? POLL_IDLE_MS : POLL_BUSY_MS));
+    }
+  }
+
+  /** Says in the log when content starts going lossily, and when it settled and was painted exactly again. */
+  private sayVideo(): void {
+    const { lossyBytes, settledBytes } = this.encoder.last;
+    if (lossyBytes > 0 && !this.playing) {
+      this.playing = true;
+      this.log.debug('content that changes every frame (a video?) goes as lossy WebP until it settles');
+    } else if (settledBytes > 0 && this.playing) {
+      this.playing = false;
+      this.log.debug(`the lossy content settled: painted again exactly (${settledBytes} bytes of PNG)`);
     }
   }
 

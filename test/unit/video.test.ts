@@ -9,6 +9,7 @@ import type { Pixels } from '../../src/agent/png';
 import { encodePng } from '../../src/agent/png';
 import { imageSize, webpSize } from '../../src/shared/frames';
 import { decodedPixels, encodeUpdate, parseUpdate, type Rect, type ScreenUpdate } from '../../src/shared/screenUpdate';
+import { checkFrame } from '../../src/webview/mediaReceiver';
 import { LOSSY_MARK, apply } from '../support/screenPixels';
 
 const W = 640;
@@ -241,6 +242,15 @@ describe('video: the lossy picture on the wire', () => {
     new DataView(huge.buffer).setUint16(26, 0x3fff, true);
     assert.equal(parseUpdate(lossy(VIDEO, huge), W, H), undefined, 'a header that declares more than its rectangle');
     for (let cut = 0; cut < 40; cut++) assert.equal(webpSize(bytes.subarray(0, cut)), undefined, `the first ${cut} bytes`);
+  });
+
+  it('counts against the panel\'s pixel budget: lossy pictures that would decode to more than it are refused', () => {
+    const whole = { x: 0, y: 0, width: W, height: H };
+    const screenWebp = webp(frame, whole, 50);
+    const update = (n: number) => encodeUpdate({ full: false, ops: Array.from({ length: n }, () => ({ kind: 'lossy' as const, rect: whole, webp: screenWebp })) });
+    const checked = checkFrame({ id: 1, format: 'update', width: W, height: H, data: update(2) });
+    assert.equal(typeof checked === 'object' && checked.kind === 'update' && checked.update?.ops.length, 2, 'twice the screen is within the budget');
+    assert.match(String(checkFrame({ id: 2, format: 'update', width: W, height: H, data: update(3) })), /decodes to/, 'three times the screen is not');
   });
 });
 
