@@ -85,6 +85,11 @@ const WINDOW_HZ = 60;
 const SCROLL_PX = 4;
 /** The window dragged in the drag phase, and its step per redraw (it bounces off the screen's edges). */
 const DRAG = { width: 900, height: 600, dx: 6, dy: 4 };
+/**
+ * The video phase's region: every pixel changes `hz` times a second on average (jittered as the main clock), with
+ * the barcode inside it (BARCODE lies within), clear of the click target.
+ */
+const VIDEO = { x: 600, y: 120, width: 640, height: 360, hz: 30 };
 
 const OUT = path.join(ROOT, 'out/bench');
 const LOGS = path.join(OUT, 'logs');
@@ -102,7 +107,7 @@ const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 // --- The host window ---
 
 /** What the window does (bench/window.c): still, a small region changing, a page scrolling, a window dragged. */
-type WindowMode = 'static' | 'typing' | 'scroll' | 'scroll-alike' | 'drag';
+type WindowMode = 'static' | 'typing' | 'scroll' | 'scroll-alike' | 'drag' | 'video';
 const SCROLL_MODE: WindowMode = SCROLL_CONTENT === 'alike' ? 'scroll-alike' : 'scroll';
 
 class HostWindow {
@@ -121,7 +126,7 @@ class HostWindow {
   static async start(stack: Stack, display: string): Promise<HostWindow> {
     const argv = [
       SCREEN.width, SCREEN.height, path.join(ROOT, 'bench/window.c'), TARGET.x, TARGET.y, TARGET.width, TARGET.height, BARCODE.x, BARCODE.y, BARCODE.cell, WINDOW_HZ, SCROLL_PX,
-      DRAG.width, DRAG.height, DRAG.dx, DRAG.dy,
+      DRAG.width, DRAG.height, DRAG.dx, DRAG.dy, VIDEO.x, VIDEO.y, VIDEO.width, VIDEO.height, VIDEO.hz,
     ];
     const child = spawn(path.join(OUT, 'bench-window'), argv.map(String), { env: { ...process.env, DISPLAY: display }, stdio: ['pipe', 'pipe', 'inherit'] });
     stack.add(() => child.kill());
@@ -589,6 +594,20 @@ async function clicks(win: HostWindow, sys: Running, count: number): Promise<Cli
   return { latencies, inputLatencies, missed };
 }
 
+/**
+ * The video phase: a 640x360 region whose every pixel changes 30 times a second, the barcode inside it, the rest
+ * of the screen still. Frames per second are the barcode values seen; the host's CPU goes in a note.
+ */
+async function measureVideo(name: RunName, win: HostWindow, sys: Running, f: Figures, notes: string[]): Promise<PhaseResult> {
+  say(`  ${name}: video ${VIDEO.width}x${VIDEO.height} at ${VIDEO.hz} fps, ${PHASE_S} s`);
+  const video = await phase(win, sys, 'video', PHASE_S);
+  f.glassToGlassVideoMs = percentiles(video.latencies);
+  f.fpsVideo = round(video.fps, 1);
+  f.kbpsVideo = round(video.kbps, 0);
+  notes.push(`${name}: host CPU while a video plays: ${video.cpuPct.toFixed(1)} % of a core`);
+  return video;
+}
+
 /** RSS growth over `minutes` of scrolling: median of the last minute's samples minus the first minute's. */
 async function longRun(win: HostWindow, sys: Running, minutes: number): Promise<number | null> {
   await win.mode(SCROLL_MODE);
@@ -661,6 +680,11 @@ async function measure(name: RunName, win: HostWindow, display: string, sys: Run
     notes.push(`${name}: host CPU while dragging: ${drag.cpuPct.toFixed(1)} % of a core`);
     others.push(`dragging ${cpus(drag)}`);
     badReads += drag.badReads;
+  });
+  await step('video', async () => {
+    const video = await measureVideo(name, win, sys, f, notes);
+    others.push(`video ${cpus(video)}`);
+    badReads += video.badReads;
   });
   if (others.length > 0) notes.push(`${name}: not the host's, on the same cores (% of a core): ${others.join('; ')}`);
   if (badReads > 0) notes.push(`${name}: ${badReads} barcode readings failed their check (torn or blurred), ignored`);

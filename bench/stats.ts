@@ -14,13 +14,17 @@ export interface Figures {
   glassToGlassScrollMs: Percentiles;
   /** A 900x600 window dragged 6 px a frame (bench/window.c `drag`). */
   glassToGlassDragMs: Percentiles;
+  /** A 640x360 region whose every pixel changes 30 times a second, the barcode inside it (bench/window.c `video`). */
+  glassToGlassVideoMs: Percentiles;
   fpsScroll: number | null;
   fpsTyping: number | null;
   fpsDrag: number | null;
+  fpsVideo: number | null;
   kbpsStatic: number | null;
   kbpsTyping: number | null;
   kbpsScroll: number | null;
   kbpsDrag: number | null;
+  kbpsVideo: number | null;
   hostCpuStaticPct: number | null;
   hostCpuTypingPct: number | null;
   hostCpuStreamingPct: number | null;
@@ -47,13 +51,16 @@ export function emptyFigures(): Figures {
     glassToGlassTypingMs: { p50: null, p95: null },
     glassToGlassScrollMs: { p50: null, p95: null },
     glassToGlassDragMs: { p50: null, p95: null },
+    glassToGlassVideoMs: { p50: null, p95: null },
     fpsScroll: null,
     fpsTyping: null,
     fpsDrag: null,
+    fpsVideo: null,
     kbpsStatic: null,
     kbpsTyping: null,
     kbpsScroll: null,
     kbpsDrag: null,
+    kbpsVideo: null,
     hostCpuStaticPct: null,
     hostCpuTypingPct: null,
     hostCpuStreamingPct: null,
@@ -99,13 +106,16 @@ export const ROWS: readonly { label: string; show: (f: Figures) => string }[] = 
   { label: 'glass-to-glass, typing (ms) p50 / p95', show: (f) => pair(f.glassToGlassTypingMs) },
   { label: 'glass-to-glass, scrolling (ms) p50 / p95', show: (f) => pair(f.glassToGlassScrollMs) },
   { label: 'glass-to-glass, dragging (ms) p50 / p95', show: (f) => pair(f.glassToGlassDragMs) },
+  { label: 'glass-to-glass, video (ms) p50 / p95', show: (f) => pair(f.glassToGlassVideoMs) },
   { label: 'fps at the helper, scrolling', show: (f) => num(f.fpsScroll, 1) },
   { label: 'fps at the helper, typing', show: (f) => num(f.fpsTyping, 1) },
   { label: 'fps at the helper, dragging', show: (f) => num(f.fpsDrag, 1) },
+  { label: 'fps at the helper, video', show: (f) => num(f.fpsVideo, 1) },
   { label: 'bandwidth, static (kbit/s)', show: (f) => num(f.kbpsStatic, 0) },
   { label: 'bandwidth, typing (kbit/s)', show: (f) => num(f.kbpsTyping, 0) },
   { label: 'bandwidth, scrolling (kbit/s)', show: (f) => num(f.kbpsScroll, 0) },
   { label: 'bandwidth, dragging (kbit/s)', show: (f) => num(f.kbpsDrag, 0) },
+  { label: 'bandwidth, video (kbit/s)', show: (f) => num(f.kbpsVideo, 0) },
   { label: 'host CPU, static (% of a core)', show: (f) => num(f.hostCpuStaticPct, 1) },
   { label: 'host CPU, typing (% of a core)', show: (f) => num(f.hostCpuTypingPct, 1) },
   { label: 'host CPU, scrolling (% of a core)', show: (f) => num(f.hostCpuStreamingPct, 1) },

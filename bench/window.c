@@ -11,13 +11,14 @@
  * Everything is composed in a back pixmap and copied to the window in one request, so a capture never sees a
  * half-drawn barcode; in `typing` mode only the barcode's rectangle is copied (a small region changes), in
  * `scroll` and `scroll-alike` modes the whole screen is, in `drag` mode what the moving window covered before and
- * covers now, and the barcode.
+ * covers now, and the barcode; in `video` mode a rectangle of moving colour (a plasma whose every pixel changes each
+ * frame, as a video's do) with the barcode inside it, at the video's own rate.
  *
  * Redraws come on a jittered clock: each interval is the period times a random factor in [0.5, 1.5), so that a
  * run does not lock in phase with the helper's 60 Hz animation frames.
  *
- * Usage: bench-window WIDTH HEIGHT CODEFILE TX TY TW TH BX BY CELL HZ SCROLLPX [DRAGW DRAGH DRAGDX DRAGDY]
- * Commands on stdin, one per line: `mode static|typing|scroll|scroll-alike|drag`, `quit`.
+ * Usage: bench-window WIDTH HEIGHT CODEFILE TX TY TW TH BX BY CELL HZ SCROLLPX [DRAGW DRAGH DRAGDX DRAGDY [VX VY VW VH VHZ]]
+ * Commands on stdin, one per line: `mode static|typing|scroll|scroll-alike|drag|video`, `quit`.
  * On stdout: `ready`, `mode NAME` once a mode is on the screen, `click N MS` for each press on the target.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -32,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { STATIC, TYPING, SCROLL, SCROLL_ALIKE, DRAG };
+enum { STATIC, TYPING, SCROLL, SCROLL_ALIKE, DRAG, VIDEO };
 static const int COLS = 12, ROWS = 4;
 
 static Display *dpy;
@@ -46,6 +47,10 @@ static int tx, ty, tw, th, bx, by, cell, scrollPx;
 static int dragW = 900, dragH = 600, dragDx = 6, dragDy = 4, dragX, dragY, dragDirX = 1, dragDirY = 1, shownX, shownY;
 static unsigned long colText, colKeyword, colString, colComment, colNumber, colBg, colTargetA, colTargetB, colBlack, colWhite, colTitle, colBorder;
 static int targetOn = 0, clicks = 0, mode = STATIC, offset = 0;
+/* The video: where it is, its frames a second (on average: the clock is jittered as the main one), its frame. */
+static int videoX = 600, videoY = 120, videoW = 640, videoH = 360, videoFrame = 0;
+static double videoHz = 30;
+static XImage *videoImage;
 
 static uint64_t nowMs(void) {
   struct timespec ts;
@@ -248,10 +253,56 @@ static void drawDragged(void) {
   XCopyArea(dpy, alike, back, gc, 0, 0, (unsigned)(dragW - 2), (unsigned)(dragH - 25), dragX + 1, dragY + 24);
 }
 
+/*
+ * One frame of the video into the back pixmap: a plasma (sums of sines from tables, a colour palette that cycles)
+ * with a fixed fine grain, so that every pixel changes every frame and the picture has the detail of a real one.
+ * Integer table look-ups only: ~1 ms a frame for 640x360.
+ */
+static void drawVideo(void) {
+  static unsigned char sine[256], grain[64 * 64];
+  static unsigned long palette[256];
+  static int ready = 0;
+  if (!ready) {
+    for (int i = 0; i < 256; i++) {
+      /* sin() without libm (the bench links Xlib only): Taylor's series over [-pi, pi). */
+      double a = (i < 128 ? i : i - 256) * 3.14159265358979 / 128, term = a, sum = a;
+      for (int k = 1; k < 12; k++) {
+        term *= -a * a / ((2 * k) * (2 * k + 1));
+        sum += term;
+      }
+      sine[i] = (unsigned char)(127.5 + 127.4 * sum);
+    }
+    unsigned seed = 99u;
+    for (int i = 0; i < 64 * 64; i++) {
+      seed = seed * 1103515245u + 12345u;
+      grain[i] = (unsigned char)((seed >> 16) % 6);
+    }
+    Visual *v = DefaultVisual(dpy, DefaultScreen(dpy));
+    videoImage = XCreateImage(dpy, v, (unsigned)DefaultDepth(dpy, DefaultScreen(dpy)), ZPixmap, 0, malloc((size_t)videoW * (size_t)videoH * 4), (unsigned)videoW, (unsigned)videoH, 32, 0);
+    ready = 1;
+  }
+  int t = videoFrame++;
+  for (int i = 0; i < 256; i++) {
+    int r = sine[(i + t * 3) & 255], g = sine[(i * 2 + 85 + t * 5) & 255], b = sine[(i + 170 - t * 2) & 255];
+    palette[i] = ((unsigned long)r << 16) | ((unsigned long)g << 8) | (unsigned long)b;
+  }
+  for (int y = 0; y < videoH; y++) {
+    uint32_t *row = (uint32_t *)(videoImage->data + y * videoImage->bytes_per_line);
+    int sy = sine[(y * 2 + t * 4) & 255];
+    for (int x = 0; x < videoW; x++) {
+      int p = sine[(x + t * 6) & 255] + sy + sine[((x + y) / 2 + t * 3) & 255] + sine[((x * x + y * y) / 512 - t * 5) & 255];
+      int c = (p / 4 + grain[(y & 63) * 64 + (x & 63)] + t) & 255;
+      row[x] = (uint32_t)palette[c];
+    }
+  }
+  XPutImage(dpy, back, gc, videoImage, 0, 0, videoX, videoY, (unsigned)videoW, (unsigned)videoH);
+}
+
 /* Composes the whole screen into the back pixmap. */
 static void compose(void) {
   XCopyArea(dpy, mode == SCROLL_ALIKE ? alike : code, back, gc, 0, mode == DRAG ? 0 : offset, (unsigned)width, (unsigned)height, 0, 0);
   if (mode == DRAG) drawDragged();
+  if (mode == VIDEO) drawVideo();
   drawTarget();
   drawBarcode(nowMs());
 }
@@ -285,6 +336,13 @@ static void showBarcodeOnly(void) {
   XCopyArea(dpy, back, win, gc, bx - cell / 2, by - cell / 2, (unsigned)(COLS * cell + cell), (unsigned)(ROWS * cell + cell), bx - cell / 2, by - cell / 2);
 }
 
+/* A frame of the video, with the barcode inside it: only the video's rectangle is shown. */
+static void videoStep(void) {
+  drawVideo();
+  drawBarcode(nowMs());
+  XCopyArea(dpy, back, win, gc, videoX, videoY, (unsigned)videoW, (unsigned)videoH, videoX, videoY);
+}
+
 static void showTargetOnly(void) {
   drawTarget();
   XCopyArea(dpy, back, win, gc, tx, ty, (unsigned)tw, (unsigned)th, tx, ty);
@@ -298,6 +356,7 @@ static void command(char *line) {
     mode = strcmp(m, "scroll") == 0         ? SCROLL
            : strcmp(m, "scroll-alike") == 0 ? SCROLL_ALIKE
            : strcmp(m, "drag") == 0         ? DRAG
+           : strcmp(m, "video") == 0        ? VIDEO
            : strcmp(m, "typing") == 0       ? TYPING
                                             : STATIC;
     offset = 0;
@@ -311,11 +370,18 @@ static void command(char *line) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 13 && argc != 17) {
-    fprintf(stderr, "usage: %s WIDTH HEIGHT CODEFILE TX TY TW TH BX BY CELL HZ SCROLLPX [DRAGW DRAGH DRAGDX DRAGDY]\n", argv[0]);
+  if (argc != 13 && argc != 17 && argc != 22) {
+    fprintf(stderr, "usage: %s WIDTH HEIGHT CODEFILE TX TY TW TH BX BY CELL HZ SCROLLPX [DRAGW DRAGH DRAGDX DRAGDY [VX VY VW VH VHZ]]\n", argv[0]);
     return 2;
   }
-  if (argc == 17) {
+  if (argc == 22) {
+    videoX = atoi(argv[17]);
+    videoY = atoi(argv[18]);
+    videoW = atoi(argv[19]);
+    videoH = atoi(argv[20]);
+    videoHz = atof(argv[21]);
+  }
+  if (argc >= 17) {
     dragW = atoi(argv[13]);
     dragH = atoi(argv[14]);
     dragDx = atoi(argv[15]);
@@ -407,10 +473,12 @@ int main(int argc, char **argv) {
         dragStep();
       } else if (mode == TYPING) {
         showBarcodeOnly();
+      } else if (mode == VIDEO) {
+        videoStep();
       }
       XFlush(dpy);
-      /* Jittered: [0.5, 1.5) periods, a mean of one. */
-      double interval = periodMs * (0.5 + (double)rand() / ((double)RAND_MAX + 1.0));
+      /* Jittered: [0.5, 1.5) periods, a mean of one; the video's period in video mode. */
+      double interval = (mode == VIDEO ? 1000.0 / videoHz : periodMs) * (0.5 + (double)rand() / ((double)RAND_MAX + 1.0));
       next += interval;
       if (next < monoMs()) next = monoMs() + interval; /* fell behind: do not burst */
       continue;

@@ -41,6 +41,8 @@ function nodeOptions({ production = false, external = nodeExternals, peerjs = tr
     logLevel: 'warning',
     external,
     inject: peerjs ? [peerjsShims] : [],
+    // WebAssembly (the agent's WebP encoder, src/agent/webp.ts) travels inside the bundle as bytes: no file to find.
+    loader: { '.wasm': 'binary' },
   };
 }
 

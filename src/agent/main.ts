@@ -13,6 +13,7 @@ import { isAgentRequest, type AgentMessage, type AgentRequest, type LogLevel, ty
 import type { CaptureRequest, FrameSource } from './frameSource';
 import { ScreenshotDesktopSource } from './screenshotDesktopSource';
 import { TileSource } from './tileSource';
+import { loadWebpEncoder, type LossyEncoder } from './webp';
 import { DamageWatcher } from './damage';
 import { MonitorLayout } from './monitors';
 import { checkDisplay, waylandSessionWarning } from './display';
@@ -185,12 +186,29 @@ async function tileSource(input: NutInput, screenshots: ScreenshotDesktopSource,
       log.warn(`the X server does not report changes (${errorText(error)}); the screen is polled instead`);
     }
   }
+  const lossy = await lossyEncoder();
   return new TileSource({
     log,
     grab: (area) => input.grab(area),
     areaOf,
     ...(watcher ? { watcher, pointer: watcher.pointer, grabSmall: watcher.grab } : {}),
+    ...(lossy ? { lossy } : {}),
   });
+}
+
+/**
+ * The WebP encoder for content that changes every frame (video.ts); undefined keeps every pixel lossless: where
+ * WebAssembly cannot load it, or with REMOTE_ASSIST_LOSSY=off in the agent's environment (tests and the bench
+ * compare with it).
+ */
+async function lossyEncoder(): Promise<LossyEncoder | undefined> {
+  if (process.env['REMOTE_ASSIST_LOSSY'] === 'off') return undefined;
+  try {
+    return await loadWebpEncoder();
+  } catch (error) {
+    log.warn(`the WebP encoder did not load (${errorText(error)}); video goes lossless`);
+    return undefined;
+  }
 }
 
 /**

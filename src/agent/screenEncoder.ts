@@ -17,7 +17,9 @@ import { sameBytes } from './bytes';
 import { MOVE_MIN_TILES, countTiles, findMoves, stillChanged } from './moveSearch';
 import { encodePng, type Pixels } from './png';
 import { findScrolls } from './scrollSearch';
-import { changedRows, changedTiles, copyRect, exactBounds, moveRect, tileRects } from './tiles';
+import { TILE, changedRows, changedTiles, copyRect, exactBounds, moveRect, tileMap, tileRects, type TileMap } from './tiles';
+import { VideoQuality, VideoRegions } from './video';
+import type { LossyEncoder } from './webp';
 
 /** A change over at least this share of the screen is checked for a vertical scroll first. */
 const SCROLL_MIN_SHARE = 1 / 16;
@@ -33,6 +35,15 @@ export interface EncoderStats {
   readonly moved: number;
   readonly rects: number;
   readonly bytes: number;
+  /** Of those, the bytes of lossy pictures (content that changes every frame). */
+  readonly lossyBytes: number;
+  /** Of those, the bytes that painted settled pixels exactly again (after lossy pictures). */
+  readonly settledBytes: number;
+}
+
+export interface EncoderOptions {
+  /** Encodes content that changes every frame lossily (webp.ts, video.ts); without it every pixel goes lossless. */
+  readonly lossy?: LossyEncoder;
 }
 
 export class ScreenEncoder {
@@ -40,7 +51,12 @@ export class ScreenEncoder {
   private width = 0;
   private height = 0;
   private keyNeeded = true;
-  last: EncoderStats = { scrolled: 0, moved: 0, rects: 0, bytes: 0 };
+  /** Where content changes every frame, and which pixels the helper has only approximately (with `lossy` only). */
+  private video: VideoRegions | undefined;
+  private readonly quality = new VideoQuality();
+  last: EncoderStats = { scrolled: 0, moved: 0, rects: 0, bytes: 0, lossyBytes: 0, settledBytes: 0 };
+
+  constructor(private readonly options: EncoderOptions = {}) {}
 
   /** The next update paints the whole screen (a new helper, or one that lost its picture). */
   reset(): void {
@@ -50,51 +66,113 @@ export class ScreenEncoder {
   /**
    * The update that turns what the helper shows into `current`, or undefined when nothing changed. `dirty`:
    * where the screen may have changed since the last call (undefined: anywhere); pixels outside it are taken
-   * to be unchanged.
+   * to be unchanged. At `now` (ms), pixels painted lossily that have settled are painted again exactly.
    */
-  update(current: Pixels, dirty?: readonly Rect[]): ScreenUpdate | undefined {
+  update(current: Pixels, dirty?: readonly Rect[], now = Date.now()): ScreenUpdate | undefined {
     const { width, height } = current;
     if (current.data.length < width * height * 4) throw new RangeError('capture smaller than its size');
     if (this.keyNeeded || !this.shown || width !== this.width || height !== this.height) return this.key(current);
+    const ops: UpdateOp[] = [];
+    const { scrolled, moved, bytes, lossyBytes } = this.changes(current, dirty, now, ops);
+    const refreshed = this.settle(now, ops);
+    this.last = { scrolled, moved, rects: ops.length, bytes: bytes + refreshed, lossyBytes, settledBytes: refreshed };
+    return ops.length > 0 ? { full: false, ops } : undefined;
+  }
+
+  /** Milliseconds from `now` until pixels painted lossily may settle (ask again then); undefined when there are none. */
+  settleDueIn(now = Date.now()): number | undefined {
+    return this.video?.settleDueIn(now);
+  }
+
+  /** Adds to `ops` what changed inside `dirty`, and makes `shown` what the helper will then show. */
+  private changes(current: Pixels, dirty: readonly Rect[] | undefined, now: number, ops: UpdateOp[]): { scrolled: number; moved: number; bytes: number; lossyBytes: number } {
+    const none = { scrolled: 0, moved: 0, bytes: 0, lossyBytes: 0 };
+    const { width, height } = current;
     const roi = dirty === undefined ? { x: 0, y: 0, width, height } : clip(bounds(dirty), width, height);
-    if (!roi) return undefined;
-    const shown = this.shown;
+    if (!roi) return none;
+    const shown = this.shown!;
     // A whole screen that did not change (polling, or the periodic check): one native comparison, ~1 ms for 1080p.
-    if (dirty === undefined && sameBytes(shown, current.data.subarray(0, shown.length))) return undefined;
+    if (dirty === undefined && sameBytes(shown, current.data.subarray(0, shown.length))) return none;
     // The rows that changed, found natively: a large enough band is looked at for a scroll before any tile is.
     const rows = changedRows(shown, current.data, width, roi);
-    if (!rows) return undefined;
-    const ops: UpdateOp[] = [];
+    if (!rows) return none;
+    const video = this.video;
+    // Video regions as the captures before this one found them: no scroll or moved window is looked for there.
+    const regions = video?.regionsAt(now) ?? [];
+    const motion: Rect[] = [];
     let scrolled = 0;
     const band = { x: roi.x, y: rows.top, width: roi.width, height: rows.bottom - rows.top + 1 };
-    if (band.width * band.height >= width * height * SCROLL_MIN_SHARE) {
+    if (band.width * band.height >= width * height * SCROLL_MIN_SHARE && !regions.some((r) => contains(r, band))) {
       for (const { rect, dy } of findScrolls(shown, current.data, width, band)) {
         ops.push({ kind: 'copy', rect, dx: 0, dy });
+        video?.copied(rect, 0, dy, now);
+        motion.push(bounds([rect, { ...rect, y: rect.y + dy }]));
         moveRect(shown, width, rect, 0, dy);
         scrolled = dy;
       }
     }
-    let tiles = changedTiles(shown, current.data, width, band);
+    // Changed tiles inside video regions are played (lossy); the others go on as before.
+    const { inside: playing, outside } = splitTiles(changedTiles(shown, current.data, width, band), regions, width, height);
+    let tiles = outside;
     // What is left may be a rectangle moved in two dimensions (a window dragged): found from the tiles.
     let moved = 0;
     if (tiles && countTiles(tiles) >= MOVE_MIN_TILES) {
       const { moves, open } = findMoves(shown, current.data, width, height, tiles);
-      for (const m of moves) ops.push({ kind: 'copy', rect: m.rect, dx: m.dx, dy: m.dy });
+      for (const m of moves) {
+        ops.push({ kind: 'copy', rect: m.rect, dx: m.dx, dy: m.dy });
+        video?.copied(m.rect, m.dx, m.dy, now);
+        motion.push(bounds([m.rect, { ...m.rect, x: m.rect.x + m.dx, y: m.rect.y + m.dy }]));
+      }
       moved = moves.length;
       if (moved > 0) tiles = stillChanged(shown, current.data, width, tiles, open);
     }
+    if (video) {
+      // What changed in place, played or not, is what makes tiles hot.
+      const inPlace = tiles ? new Uint8Array(tiles.changed) : playing ? new Uint8Array(playing.changed.length) : undefined;
+      playing?.changed.forEach((c, t) => {
+        if (c) inPlace![t] = 1;
+      });
+      video.observe(inPlace, motion, now, regions);
+      if (tiles) video.touched(tiles, now);
+    }
     let bytes = 0;
-    const rects = tiles ? tileRects(tiles) : [];
-    for (const r of rects) {
+    let lossyBytes = 0;
+    if (playing && video && this.options.lossy) {
+      for (const region of regions) {
+        const exact = exactBounds(shown, current.data, width, region);
+        if (!exact) continue;
+        const webp = this.options.lossy(current, exact, this.quality.quality);
+        this.quality.record(webp.length, now);
+        lossyBytes += webp.length;
+        ops.push({ kind: 'lossy', rect: exact, webp });
+        copyRect(current.data, shown, width, exact);
+        video.paintedLossy(exact, now);
+      }
+    }
+    for (const r of tiles ? tileRects(tiles) : []) {
       const exact = exactBounds(shown, current.data, width, r);
       if (!exact) continue;
       const png = encodePng(current, exact.x, exact.y, exact.width, exact.height, exact.width * exact.height > LARGE_RECT ? 1 : 6);
       bytes += png.length;
       ops.push({ kind: 'image', rect: exact, png });
       copyRect(current.data, shown, width, exact);
+      video?.paintedExact(exact);
     }
-    this.last = { scrolled, moved, rects: ops.length, bytes };
-    return ops.length > 0 ? { full: false, ops } : undefined;
+    return { scrolled, moved, bytes: bytes + lossyBytes, lossyBytes };
+  }
+
+  /** Adds to `ops` the exact pixels of what was painted lossily and has settled; returns their bytes. */
+  private settle(now: number, ops: UpdateOp[]): number {
+    const settled = this.video?.settled(now);
+    if (!settled) return 0;
+    const shown: Pixels = { data: this.shown!, width: this.width, height: this.height };
+    let bytes = 0;
+    for (const r of tileRects(settled)) {
+      const png = encodePng(shown, r.x, r.y, r.width, r.height, r.width * r.height > LARGE_RECT ? 1 : 6);
+      bytes += png.length;
+      ops.push({ kind: 'image', rect: r, png });
+    }
+    return bytes;
   }
 
   private key(current: Pixels): ScreenUpdate {
@@ -103,6 +181,8 @@ export class ScreenEncoder {
     this.height = height;
     this.shown = new Uint8Array(current.data.subarray(0, width * height * 4));
     this.keyNeeded = false;
+    // Every pixel is exact again; what played keeps playing, and is found again within a second.
+    this.video = this.options.lossy ? new VideoRegions(width, height) : undefined;
     const ops: UpdateOp[] = [];
     let bytes = 0;
     for (let y = 0; y < height; y += BAND) {
@@ -111,9 +191,30 @@ export class ScreenEncoder {
       bytes += png.length;
       ops.push({ kind: 'image', rect, png });
     }
-    this.last = { scrolled: 0, moved: 0, rects: ops.length, bytes };
+    this.last = { scrolled: 0, moved: 0, rects: ops.length, bytes, lossyBytes: 0, settledBytes: 0 };
     return { full: true, ops };
   }
 }
 
-// --- Comparing ---
+/** Whether `outer` holds all of `inner`. */
+function contains(outer: Rect, inner: Rect): boolean {
+  return inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.width <= outer.x + outer.width && inner.y + inner.height <= outer.y + outer.height;
+}
+
+/** The changed tiles inside the video regions (whole tiles: regions are made of tiles), and the others. */
+function splitTiles(map: TileMap | undefined, regions: readonly Rect[], width: number, height: number): { inside: TileMap | undefined; outside: TileMap | undefined } {
+  if (!map || regions.length === 0) return { inside: undefined, outside: map };
+  const inside = new Uint8Array(map.changed.length);
+  const outside = new Uint8Array(map.changed);
+  for (const r of regions) {
+    for (let row = r.y / TILE; row < Math.ceil((r.y + r.height) / TILE); row++) {
+      for (let col = r.x / TILE; col < Math.ceil((r.x + r.width) / TILE); col++) {
+        const t = row * map.cols + col;
+        if (!outside[t]) continue;
+        inside[t] = 1;
+        outside[t] = 0;
+      }
+    }
+  }
+  return { inside: tileMap(inside, map.cols, map.rows, width, height), outside: tileMap(outside, map.cols, map.rows, width, height) };
+}

@@ -12,6 +12,7 @@ import type { ChangeWatcher, PointerReader, PointerReading } from './damage';
 import { CAPTURE_TIMEOUT_MS, LAYOUT_TTL_MS, errorText, sameArea, withTimeout, type CaptureRequest, type FrameSource, type ScreenArea } from './frameSource';
 import { encodeRgbaPng, type Pixels } from './png';
 import { ScreenEncoder } from './screenEncoder';
+import type { LossyEncoder } from './webp';
 
 /** Pixels of a part of the screen: 4 bytes each, blue first, rows `width * 4` bytes apart. */
 export type Grab = (area: ScreenArea | undefined) => Promise<Pixels>;
@@ -37,7 +38,7 @@ const MAX_GRABS = 16;
  */
 export class TileSource implements FrameSource {
   readonly name: string;
-  private readonly encoder = new ScreenEncoder();
+  private readonly encoder: ScreenEncoder;
   /** The last capture of the whole area, kept up to date by partial grabs. */
   private current: Pixels | undefined;
   private currentArea: ScreenArea | undefined;
@@ -65,6 +66,8 @@ export class TileSource implements FrameSource {
   private reported = false;
   /** The watcher misses changes (a compositing window manager, say): polled instead. */
   private distrusted = false;
+  /** Content that changes every frame is being sent lossily (for the log). */
+  private playing = false;
 
   constructor(options: TileSourceOptions) {
     this.log = options.log;
@@ -74,7 +77,9 @@ export class TileSource implements FrameSource {
     this.pointer = options.pointer;
     this.grabSmall = options.grabSmall;
     this.safetyCheckMs = options.safetyCheckMs ?? SAFETY_CHECK_MS;
-    this.name = `changed tiles, lossless (${this.watcher ? 'X DAMAGE' : 'polling'}${this.pointer ? ', pointer from XFixes' : ''})`;
+    this.encoder = new ScreenEncoder(options.lossy ? { lossy: options.lossy } : {});
+    const what = options.lossy ? 'lossless, video as WebP' : 'lossless';
+    this.name = `changed tiles, ${what} (${this.watcher ? 'X DAMAGE' : 'polling'}${this.pointer ? ', pointer from XFixes' : ''})`;
   }
 
   async capture(request: CaptureRequest = {}): Promise<EncodedFrame | undefined> {
@@ -96,7 +101,9 @@ export class TileSource implements FrameSource {
       let check = false;
       if (watcher && !full) {
         const safetyDue = this.lastWholeCompare + this.safetyCheckMs - Date.now();
-        await watcher.changed(Math.max(0, Math.min(deadline - Date.now(), safetyDue, this.pointer ? POINTER_POLL_MS : Infinity)));
+        // Pixels painted lossily are painted again exactly once they settle, whether or not anything else changes.
+        const settleDue = this.encoder.settleDueIn() ?? Infinity;
+        await watcher.changed(Math.max(0, Math.min(deadline - Date.now(), safetyDue, settleDue, this.pointer ? POINTER_POLL_MS : Infinity)));
         dirty = watcher.take();
         if (dirty === undefined || dirty.length > 0) this.reported = true;
         check = Date.now() - this.lastWholeCompare >= this.safetyCheckMs;
@@ -109,6 +116,7 @@ export class TileSource implements FrameSource {
       const pixels = await withTimeout(this.pixels(area, inArea), CAPTURE_TIMEOUT_MS, `The screen capture took more than ${CAPTURE_TIMEOUT_MS / 1000} s and was given up.`);
       if (inArea === undefined) this.lastWholeCompare = Date.now();
       const update = this.encoder.update(pixels, inArea);
+      this.sayVideo();
       if (check) this.judgeWatcher(update !== undefined);
       full = false;
       const pointer = await this.pointerOp(area, pixels, update?.full === true);
@@ -119,7 +127,19 @@ export class TileSource implements FrameSource {
       }
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
-      if (!watcher?.alive || this.distrusted) await sleep(Math.min(left, Date.now() - this.lastChange > IDLE_AFTER_MS ? POLL_IDLE_MS : POLL_BUSY_MS));
+      if (!watcher?.alive || this.distrusted) await sleep(Math.min(left, this.encoder.settleDueIn() ?? Infinity, Date.now() - this.lastChange > IDLE_AFTER_MS ? POLL_IDLE_MS : POLL_BUSY_MS));
+    }
+  }
+
+  /** Says in the log when content starts going lossily, and when it settled and was painted exactly again. */
+  private sayVideo(): void {
+    const { lossyBytes, settledBytes } = this.encoder.last;
+    if (lossyBytes > 0 && !this.playing) {
+      this.playing = true;
+      this.log.debug('content that changes every frame (a video?) goes as lossy WebP until it settles');
+    } else if (settledBytes > 0 && this.playing) {
+      this.playing = false;
+      this.log.debug(`the lossy content settled: painted again exactly (${settledBytes} bytes of PNG)`);
     }
   }
 
@@ -274,4 +294,6 @@ export interface TileSourceOptions {
   readonly grabSmall?: (rect: Rect) => Promise<Pixels | undefined>;
   /** How often the whole screen is compared even though the watcher reported nothing (tests shorten it). */
   readonly safetyCheckMs?: number;
+  /** Encodes content that changes every frame lossily (webp.ts); without it everything is lossless. */
+  readonly lossy?: LossyEncoder;
 }

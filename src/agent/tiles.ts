@@ -86,6 +86,27 @@ export function changedRows(a: Uint8Array, b: Uint8Array, width: number, roi: Re
   return { top, bottom };
 }
 
+/** A tile map of `changed` (cols x rows tiles of a width x height screen), its bounds found; undefined when none is set. */
+export function tileMap(changed: Uint8Array, cols: number, rows: number, width: number, height: number): TileMap | undefined {
+  let minC = cols;
+  let maxC = -1;
+  let minR = rows;
+  let maxR = -1;
+  for (let t = 0; t < changed.length; t++) {
+    if (!changed[t]) continue;
+    const c = t % cols;
+    const r = (t - c) / cols;
+    if (c < minC) minC = c;
+    if (c > maxC) maxC = c;
+    if (r < minR) minR = r;
+    if (r > maxR) maxR = r;
+  }
+  if (maxC < 0) return undefined;
+  const x = minC * TILE;
+  const y = minR * TILE;
+  return { cols, rows, changed, bounds: { x, y, width: Math.min(width, (maxC + 1) * TILE) - x, height: Math.min(height, (maxR + 1) * TILE) - y } };
+}
+
 /** Changed tiles as rectangles: runs along each band of tiles, then runs of equal span down the bands. */
 export function tileRects(map: TileMap): Rect[] {
   const { cols, rows, changed, bounds } = map;

@@ -109,11 +109,18 @@ export class FrameAssembler {
   }
 }
 
-/** Reads width and height from a JPEG's SOF marker, or from a PNG's IHDR. */
-export function imageSize(data: Uint8Array): { width: number; height: number; format: 'jpeg' | 'png' } | undefined {
+/**
+ * Reads width and height from a JPEG's SOF marker, from a PNG's IHDR, or from a simple lossy WebP's VP8 key frame
+ * header (webpSize).
+ */
+export function imageSize(data: Uint8Array): { width: number; height: number; format: 'jpeg' | 'png' | 'webp' } | undefined {
   if (data.length > 24 && data[0] === 0x89 && data[1] === 0x50 && data[2] === 0x4e && data[3] === 0x47) {
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     return { format: 'png', width: view.getUint32(16), height: view.getUint32(20) };
+  }
+  if (data.length >= 4 && data[0] === 0x52 && data[1] === 0x49 && data[2] === 0x46 && data[3] === 0x46) {
+    const size = webpSize(data);
+    return size && { format: 'webp', ...size };
   }
   if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) return undefined;
   let i = 2;
@@ -128,4 +135,30 @@ export function imageSize(data: Uint8Array): { width: number; height: number; fo
     i += 2 + length;
   }
   return undefined;
+}
+
+const fourCc = (data: Uint8Array, at: number) => String.fromCharCode(data[at]!, data[at + 1]!, data[at + 2]!, data[at + 3]!);
+
+/**
+ * The size of a simple lossy WebP: `RIFF` (its length the file's), `WEBP`, one `VP8 ` chunk that fills the rest,
+ * holding a key frame (start code 9d 01 2a) whose 14-bit width and height carry no upscaling. Anything else (VP8L,
+ * VP8X with alpha or animation, extra chunks, a frame longer than its chunk) is undefined: no host of ours sends it.
+ */
+export function webpSize(data: Uint8Array): { width: number; height: number } | undefined {
+  if (data.length < 30 || fourCc(data, 0) !== 'RIFF' || fourCc(data, 8) !== 'WEBP' || fourCc(data, 12) !== 'VP8 ') return undefined;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const riff = view.getUint32(4, true);
+  const chunk = view.getUint32(16, true);
+  // The chunk is padded to an even length; the RIFF length counts everything after its own 8 bytes.
+  if (riff !== data.length - 8 || 20 + chunk + (chunk & 1) !== data.length) return undefined;
+  const tag = data[20]! | (data[21]! << 8) | (data[22]! << 16);
+  const keyFrame = (tag & 1) === 0;
+  const firstPartition = tag >>> 5;
+  if (!keyFrame || firstPartition + 10 > chunk || data[23] !== 0x9d || data[24] !== 0x01 || data[25] !== 0x2a) return undefined;
+  const w = view.getUint16(26, true);
+  const h = view.getUint16(28, true);
+  if (w >> 14 !== 0 || h >> 14 !== 0) return undefined;
+  const width = w & 0x3fff;
+  const height = h & 0x3fff;
+  return width > 0 && height > 0 ? { width, height } : undefined;
 }

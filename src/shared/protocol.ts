@@ -27,9 +27,11 @@ export type { LaserMode, LaserPoint, MonitorRefusal };
  * 4: the host may share its editor, debugger and terminal (`sharing`, `context`: see context.ts), both sides `chat`;
  *    host messages may be up to MAX_HOST_MESSAGE. Later additions in the same version (an older peer drops them as
  *    malformed, which costs nothing): the `back` and `forward` buttons, and clipboard text on request (`clipboard`,
- *    `clipboardRequest`, `clipboardRefused`), the host's pause of the screen (`paused`), the helper's laser pointer (`laser`,
- *    both ways), the host's monitors (`monitors`, `monitorRequest`, `monitorRefused`), input the host's system refuses
- *    (`inputBlocked`).
+ *    `clipboardRequest`, `clipboardRefused`), the host's pause of the screen (`paused`).
+ * 5: screen updates may paint content that changes every frame as lossy WebP (`lossy`, screenUpdate.ts), which a
+ *    helper of 4 cannot parse: it would lose its picture and ask for the whole screen again at every video frame.
+ *    Also new in 5: the helper's laser pointer (`laser`, both ways), the host's monitors (`monitors`,
+ *    `monitorRequest`, `monitorRefused`), input the host's system refuses (`inputBlocked`).
  */
 export const PROTOCOL_VERSION = 5;
 export const CONTROL_LABEL = 'control';

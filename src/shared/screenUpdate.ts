@@ -14,6 +14,10 @@
  *     u8 2 (image): u16 x, y, width, height, u32 length, then `length` bytes of PNG, painted at (x, y)
  *     u8 3 (pointer): u16 x, y (0xffff, 0xffff: off this screen), width, height (0, 0: the shape is unchanged),
  *                     then, with a shape: u16 hotX, hotY, u32 length, `length` bytes of PNG with alpha
+ *     u8 4 (lossy): u16 x, y, width, height, u32 length, then `length` bytes of WebP, painted at (x, y): a simple
+ *                   lossy WebP (one `VP8 ` key frame, no alpha, no animation) of the rectangle's size. For content
+ *                   that changes every frame (video, animation: see src/agent/video.ts); the picture there is
+ *                   approximate until an `image` of the same pixels follows once the content settles.
  *
  * The pointer is not in the captured pixels (X, like most systems, draws it apart); the helper draws it over the
  * picture, and while controlling, uses its shape for its own pointer, which moves at once.
@@ -30,6 +34,7 @@ const FLAG_FULL = 1;
 const OP_COPY = 1;
 const OP_IMAGE = 2;
 const OP_POINTER = 3;
+const OP_LOSSY = 4;
 const OFF_SCREEN = 0xffff;
 /**
  * The widest and tallest screen accepted (8K): a host claiming more would make the helper allocate a huge canvas.
@@ -54,6 +59,8 @@ export type UpdateOp =
   | { readonly kind: 'copy'; readonly rect: Rect; readonly dx: number; readonly dy: number }
   /** Paint a PNG whose size is the rectangle's at the rectangle's corner. */
   | { readonly kind: 'image'; readonly rect: Rect; readonly png: Uint8Array }
+  /** Paint a lossy WebP whose size is the rectangle's at the rectangle's corner (content that changes every frame). */
+  | { readonly kind: 'lossy'; readonly rect: Rect; readonly webp: Uint8Array }
   /** Where the pointer is (undefined: off this screen), and its shape when that changed. */
   | { readonly kind: 'pointer'; readonly at: { readonly x: number; readonly y: number } | undefined; readonly shape?: PointerShape };
 
@@ -75,7 +82,7 @@ export interface ScreenUpdate {
 
 export function encodeUpdate(update: ScreenUpdate): Uint8Array {
   let size = 4;
-  for (const op of update.ops) size += op.kind === 'copy' ? 13 : op.kind === 'image' ? 13 + op.png.length : 9 + (op.shape ? 8 + op.shape.png.length : 0);
+  for (const op of update.ops) size += op.kind === 'copy' ? 13 : op.kind === 'pointer' ? 9 + (op.shape ? 8 + op.shape.png.length : 0) : 13 + picture(op).length;
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
   view.setUint8(0, UPDATE_VERSION);
@@ -99,7 +106,7 @@ export function encodeUpdate(update: ScreenUpdate): Uint8Array {
       }
       continue;
     }
-    view.setUint8(at, op.kind === 'copy' ? OP_COPY : OP_IMAGE);
+    view.setUint8(at, op.kind === 'copy' ? OP_COPY : op.kind === 'image' ? OP_IMAGE : OP_LOSSY);
     view.setUint16(at + 1, op.rect.x, true);
     view.setUint16(at + 3, op.rect.y, true);
     view.setUint16(at + 5, op.rect.width, true);
@@ -109,9 +116,10 @@ export function encodeUpdate(update: ScreenUpdate): Uint8Array {
       view.setInt16(at + 11, op.dy, true);
       at += 13;
     } else {
-      view.setUint32(at + 9, op.png.length, true);
-      out.set(op.png, at + 13);
-      at += 13 + op.png.length;
+      const bytes = picture(op);
+      view.setUint32(at + 9, bytes.length, true);
+      out.set(bytes, at + 13);
+      at += 13 + bytes.length;
     }
   }
   return out;
@@ -163,13 +171,14 @@ export function parseUpdate(data: Uint8Array, width: number, height: number): Sc
       if (!inside({ ...rect, x: rect.x + dx, y: rect.y + dy }, width, height)) return undefined;
       ops.push({ kind: 'copy', rect, dx, dy });
       at += 13;
-    } else if (kind === OP_IMAGE) {
+    } else if (kind === OP_IMAGE || kind === OP_LOSSY) {
       const length = view.getUint32(at + 9, true);
       if (at + 13 + length > data.length) return undefined;
-      const png = data.subarray(at + 13, at + 13 + length);
-      const size = imageSize(png);
-      if (size?.format !== 'png' || size.width !== rect.width || size.height !== rect.height) return undefined;
-      ops.push({ kind: 'image', rect, png });
+      const bytes = data.subarray(at + 13, at + 13 + length);
+      // The picture's own header must give its rectangle's size, in the format its operation names.
+      const size = imageSize(bytes);
+      if (size?.format !== (kind === OP_IMAGE ? 'png' : 'webp') || size.width !== rect.width || size.height !== rect.height) return undefined;
+      ops.push(kind === OP_IMAGE ? { kind: 'image', rect, png: bytes } : { kind: 'lossy', rect, webp: bytes });
       at += 13 + length;
     } else {
       return undefined;
@@ -177,6 +186,11 @@ export function parseUpdate(data: Uint8Array, width: number, height: number): Sc
   }
   if (at !== data.length) return undefined;
   return { full, ops };
+}
+
+/** The encoded picture an image or lossy operation paints. */
+function picture(op: Extract<UpdateOp, { kind: 'image' | 'lossy' }>): Uint8Array {
+  return op.kind === 'image' ? op.png : op.webp;
 }
 
 /** Whether a screen of `width` x `height` is one the helper will show: 1 to 8K pixels on each side. */
@@ -192,7 +206,7 @@ export function isScreenSize(width: number, height: number): boolean {
 export function decodedPixels(update: ScreenUpdate): number {
   let pixels = 0;
   for (const op of update.ops) {
-    if (op.kind === 'image') pixels += op.rect.width * op.rect.height;
+    if (op.kind === 'image' || op.kind === 'lossy') pixels += op.rect.width * op.rect.height;
     else if (op.kind === 'pointer' && op.shape) pixels += op.shape.width * op.shape.height;
   }
   return pixels;

@@ -141,14 +141,28 @@ export class Display {
 
   /** Decodes the pictures of one update (the receiver has held their pixels to the budget). */
   private async decodeUpdate(update: ScreenUpdate): Promise<DecodedUpdate> {
-    const png = (bytes: Uint8Array) => createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
-    const images = update.ops.map((op) => (op.kind === 'image' ? png(op.png) : op.kind === 'pointer' && op.shape ? png(op.shape.png) : undefined));
+    // The browser's own decoders, off the main thread: PNG for exact pixels, WebP for content that changes every frame.
+    const decode = (bytes: Uint8Array, type: 'image/png' | 'image/webp') => createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type }));
+    const images = update.ops.map((op) => {
+      switch (op.kind) {
+        case 'image':
+          return decode(op.png, 'image/png');
+        case 'lossy':
+          return decode(op.webp, 'image/webp');
+        case 'pointer':
+          return op.shape ? decode(op.shape.png, 'image/png') : undefined;
+        case 'copy':
+          return undefined;
+        default:
+          return assertNever(op);
+      }
+    });
     const settled = await Promise.allSettled(images);
     return {
       update,
       bitmaps: settled.map((r) => (r.status === 'fulfilled' ? r.value : undefined)),
       // A pointer shape that does not decode only leaves the old shape.
-      failed: settled.some((r, i) => update.ops[i]!.kind === 'image' && r.status === 'rejected'),
+      failed: settled.some((r, i) => update.ops[i]!.kind !== 'pointer' && r.status === 'rejected'),
     };
   }
 

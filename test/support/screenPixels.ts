@@ -10,11 +10,24 @@ import { crc32 } from '../../src/agent/png';
 import { parseUpdate, type ScreenUpdate } from '../../src/shared/screenUpdate';
 import type { EncodedFrame } from '../../src/shared/frames';
 
-/** What the helper does, in Node: inflate each PNG, undo its filters, paint; copies move rows. */
+/**
+ * What a lossy picture paints here: not its decoded pixels but this colour (BGRA), so that a test comparing the
+ * picture with the screen sees every approximate pixel that no exact paint replaced later.
+ */
+export const LOSSY_MARK = [255, 0, 255, 255] as const;
+
+/**
+ * What the helper does, in Node: inflate each PNG, undo its filters, paint; copies move rows. Lossy pictures paint
+ * LOSSY_MARK over their rectangle (their decoding is tested apart, with a real WebP decoder).
+ */
 export function apply(update: ScreenUpdate, picture: Uint8Array, width: number): void {
   for (const op of update.ops) {
     if (op.kind === 'pointer') continue; // drawn over the picture, not in it
     const { x, y, width: w, height: h } = op.rect;
+    if (op.kind === 'lossy') {
+      for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) picture.set(LOSSY_MARK, ((y + r) * width + x + c) * 4);
+      continue;
+    }
     if (op.kind === 'copy') {
       const rows = [...Array(h).keys()];
       if (op.dy > 0) rows.reverse();
