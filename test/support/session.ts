@@ -19,6 +19,7 @@ import type { Logger } from '../../src/shared/log';
 import { channelBinding, derivePeerId, deriveProofKey, fromBase64, makeMediaProof, makeProof, newNonce, toBase64 } from '../../src/shared/proof';
 import { PROTOCOL_VERSION } from '../../src/shared/protocol';
 import { ROOT, launchChromium, startPageServer, startPeerServer, startXvfb, waitFor, type Stack } from './env';
+import { QUIET_AGENT } from './fakeAgent';
 
 /** The running pieces a test talks to, and what happened (log lines, captures, input that reached the agent). */
 export interface Rig {
@@ -168,18 +169,7 @@ export function newHost(rig: Rig, prompts: Prompts, overrides: Partial<HostSessi
 
 /** An agent that touches no desktop: for tests about the handshake, where no frame is ever due. */
 export function fakeAgent(): HostAgent {
-  return {
-    screenSize: async () => ({ width: 1, height: 1 }),
-    capture: () => Promise.reject(new Error('unused')),
-    input: () => undefined,
-    releaseAll: async () => undefined,
-    onInputPause: () => ({ dispose: () => undefined }),
-    onInputBlocked: () => ({ dispose: () => undefined }),
-    laser: () => undefined,
-    onLaserUnavailable: () => ({ dispose: () => undefined }),
-    onExit: () => ({ dispose: () => undefined }),
-    dispose: () => undefined,
-  };
+  return { ...QUIET_AGENT, screenSize: async () => ({ width: 1, height: 1 }), capture: () => Promise.reject(new Error('unused')) };
 }
 
 /** The host's PeerJS id and the proof key (base64) of an invitation code. */

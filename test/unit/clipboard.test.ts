@@ -12,19 +12,9 @@ import { MAX_CONTROL_MESSAGE, MAX_HOST_MESSAGE, decodeJson, encodeMessage, parse
 import { parseFromPanel, parseToPanel } from '../../src/shared/panelProtocol';
 import { ClipboardRequests, clipboardAllowed, outgoingClipboard } from '../../src/webview/clipboard';
 import { type FakeConnection, HOST_DEFAULTS, fakeHelper, fakePeers, proveMedia, until } from '../support/fakePeer';
+import { QUIET_AGENT } from '../support/fakeAgent';
 
-const agent: HostAgent = {
-  screenSize: async () => ({ width: 640, height: 480 }),
-  capture: async () => undefined,
-  input: () => undefined,
-  releaseAll: async () => undefined,
-  onInputPause: () => ({ dispose: () => undefined }),
-  onInputBlocked: () => ({ dispose: () => undefined }),
-  laser: () => undefined,
-  onLaserUnavailable: () => ({ dispose: () => undefined }),
-  onExit: () => ({ dispose: () => undefined }),
-  dispose: () => undefined,
-};
+const agent: HostAgent = QUIET_AGENT;
 
 const running: HostSession[] = [];
 afterEach(() => {

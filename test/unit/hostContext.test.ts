@@ -12,25 +12,18 @@ import { HostSession } from '../../src/host/hostSession';
 import { NOTHING_SHARED, type ContextUpdate } from '../../src/shared/context';
 import { MAX_HOST_MESSAGE, decodeJson, encodeMessage, parseHostMessage } from '../../src/shared/protocol';
 import { type FakeConnection, type FakePeer, HOST_DEFAULTS, RecordingAudit, fakeHelper, fakePeers, proveMedia, until } from '../support/fakePeer';
+import { QUIET_AGENT } from '../support/fakeAgent';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function idleAgent(): HostAgent {
   return {
-    screenSize: async () => ({ width: 640, height: 480 }),
+    ...QUIET_AGENT,
     capture: async () => {
       await sleep(20);
       return { format: 'jpeg' as const, width: 1, height: 1, data: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]) };
     },
-    input: () => undefined,
-    releaseAll: async () => undefined,
-    onInputPause: () => ({ dispose: () => undefined }),
-    onInputBlocked: () => ({ dispose: () => undefined }),
-    laser: () => undefined,
-    onLaserUnavailable: () => ({ dispose: () => undefined }),
-    onExit: () => ({ dispose: () => undefined }),
-    dispose: () => undefined,
-  } as unknown as HostAgent;
+  };
 }
 
 

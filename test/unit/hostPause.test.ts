@@ -13,17 +13,18 @@ import { FrameAssembler } from '../../src/shared/frames';
 import { decodeJson, parseHostMessage } from '../../src/shared/protocol';
 import type { InputBlockedReason } from '../../src/shared/inputBlocked';
 import { type FakeConnection, type FakeHelperRun, type FakePeer, HOST_DEFAULTS, RecordingAudit, fakeHelper, fakePeers, proveMedia, until } from '../support/fakePeer';
+import { QUIET_AGENT } from '../support/fakeAgent';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** An agent with no desktop: keeps every capture request, input and release. An update only when asked for a whole screen. */
 function recordingAgent(): HostAgent & { requests: { full: boolean }[]; inputs: InputEvent[]; releases: number; blocked: (reason: InputBlockedReason | undefined) => void } {
   const agent = {
+    ...QUIET_AGENT,
     requests: [] as { full: boolean }[],
     inputs: [] as InputEvent[],
     releases: 0,
     blocked: (() => undefined) as (reason: InputBlockedReason | undefined) => void,
-    screenSize: async () => ({ width: 640, height: 480 }),
     capture: async (request?: { full?: boolean; waitMs?: number }) => {
       agent.requests.push({ full: !!request?.full });
       await sleep(request?.full ? 2 : Math.min(request?.waitMs ?? 0, 30));
@@ -31,12 +32,7 @@ function recordingAgent(): HostAgent & { requests: { full: boolean }[]; inputs: 
     },
     input: (e: InputEvent) => void agent.inputs.push(e),
     releaseAll: async () => void agent.releases++,
-    onInputPause: () => ({ dispose: () => undefined }),
     onInputBlocked: (listener: (reason: InputBlockedReason | undefined) => void) => ((agent.blocked = listener), { dispose: () => undefined }),
-    laser: () => undefined,
-    onLaserUnavailable: () => ({ dispose: () => undefined }),
-    onExit: () => ({ dispose: () => undefined }),
-    dispose: () => undefined,
   };
   return agent;
 }

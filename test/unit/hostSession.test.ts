@@ -4,6 +4,7 @@ import type { HostAgent, InputEvent } from '../../src/agent/contract';
 import { HostSession, type HostSessionOptions } from '../../src/host/hostSession';
 import { FrameAssembler } from '../../src/shared/frames';
 import { type FakePeer, HOST_DEFAULTS, RecordingAudit, fakeHelper, fakePeers, proveMedia, until } from '../support/fakePeer';
+import { QUIET_AGENT } from '../support/fakeAgent';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -11,10 +12,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function countingAgent(): HostAgent & { captures: number; inputs: InputEvent[]; releases: number } {
   const frame = { format: 'jpeg' as const, width: 1, height: 1, data: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]) };
   const agent = {
+    ...QUIET_AGENT,
     captures: 0,
     inputs: [] as InputEvent[],
     releases: 0,
-    screenSize: async () => ({ width: 640, height: 480 }),
     capture: async () => {
       agent.captures++;
       await sleep(5);
@@ -22,12 +23,6 @@ function countingAgent(): HostAgent & { captures: number; inputs: InputEvent[]; 
     },
     input: (e: InputEvent) => void agent.inputs.push(e),
     releaseAll: async () => void agent.releases++,
-    onInputPause: () => ({ dispose: () => undefined }),
-    onInputBlocked: () => ({ dispose: () => undefined }),
-    laser: () => undefined,
-    onLaserUnavailable: () => ({ dispose: () => undefined }),
-    onExit: () => ({ dispose: () => undefined }),
-    dispose: () => undefined,
   };
   return agent;
 }

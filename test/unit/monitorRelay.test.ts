@@ -13,6 +13,7 @@ import { MonitorRelay, type AskToSwitch, type MonitorPort } from '../../src/host
 import type { AuditEvent } from '../../src/shared/audit';
 import type { Logger } from '../../src/shared/log';
 import type { HostMessage } from '../../src/shared/protocol';
+import { QUIET_AGENT } from '../support/fakeAgent';
 
 const quiet: Logger = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const area = (x: number, y: number, width: number, height: number) => ({ x, y, width, height });
@@ -23,19 +24,11 @@ const TWO = [
 
 function fakeAgent(): HostAgent & { shared: string | undefined; asked: (string | undefined)[]; monitorsList: MonitorReading['monitors'] } {
   const agent = {
+    ...QUIET_AGENT,
     shared: 'eDP-1' as string | undefined,
     asked: [] as (string | undefined)[],
     monitorsList: TWO as MonitorReading['monitors'],
     screenSize: async () => ({ width: 1920, height: 1080 }),
-    capture: async () => undefined,
-    input: () => undefined,
-    releaseAll: async () => undefined,
-    onInputPause: () => ({ dispose: () => undefined }),
-    onInputBlocked: () => ({ dispose: () => undefined }),
-    laser: () => undefined,
-    onLaserUnavailable: () => ({ dispose: () => undefined }),
-    onExit: () => ({ dispose: () => undefined }),
-    dispose: () => undefined,
     monitors: async (): Promise<MonitorReading> => ({ monitors: agent.monitorsList, shared: agent.shared }),
     shareMonitor: async (name: string | undefined): Promise<MonitorReading> => {
       agent.asked.push(name);
