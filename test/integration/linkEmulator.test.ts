@@ -162,10 +162,13 @@ describe('the link emulator (UDP relay and TCP proxy on 127.0.0.1)', { timeout: 
       assert.ok(client.received.length > 10, 'echoes before the cut');
       const before = link.counters;
       const cutAt = now();
+      const sentAtCut = seq;
       const back = link.cut(1);
       assert.equal(link.isCut, true);
       await back;
       const backAt = now();
+      // What the sender sent meanwhile: its 10 ms timer runs late on a busy machine, so count rather than assume 100.
+      const sentDuring = seq - sentAtCut;
       assert.equal(link.isCut, false);
       assert.ok(backAt - cutAt >= 995, `cut for ${(backAt - cutAt).toFixed(0)} ms`);
       await sleep(300);
@@ -176,7 +179,7 @@ describe('the link emulator (UDP relay and TCP proxy on 127.0.0.1)', { timeout: 
       const first = afterCut[0]!.at - backAt;
       assert.ok(first < 100, `the first echo ${first.toFixed(0)} ms after the path came back`);
       const d = countersSince(before, link.counters);
-      assert.ok(d.up.cut >= 90, `datagrams dropped by the cut: ${d.up.cut}`);
+      assert.ok(sentDuring >= 20 && d.up.cut >= sentDuring - 2, `datagrams dropped by the cut: ${d.up.cut} of the ${sentDuring} sent during it`);
       assert.ok(d.down.cut >= 1, `echoes in flight at the cut were dropped too: ${d.down.cut}`);
 
       link.setCut(true);
