@@ -11,10 +11,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { ROOT, Stack, launchChromium, startPeerServer, startXvfb, waitFor } from '../support/env';
 import { startCodeServer, type CodeServer } from '../support/codeServer';
-import { openWorkbench, runCommand, statusBarItem } from '../support/workbench';
+import { clickDialogButton, invitationCode, join, openWorkbench, runCommand, statusBarItem, webview } from '../support/workbench';
 
 const stack = new Stack();
 const results = path.join(ROOT, 'test-results');
@@ -40,17 +40,6 @@ const SCRIPT = [
 async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(results, { recursive: true });
   await page.screenshot({ path: path.join(results, `context-${name}.png`) });
-}
-
-/** A page's only webview (the helper's panel, the host's chat view): its inner document. */
-function webview(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-}
-
-async function clickDialogButton(page: Page, label: string): Promise<void> {
-  const button = page.locator('.monaco-dialog-box .dialog-buttons .monaco-button').filter({ hasText: new RegExp(`^${label}$`) });
-  await button.first().waitFor({ state: 'visible', timeout: 20_000 });
-  await button.first().click();
 }
 
 async function paneText(id: string): Promise<string> {
@@ -109,11 +98,7 @@ describe('shared context and chat in a real VS Code', { timeout: 420_000 }, () =
   it('1. the helper joins; before the host picks what to share, the pane shows nothing of it', async () => {
     await statusBarItem(host, 'Remote Assist').first().waitFor({ timeout: 60_000 });
     await runCommand(host, 'Remote Assist: Invite Helper');
-    const toast = host.locator('.notification-toast').filter({ hasText: 'Invitation code' });
-    await toast.first().waitFor({ timeout: 30_000 });
-    const code = /([0-9A-Z]{5}(?:-[0-9A-Z]{5}){5})/.exec(await toast.first().innerText())![1]!;
-    await runCommand(helper, 'Remote Assist: Join');
-    await helper.locator('.quick-input-widget .quick-input-box input').fill(code);
+    await join(helper, await invitationCode(host));
     await helper.locator('.quick-input-widget').filter({ hasText: /Valid until/ }).waitFor();
     await helper.keyboard.press('Enter');
     await clickDialogButton(helper, 'Connect');

@@ -8,11 +8,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createInvitation } from '../../src/shared/invitation';
 import { ROOT, Stack, launchChromium, startPeerServer, startXterm, startXvfb, typePhysically, waitFor } from '../support/env';
 import { startCodeServer, type CodeServer } from '../support/codeServer';
-import { openWorkbench, runCommand, statusBarItem } from '../support/workbench';
+import { canvasPixel, clickDialogButton, clickViewButton, dialogText, invitationCode, join, openWorkbench, runCommand, sessionRow, sessionView, statusBarItem, webview } from '../support/workbench';
 
 const stack = new Stack();
 const results = path.join(ROOT, 'test-results');
@@ -39,27 +39,9 @@ function windowGeometry(title: string): { x: number; y: number; width: number; h
   return { x: Number(v['X']), y: Number(v['Y']), width: Number(v['WIDTH']), height: Number(v['HEIGHT']) };
 }
 
-/** The helper panel's document (the webview's inner frame). */
-function panel(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-}
-
-/** A modal dialog's button, by its label. */
-async function clickDialogButton(page: Page, label: string): Promise<void> {
-  const button = page.locator('.monaco-dialog-box .dialog-buttons a.monaco-button, .monaco-dialog-box .dialog-buttons .monaco-button').filter({ hasText: new RegExp(`^${label}$`) });
-  await button.first().waitFor({ state: 'visible', timeout: 20_000 });
-  await button.first().click();
-}
-
-async function dialogText(page: Page): Promise<string> {
-  const box = page.locator('.monaco-dialog-box');
-  await box.waitFor({ state: 'visible', timeout: 20_000 });
-  return box.innerText();
-}
-
 /** Where a host screen pixel is on the helper's page (canvas letterboxed in the panel, panel in two iframes). */
 async function pagePoint(page: Page, sx: number, sy: number): Promise<{ x: number; y: number }> {
-  const canvas = panel(page).locator('#screen');
+  const canvas = webview(page).locator('#screen');
   const box = await canvas.boundingBox();
   assert.ok(box, 'the canvas is on screen');
   const size = await canvas.evaluate((c: HTMLCanvasElement) => [c.width, c.height] as const);
@@ -67,12 +49,6 @@ async function pagePoint(page: Page, sx: number, sy: number): Promise<{ x: numbe
   const ox = box.x + (box.width - size[0] * scale) / 2;
   const oy = box.y + (box.height - size[1] * scale) / 2;
   return { x: ox + (sx + 0.5) * scale, y: oy + (sy + 0.5) * scale };
-}
-
-async function canvasPixel(page: Page, sx: number, sy: number): Promise<number[]> {
-  return panel(page)
-    .locator('#screen')
-    .evaluate((c: HTMLCanvasElement, [px, py]) => Array.from(c.getContext('2d')!.getImageData(px!, py!, 1, 1).data.slice(0, 3)), [sx, sy]);
 }
 
 const near = (a: readonly number[], b: readonly number[], tolerance = 48) => a.every((v, i) => Math.abs(v - b[i]!) <= tolerance);
@@ -83,29 +59,6 @@ async function closePanel(page: Page): Promise<void> {
   await tab.first().hover();
   await tab.first().locator('.tab-actions .action-label').click();
   await tab.first().waitFor({ state: 'detached' });
-}
-
-/** The host's session view (a tree in the Remote Assist panel container). */
-function sessionView(page: Page): Locator {
-  return page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: /^\s*Session/ }) });
-}
-
-/** A row of the session view, by its label. */
-function sessionRow(view: Locator, label: string): Locator {
-  return view.locator('.monaco-list-row').filter({ has: view.page().locator('.label-name', { hasText: new RegExp(`^${label}$`) }) });
-}
-
-/** Clicks a button of a view's title bar or of a row, by its name (its label may go on with a keybinding), after hovering where it shows. */
-async function clickViewButton(where: Locator, name: string): Promise<void> {
-  await where.first().hover();
-  await where.locator(`.action-label[aria-label^="${name}"]`).first().click();
-}
-
-async function join(page: Page, text: string): Promise<void> {
-  await runCommand(page, 'Remote Assist: Join');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(text);
 }
 
 describe('Remote Assist in a real VS Code, through its UI', { timeout: 300_000 }, () => {
@@ -140,12 +93,7 @@ describe('Remote Assist in a real VS Code, through its UI', { timeout: 300_000 }
   it('1. host: Invite Helper shows the code and the status bar says a helper is awaited', async () => {
     await statusBarItem(host, 'Remote Assist').first().waitFor({ timeout: 60_000 });
     await runCommand(host, 'Remote Assist: Invite Helper');
-    const toast = host.locator('.notification-toast').filter({ hasText: 'Invitation code' });
-    await toast.first().waitFor({ timeout: 30_000 });
-    const text = await toast.first().innerText();
-    const match = /([0-9A-Z]{5}(?:-[0-9A-Z]{5}){5})/.exec(text);
-    assert.ok(match, `a code in: ${text}`);
-    code = match[1]!;
+    code = await invitationCode(host);
     await statusBarItem(host, 'Awaiting helper').waitFor();
     await shot(host, '1-host-invited');
   });
@@ -177,7 +125,7 @@ describe('Remote Assist in a real VS Code, through its UI', { timeout: 300_000 }
   });
 
   it('4. helper: Request Control; host: Allow Control; both status bars show it', async () => {
-    await panel(helper).locator('#request-control').click();
+    await webview(helper).locator('#request-control').click();
     await dialogText(host);
     await clickDialogButton(host, 'Allow Control');
     await statusBarItem(host, 'controls your screen').waitFor({ timeout: 20_000 });
@@ -205,12 +153,12 @@ describe('Remote Assist in a real VS Code, through its UI', { timeout: 300_000 }
     await shot(host, '6-host-session-view');
     // The title bar's Pause button: the helper is told, the row says so, and the helper's input stops counting.
     await clickViewButton(view.locator('.pane-header'), 'Pause Sharing');
-    await panel(helper).locator('#paused').filter({ hasText: /Paused by Ada/ }).waitFor({ timeout: 20_000 });
+    await webview(helper).locator('#paused').filter({ hasText: /Paused by Ada/ }).waitFor({ timeout: 20_000 });
     await sessionRow(view, 'Screen').filter({ hasText: 'paused' }).waitFor();
     // The Screen row's own button resumes.
     await clickViewButton(sessionRow(view, 'Screen'), 'Resume Sharing');
     await sessionRow(view, 'Screen').filter({ hasText: 'shared' }).waitFor({ timeout: 20_000 });
-    await panel(helper).locator('#paused').waitFor({ state: 'hidden', timeout: 20_000 });
+    await webview(helper).locator('#paused').waitFor({ state: 'hidden', timeout: 20_000 });
   });
 
   it('7. host: takes control back from the session view (keys stop arriving), then ends; the helper is told', async () => {
@@ -225,7 +173,7 @@ describe('Remote Assist in a real VS Code, through its UI', { timeout: 300_000 }
     assert.equal(fs.existsSync(path.join(server.workspaceDir, 'LATE')), false);
     await runCommand(host, 'Remote Assist: End Session');
     await statusBarItem(helper, 'ended').waitFor({ timeout: 20_000 });
-    await panel(helper).locator('#status').filter({ hasText: /ended the session/ }).waitFor();
+    await webview(helper).locator('#status').filter({ hasText: /ended the session/ }).waitFor();
     await statusBarItem(host, 'ended').waitFor();
     await shot(helper, '6-helper-ended');
   });
@@ -244,7 +192,7 @@ describe('Remote Assist in a real VS Code, through its UI', { timeout: 300_000 }
     await helper.keyboard.press('Enter');
     await clickDialogButton(helper, 'Connect');
     await waitFor('a second error', async () => (await helper.locator('.notification-toast').filter({ hasText: /No one is waiting/ }).count()) >= 1, 30_000);
-    await panel(helper).locator('#app[data-state="failed"]').waitFor({ timeout: 30_000 });
+    await webview(helper).locator('#app[data-state="failed"]').waitFor({ timeout: 30_000 });
     await closePanel(helper);
     // And a typo is caught before connecting.
     await join(helper, code.slice(0, -1) + (code.endsWith('0') ? '1' : '0'));

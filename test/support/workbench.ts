@@ -1,9 +1,11 @@
 /**
  * Driving code-server's workbench in headless Chromium (playwright-core): open it, wait until it is ready, run a
- * command from the palette, find a status-bar item.
+ * command from the palette, find a status-bar item; and what the editor tests do with Remote Assist's own parts in
+ * it: the invitation's code, Join, the modal prompts, the helper's panel (its document and its canvas), the host's
+ * Session view and its buttons.
  */
 
-import type { Browser, ConsoleMessage, Locator, Page } from 'playwright-core';
+import type { Browser, ConsoleMessage, FrameLocator, Locator, Page } from 'playwright-core';
 
 export interface WorkbenchOptions {
   /** Every console line of the page (the workbench forwards the extension host's console here). */
@@ -127,4 +129,69 @@ export async function openThroughJoinFolderButton(page: Page, file: string): Pro
     const left = await value();
     if (left === undefined || !left.startsWith('/') || attempt === 3) return;
   }
+}
+
+/** The invitation code in the host's "Invitation code …" notification, once it shows (after Invite Helper). */
+export async function invitationCode(page: Page, timeoutMs = 30_000): Promise<string> {
+  const toast = page.locator('.notification-toast').filter({ hasText: 'Invitation code' });
+  await toast.first().waitFor({ timeout: timeoutMs });
+  const text = await toast.first().innerText();
+  const match = /([0-9A-Z]{5}(?:-[0-9A-Z]{5}){5})/.exec(text);
+  if (!match) throw new Error(`no invitation code in: ${text}`);
+  return match[1]!;
+}
+
+/** The helper's "Remote Assist: Join" with `text` typed into its box (Enter, the details and Connect are the caller's). */
+export async function join(page: Page, text: string): Promise<void> {
+  await runCommand(page, 'Remote Assist: Join');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(text);
+}
+
+/** A modal dialog's button, by its label. */
+export async function clickDialogButton(page: Page, label: string): Promise<void> {
+  const button = page.locator('.monaco-dialog-box .dialog-buttons a.monaco-button, .monaco-dialog-box .dialog-buttons .monaco-button').filter({ hasText: new RegExp(`^${escapeRegExp(label)}$`) });
+  await button.first().waitFor({ state: 'visible', timeout: 20_000 });
+  await button.first().click();
+}
+
+/** The text of the modal dialog that shows (or shows within 20 s). */
+export async function dialogText(page: Page): Promise<string> {
+  const box = page.locator('.monaco-dialog-box');
+  await box.waitFor({ state: 'visible', timeout: 20_000 });
+  return box.innerText();
+}
+
+/** A page's only webview (the helper's panel, the host's chat view): its inner document. */
+export function webview(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+}
+
+/** The helper panel's canvas: its size (the host's picture, pixel for pixel: display.ts) as "WxH". */
+export async function canvasSize(page: Page): Promise<string> {
+  return webview(page).locator('#screen').evaluate((c: HTMLCanvasElement) => `${c.width}x${c.height}`);
+}
+
+/** The RGB of one pixel of the helper panel's canvas, in the host picture's coordinates. */
+export async function canvasPixel(page: Page, sx: number, sy: number): Promise<number[]> {
+  return webview(page)
+    .locator('#screen')
+    .evaluate((c: HTMLCanvasElement, [px, py]) => Array.from(c.getContext('2d')!.getImageData(px!, py!, 1, 1).data.slice(0, 3)), [sx, sy]);
+}
+
+/** The host's Session view (a tree in the Remote Assist panel container). */
+export function sessionView(page: Page): Locator {
+  return page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: /^\s*Session/ }) });
+}
+
+/** A row of the Session view, by its label. */
+export function sessionRow(view: Locator, label: string): Locator {
+  return view.locator('.monaco-list-row').filter({ has: view.page().locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) });
+}
+
+/** Clicks a button of a view's title bar or of a row, by its name (its label may go on with a keybinding), after hovering where it shows. */
+export async function clickViewButton(where: Locator, name: string): Promise<void> {
+  await where.first().hover();
+  await where.locator(`.action-label[aria-label^="${name}"]`).first().click();
 }
