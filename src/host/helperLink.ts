@@ -65,6 +65,12 @@ export class HelperLink {
   readonly pump: FramePump;
   lastHeard = Date.now();
   askingControl = false;
+  /** Viewing was granted: the screen's size is being read, then the helper is told. */
+  private granting = false;
+  /**
+   * The helper has been told `viewGranted`: from then on, and not before, what the host shares besides the screen
+   * (context, pause, monitors, laser) may be sent; the panel takes any of it before `viewGranted` as a protocol error.
+   */
   viewGranted = false;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
 
@@ -129,14 +135,15 @@ export class HelperLink {
    * the media proof checked out, so a helper is never told it is viewing over a connection that may be relayed.
    */
   grantView(): void {
-    if (this.viewGranted) return;
-    this.viewGranted = true;
+    if (this.granting) return;
+    this.granting = true;
     // The invitation works once: the peer leaves the signaling server, so no one else can even reach it.
     this.port.leaveSignaling();
     this.port.agent().screenSize().then(
       (size) => {
         if (!this.port.current(this)) return;
         this.port.send({ type: 'viewGranted', width: size.width, height: size.height });
+        this.viewGranted = true;
         this.port.viewGranted(this);
         void this.pump.run();
       },

@@ -53,9 +53,10 @@ interface Rig {
   notices: string[];
 }
 
-async function rig(): Promise<Rig> {
+async function rig(screenSizeDelayMs = 0): Promise<Rig> {
   const peers = fakePeers();
   const agent = recordingAgent();
+  if (screenSizeDelayMs > 0) agent.screenSize = () => sleep(screenSizeDelayMs).then(() => ({ width: 640, height: 480 }));
   const audit = new RecordingAudit();
   const quiet = () => undefined;
   const notices: string[] = [];
@@ -199,5 +200,19 @@ describe('host session: pause', () => {
     await until('told twice', () => run.control.ofType('inputBlocked').length === 2);
     assert.deepEqual(run.control.ofType('inputBlocked'), [{ type: 'inputBlocked', reason: 'secureDesktop' }, { type: 'inputBlocked', reason: null }]);
     assert.match(r.notices.at(-1) ?? '', /security prompt/);
+  });
+
+  it('says nothing of a pause before viewGranted has gone out, even while the screen size is still being read', async () => {
+    const r = await rig(150);
+    const run = await fakeHelper(r.peer(), r.host.code);
+    await until('viewing', () => r.host.state.kind === 'viewing');
+    await proveMedia(r.peer(), run);
+    // Viewing is granted; the size of the screen is on its way: the helper has not been told viewGranted yet.
+    await sleep(30);
+    r.host.pause.set(true);
+    await until('viewGranted', () => run.control.ofType('viewGranted').length === 1);
+    await until('paused', () => told(run.control).length === 1);
+    const types = run.control.messages().map((m) => m.type);
+    assert.ok(types.indexOf('paused') > types.indexOf('viewGranted'), `in this order: ${types.join(', ')}`);
   });
 });
