@@ -7,11 +7,12 @@
  * secret, waits for a helper, has it prove the code (handshake.ts), asks the person at the machine, streams the
  * screen (framePump.ts) and, once control is granted, applies the helper's input; every message passes the
  * guard first (guard.ts). This file keeps the lifecycle, consent, control and audit; each helper keeps its own
- * heartbeat (helperLink.ts), what is shared besides the screen, chat included, goes through contextRelay.ts and
- * the host's pause through pauseRelay.ts. Everything it owns is released in `end()`.
+ * heartbeat (helperLink.ts), what is shared besides the screen, chat included, goes through contextRelay.ts,
+ * the host's pause through pauseRelay.ts, control and the helper's input through controlRelay.ts, and a network cut
+ * and the helper's resume through resume.ts. Everything it owns is released in `end()`.
  */
 
-import type { HostAgent, InputEvent } from '../agent/contract';
+import type { HostAgent } from '../agent/contract';
 import { noAudit, type AuditEvent, type AuditLog } from '../shared/audit';
 import { createInvitation, isExpired, makeInvitationFile, type IceServer, type Invitation, type InvitationFile, type SignalingSettings } from '../shared/invitation';
 import type { Logger } from '../shared/log';
@@ -22,10 +23,12 @@ import { peerOptions, type SignalingPeerOptions } from '../shared/signaling';
 import { HOST_TRANSITIONS, StateMachine, isFinal, type EndedBy, type HostState } from '../shared/stateMachine';
 import { ClipboardRelay, type HostClipboard } from './clipboardRelay';
 import { ContextRelay, type Disposable } from './contextRelay';
+import { ControlRelay } from './controlRelay';
 import { ProofLock } from './handshake';
 import { HelperLink, type HelperPort } from './helperLink';
 import { SignalingLink, type HostConnection, type HostPeerFactory } from './hostPeer';
 import { PauseRelay } from './pauseRelay';
+import { HostResume } from './resume';
 
 export { MAX_FAILED_PROOFS } from './handshake';
 export { MAX_MALFORMED, RATE_LIMITS } from './guard';
@@ -62,6 +65,8 @@ export interface HostSessionOptions {
   readonly audit?: AuditLog;
   /** Makes the PeerJS peer: PeerJS by default, a fake transport in unit tests. */
   readonly createPeer?: HostPeerFactory;
+  /** How long a cut link may take to come back (RESUME_WINDOW_MS by default; tests shorten it). */
+  readonly resumeWindowMs?: number;
 }
 
 /** An admitted helper must open its media connection within this time. */
@@ -84,9 +89,6 @@ export class HostSession {
   private readonly lock = new ProofLock();
   private readonly timers = new Set<ReturnType<typeof setTimeout> | ReturnType<typeof setInterval>>();
   private readonly disposables: { dispose(): void }[] = [];
-  private inputHeld = false;
-  /** The person at the machine is using their own mouse: the helper's input is dropped (see NutInput). */
-  private inputPaused = false;
   /** Why the session ended, for connections that arrive after. */
   private endReason: EndReason | undefined;
   /** Dropped from helpers over the whole session, for the log and the audit. */
@@ -96,6 +98,8 @@ export class HostSession {
   private denials = 0;
   private readonly relay: ContextRelay;
   private readonly clipboard: ClipboardRelay;
+  private readonly control: ControlRelay;
+  private readonly resume: HostResume;
   /** The host's pause of the screen (`pause.set(true)`), its input and its context: see pauseRelay.ts. */
   readonly pause: PauseRelay;
   private readonly now: () => Date;
@@ -112,6 +116,11 @@ export class HostSession {
       record: (e) => this.record(e, this.helper), releaseInput: () => this.releaseInput(), pump: () => this.helper?.pump, share: (u) => this.relay.share(u) });
     this.clipboard = new ClipboardRelay({ log: options.log, consentTimeoutMs: options.consentTimeoutMs, clipboard: options.ui.clipboard, state: () => this.kind(),
       helperName: () => this.helper?.name ?? '', current: (h) => this.helper === h && !isFinal(this.machine.state), send: (m) => this.send(m), record: (e) => this.record(e, this.helper) });
+    this.control = new ControlRelay({ log: options.log, consentTimeoutMs: options.consentTimeoutMs, askForControl: (r) => options.ui.askForControl(r), state: () => this.kind(), helper: () => this.helper,
+      to: (kind) => this.machine.to({ kind, helperName: this.helper?.name ?? '' }), agent: () => this.agent, paused: () => this.pause.paused, record: (e, h) => this.record(e, h), send: (m) => this.send(m) });
+    this.resume = new HostResume({ log: options.log, ...(options.resumeWindowMs !== undefined ? { windowMs: options.resumeWindowMs } : {}), state: () => this.kind(), helper: () => this.helper,
+      enterReconnecting: () => this.enterReconnecting(), makeLink: (conn, shownId, key) => Object.assign(new HelperLink(conn, shownId, this.port, key), { name: this.helper?.name ?? 'A helper' }),
+      adopt: (link) => this.adopt(link), rejoinSignaling: () => this.link?.rejoin(), record: (e, h) => this.record(e, h), end: (reason, message) => this.end(reason, message) });
     this.machine = new StateMachine<HostState>({ kind: 'idle' }, HOST_TRANSITIONS, (from, to) => options.log.warn(`refused state change ${from.kind} -> ${to.kind}`));
     this.machine.onChange((state, previous) => options.log.info(`state ${previous.kind} -> ${state.kind}`));
   }
@@ -149,7 +158,7 @@ export class HostSession {
           log.error(`the screen agent stopped: ${error.message}`);
           this.end('captureFailed', `Remote Assist's screen agent stopped: ${error.message}`);
         }),
-        this.agent.onInputPause((paused) => this.onInputPause(paused)),
+        this.agent.onInputPause((paused) => this.control.onInputPause(paused)),
       );
       if (this.kind() !== 'starting') return; // ended while the agent started
       await this.openPeer(peerId);
@@ -168,7 +177,7 @@ export class HostSession {
   /** Takes control back from the helper. */
   revokeControl(): void {
     if (this.kind() !== 'controlled') return;
-    this.dropControl('revoked');
+    this.control.drop('revoked');
     this.options.log.info('control revoked by the host');
   }
 
@@ -227,6 +236,7 @@ export class HostSession {
     this.relay.dispose();
     this.pause.dispose();
     this.clipboard.dispose();
+    this.resume.dispose();
     for (const t of this.timers) clearTimeout(t as ReturnType<typeof setTimeout>);
     this.timers.clear();
     const helper = this.helper;
@@ -252,7 +262,7 @@ export class HostSession {
       timeoutMs: this.options.signalingTimeoutMs,
       log,
       notify: (message) => this.options.ui.notify(message),
-      wanted: () => kind() === 'awaiting' || kind() === 'verifying' || kind() === 'asking',
+      wanted: () => kind() === 'awaiting' || kind() === 'verifying' || kind() === 'asking' || kind() === 'reconnecting',
     });
     if (isFinal(this.machine.state)) return this.link.dispose();
     log.info('registered; waiting for a helper');
@@ -282,6 +292,7 @@ export class HostSession {
 
   private onConnection(conn: HostConnection, shownId: string): void {
     const { log } = this.options;
+    if (this.resume.connection(conn, shownId)) return;
     if (conn.label === MEDIA_LABEL) {
       if (this.helper?.attachMedia(conn)) return;
       log.warn(`refused a media connection from ${shownId}`);
@@ -314,32 +325,33 @@ export class HostSession {
       maxFps: this.options.maxFps,
       proofKey: () => this.proofKey!,
       lock: this.lock,
+      resumeLock: this.resume.lock,
       dropped: this.dropped,
       invitation: () => this.invitationValue!,
       agent: () => this.agent!,
       state: () => this.kind(),
-      current: (helper) => this.helper === helper && !isFinal(this.machine.state),
+      current: (helper) => (this.helper === helper || this.resume.isCandidate(helper)) && !isFinal(this.machine.state),
       expired: () => this.expiredNow() && (this.onExpired(), true),
       send: (message) => this.send(message),
       record: (event, helper) => this.record(event, helper),
       notify: (message) => this.options.ui.notify(message),
-      reject: (helper, reason) => this.rejectHelper(helper, reason),
+      reject: (helper, reason) => this.resume.drop(helper) || this.rejectHelper(helper, reason),
       end: (reason, message) => this.end(reason, message),
-      proved: (helper, code) => void this.onProved(helper, code),
+      proved: (helper, code, transcript) => void (this.resume.remember(this.proofKey!, transcript), this.onProved(helper, code)),
+      resumed: (helper) => this.resume.resumed(helper),
+      resumeFailed: (helper, attempt, locked) => this.resume.failed(helper, attempt, locked),
       showing: () => this.kind() === 'viewing' || this.kind() === 'controlled',
       viewGranted: (helper) => this.helper === helper && (this.relay.viewGranted(), this.pause.viewGranted()),
       paused: () => this.pause.paused,
       leaveSignaling: () => void (this.link?.leave() && this.options.log.info('left the signaling server: the invitation cannot be used again')),
       message: (helper, message) => this.onMessage(helper, message).catch((error: unknown) => this.options.log.error(error instanceof Error ? error : String(error))),
       // A candidate is sent away (the invitation stays open), an admitted helper ends the session.
-      misbehaved: (helper) =>
-        this.kind() === 'verifying' || this.kind() === 'asking'
+      misbehaved: (helper) => this.resume.drop(helper) ||
+        (this.kind() === 'verifying' || this.kind() === 'asking'
           ? this.rejectHelper(helper, 'protocolError')
-          : this.end('protocolError', 'The helper sent too many malformed or excess messages and was disconnected.'),
-      closed: (helper) => {
-        this.options.log.info('the helper closed the connection');
-        this.onHelperGone(helper, 'helperEnded');
-      },
+          : this.end('protocolError', 'The helper sent too many malformed or excess messages and was disconnected.')),
+      // Without a bye, a closed connection of an admitted helper is taken as a cut: it may come back (resume.ts).
+      closed: (helper) => void (this.resume.drop(helper) || this.resume.cut(helper, 'closed') || this.onHelperGone(helper, 'helperEnded')),
     };
   }
 
@@ -349,21 +361,23 @@ export class HostSession {
       case 'hello':
         helper.name = message.helperName || 'A helper';
         return helper.handshake.onHello(message);
+      case 'resume':
+        return helper.handshake.onHello(message);
       case 'proof':
         return helper.handshake.onProof(message.mac);
       case 'mediaProof':
         return helper.handshake.onMediaProof(message.mac);
       case 'requestControl':
-        return this.onRequestControl(helper);
+        return this.control.request(helper);
       case 'releaseControl':
-        if (this.kind() === 'controlled') this.dropControl('released');
+        if (this.kind() === 'controlled') this.control.drop('released');
         return;
       case 'pointerMove':
       case 'pointerButton':
       case 'wheel':
       case 'key':
       case 'text':
-        return this.onInput(helper, message);
+        return this.control.input(helper, message);
       case 'releaseAll':
         return this.releaseInput();
       case 'frameAck':
@@ -380,6 +394,7 @@ export class HostSession {
       case 'heartbeat':
         return;
       case 'bye':
+        if (this.resume.drop(helper)) return;
         log.info(`the helper left (${message.reason})`);
         return this.onHelperGone(helper, 'helperEnded');
       default:
@@ -392,11 +407,7 @@ export class HostSession {
     const { log } = this.options;
     log.info(`${helper.name} proved the invitation code; asking the host (verification code ${code})`);
     this.machine.to({ kind: 'asking', helperName: helper.name });
-    helper.lastHeard = Date.now();
-    helper.startHeartbeat(() => this.releaseInput(), (silence) => {
-      this.options.log.warn(`nothing heard from the helper for ${silence} ms`);
-      this.onHelperGone(helper, 'peerGone');
-    });
+    this.watch(helper);
     const allowed = await this.options.ui.askToView({ helperName: helper.name, verificationCode: code, timeoutMs: this.options.consentTimeoutMs });
     if (this.helper !== helper || this.kind() !== 'asking') return;
     if (allowed) return this.admit(helper);
@@ -409,63 +420,34 @@ export class HostSession {
     this.end('denied', `The invitation was closed after ${MAX_DENIALS} requests to view that were not allowed.`);
   }
 
-  private async onRequestControl(helper: HelperLink): Promise<void> {
-    if (this.kind() !== 'viewing' || helper.askingControl) return;
-    const { log } = this.options;
-    helper.askingControl = true;
-    log.info(`${helper.name} asks for control`);
-    this.record({ event: 'controlRequested' }, helper);
-    const granted = await this.options.ui.askForControl({ helperName: helper.name, timeoutMs: this.options.consentTimeoutMs });
-    helper.askingControl = false;
-    if (this.helper !== helper || this.kind() !== 'viewing') return;
-    if (!granted) {
-      log.info('control denied');
-      this.record({ event: 'controlDenied' }, helper);
-      return this.send({ type: 'control', granted: false, reason: 'denied' });
-    }
-    this.machine.to({ kind: 'controlled', helperName: helper.name });
-    log.info(`control granted to ${helper.name}`);
-    this.record({ event: 'controlGranted' }, helper);
-    this.send({ type: 'control', granted: true, reason: 'granted' });
+  private releaseInput(): void { this.control.release(); }
+
+  /** Heartbeats both ways from the proof on: held input released after a second of silence, a cut after a few. */
+  private watch(helper: HelperLink): void {
+    helper.lastHeard = Date.now();
+    helper.startHeartbeat(() => this.releaseInput(), (silence) => {
+      if (this.helper !== helper) return;
+      this.options.log.warn(`nothing heard from the helper for ${silence} ms`);
+      if (!this.resume.cut(helper, 'silence')) this.onHelperGone(helper, 'peerGone');
+    });
   }
 
-  private onInput(helper: HelperLink, message: InputEvent): void {
-    if (this.kind() !== 'controlled') return helper.guard.withoutControl();
-    if (this.pause.paused) return helper.guard.whilePaused();
-    if (this.inputPaused) return; // the agent drops it too; no need to send it there
-    if (!helper.guard.forward(message)) return;
-    this.inputHeld = true;
-    this.agent?.input(message);
-  }
-
-  private releaseInput(): void {
-    this.helper?.guard.held.clear();
-    if (!this.inputHeld) return;
-    this.inputHeld = false;
-    this.agent?.releaseAll().catch((error: unknown) => this.options.log.error(`releasing input failed: ${String(error)}`));
-  }
-
-  private dropControl(reason: 'revoked' | 'released'): void {
+  /** The link was cut (resume.ts): control dropped, held input released, the helper will have to ask again. */
+  private enterReconnecting(): void {
+    if (this.kind() === 'controlled') this.record({ event: 'controlEnded' }, this.helper);
     this.releaseInput();
-    this.machine.to({ kind: 'viewing', helperName: this.helper?.name ?? '' });
-    this.record({ event: 'controlEnded', reason }, this.helper);
-    this.send({ type: 'control', granted: false, reason });
+    this.helper?.stopHeartbeat();
+    this.machine.to({ kind: 'reconnecting', helperName: this.helper?.name ?? '' });
   }
 
-  /** The agent saw the host's own mouse move (`paused`), or saw it still again. The person at the machine wins. */
-  private onInputPause(paused: boolean): void {
-    const { log } = this.options;
-    this.inputPaused = paused;
-    const helper = this.helper;
-    if (paused) {
-      // The agent has released everything it held.
-      helper?.guard.held.clear();
-      this.inputHeld = false;
-    }
-    if (!helper || this.kind() !== 'controlled') return log.debug(`input ${paused ? 'paused' : 'resumed'} by the agent while no helper has control`);
-    log.info(paused ? `you moved your mouse: ${helper.name}'s input is paused` : `${helper.name}'s input is applied again`);
-    this.record({ event: paused ? 'controlPaused' : 'controlResumed' }, helper);
-    this.send(paused ? { type: 'control', granted: false, reason: 'paused' } : { type: 'control', granted: true, reason: 'resumed' });
+  /** The resumed helper's link takes the old one's place; the screen goes whole, with what else is shared. */
+  private adopt(link: HelperLink): void {
+    const old = this.helper;
+    this.helper = link;
+    old?.close();
+    this.machine.to({ kind: 'viewing', helperName: link.name });
+    this.watch(link);
+    link.grantView();
   }
 
   /** Sends a candidate helper away and waits for the next one. */

@@ -22,7 +22,8 @@ import { isKnownKeyCode } from './keys';
  * 4: the host may share its editor, debugger and terminal (`sharing`, `context`: see context.ts), both sides `chat`;
  *    host messages may be up to MAX_HOST_MESSAGE. Later additions in the same version (an older peer drops them as
  *    malformed, which costs nothing): the `back` and `forward` buttons, and clipboard text on request (`clipboard`,
- *    `clipboardRequest`, `clipboardRefused`), the host's pause of the screen (`paused`).
+ *    `clipboardRequest`, `clipboardRefused`), the host's pause of the screen (`paused`), resuming after a network cut
+ *    (`resume`, `resumed`: see resume.ts and SECURITY.md, "Resuming after a network cut").
  */
 export const PROTOCOL_VERSION = 4;
 export const CONTROL_LABEL = 'control';
@@ -31,8 +32,16 @@ export const MEDIA_LABEL = 'media';
 export const HEARTBEAT_MS = 250;
 /** Silence after which held keys and buttons are released (the peer may be gone). */
 export const INPUT_RELEASE_SILENCE_MS = 1_000;
-/** Silence after which the other side is taken as gone and the session ends. */
-export const PEER_GONE_SILENCE_MS = 5_000;
+/**
+ * Silence after which the link is taken as cut: control is dropped and both sides show "Reconnecting…" while the
+ * helper dials again (a closed connection or a failed ICE state is taken as a cut at once).
+ */
+export const LINK_LOST_SILENCE_MS = 3_000;
+/**
+ * How long a cut link may take to come back (Wi-Fi roaming, a VPN reconnecting, a laptop lid): counted from the cut,
+ * after which the session ends on both sides with `linkLost`. Each side counts on its own clock.
+ */
+export const RESUME_WINDOW_MS = 30_000;
 
 /** `back` and `forward`: the side buttons (X11 buttons 8 and 9). */
 export type MouseButton = 'left' | 'middle' | 'right' | 'back' | 'forward';
@@ -70,13 +79,20 @@ export type EndReason =
   | 'locked'
   | 'protocolError'
   | 'peerGone'
-  | 'captureFailed';
+  | 'captureFailed'
+  /** The link was cut and did not come back within RESUME_WINDOW_MS. */
+  | 'linkLost';
 
 /** Messages the helper sends to the host on the control connection. */
 export type HelperMessage =
   /** First message: opens the handshake. */
   | { readonly type: 'hello'; readonly version: number; readonly helperName: string; readonly helperNonce: string }
-  /** Answer to the host's challenge: HMAC over the transcript with the proof key. */
+  /**
+   * First message on a new control connection after a cut, instead of `hello`: the same helper comes back. The host
+   * answers with a `challenge`; the `proof` that follows is made with the session's resume key (proof.ts).
+   */
+  | { readonly type: 'resume'; readonly version: number; readonly helperNonce: string }
+  /** Answer to the host's challenge: HMAC over the transcript with the proof key (the resume key when resuming). */
   | { readonly type: 'proof'; readonly mac: string }
   /**
    * Once the host has proved itself and the media connection is open: HMAC over the transcript and the media
@@ -134,6 +150,11 @@ export type HostMessage =
       readonly expiresAt: string;
       readonly consentTimeoutMs: number;
     }
+  /**
+   * Answer to a resume's `proof`: the host's own proof with the resume key. The helper then proves its new media
+   * connection (`mediaProof`) and the host sends `viewGranted` again, then the whole screen. Control stays dropped.
+   */
+  | { readonly type: 'resumed'; readonly mac: string }
   /** The host allowed the helper to see the screen; frames follow on the media connection. */
   | { readonly type: 'viewGranted'; readonly width: number; readonly height: number }
   /** Control was granted, resumed, paused or taken back (or refused, after a request). */
@@ -241,7 +262,7 @@ const BUTTONS: ReadonlySet<string> = new Set<MouseButton>(['left', 'middle', 'ri
 const CLIPBOARD_REFUSALS: ReadonlySet<string> = new Set<ClipboardRefusal>(['denied', 'empty', 'tooLarge', 'busy']);
 const END_REASONS: ReadonlySet<string> = new Set<EndReason>([
   'hostEnded', 'helperEnded', 'denied', 'consentTimeout', 'expired', 'alreadyUsed', 'proofFailed', 'locked',
-  'protocolError', 'peerGone', 'captureFailed',
+  'protocolError', 'peerGone', 'captureFailed', 'linkLost',
 ]);
 /** Whether a string is one of the protocol's end reasons. */
 export function isEndReason(value: unknown): value is EndReason {
@@ -300,6 +321,10 @@ export function parseHelperMessage(data: unknown): HelperMessage | undefined {
     case 'hello':
       return typeof m['version'] === 'number' && Number.isSafeInteger(m['version']) && isShortString(m['helperName'], MAX_NAME) && isB64(m['helperNonce'])
         ? { type: 'hello', version: m['version'], helperName: cleanName(m['helperName']), helperNonce: m['helperNonce'] }
+        : undefined;
+    case 'resume':
+      return typeof m['version'] === 'number' && Number.isSafeInteger(m['version']) && isB64(m['helperNonce'])
+        ? { type: 'resume', version: m['version'], helperNonce: m['helperNonce'] }
         : undefined;
     case 'proof':
     case 'mediaProof':
@@ -362,6 +387,8 @@ export function parseHostMessage(data: unknown): HostMessage | undefined {
             consentTimeoutMs: m['consentTimeoutMs'],
           }
         : undefined;
+    case 'resumed':
+      return isB64(m['mac']) ? { type: 'resumed', mac: m['mac'] } : undefined;
     case 'viewGranted':
       return isDimension(m['width']) && isDimension(m['height']) ? { type: 'viewGranted', width: m['width'], height: m['height'] } : undefined;
     case 'control': {
@@ -453,6 +480,7 @@ export function describeEnd(reason: EndReason): string {
     case 'protocolError': return 'The other side sent messages that make no sense; the session was closed.';
     case 'peerGone': return 'The other side stopped answering (closed, crashed or lost its network).';
     case 'captureFailed': return "The host's screen could not be captured.";
+    case 'linkLost': return `The connection was lost and did not come back within ${RESUME_WINDOW_MS / 1000} seconds. Start a new session if you still need one.`;
     default: return assertNever(reason);
   }
 }
