@@ -109,7 +109,6 @@ export class HostSession {
   constructor(private readonly options: HostSessionOptions) {
     this.now = options.now ?? (() => new Date());
     this.audit = options.audit ?? noAudit;
-    this.port = this.makePort();
     const open = () => !!this.helper?.viewGranted && (this.kind() === 'viewing' || this.kind() === 'controlled');
     this.relay = new ContextRelay({ log: options.log, send: (m) => this.send(m), open, record: (e) => this.record(e, this.helper) });
     this.pause = new PauseRelay({ log: options.log, send: (m) => this.send(m), open, showing: () => this.kind() === 'viewing' || this.kind() === 'controlled',
@@ -121,6 +120,7 @@ export class HostSession {
     this.resume = new HostResume({ log: options.log, ...(options.resumeWindowMs !== undefined ? { windowMs: options.resumeWindowMs } : {}), state: () => this.kind(), helper: () => this.helper,
       enterReconnecting: () => this.enterReconnecting(), makeLink: (conn, shownId, key) => Object.assign(new HelperLink(conn, shownId, this.port, key), { name: this.helper?.name ?? 'A helper' }),
       adopt: (link) => this.adopt(link), rejoinSignaling: () => this.link?.rejoin(), record: (e, h) => this.record(e, h), end: (reason, message) => this.end(reason, message) });
+    this.port = this.makePort();
     this.machine = new StateMachine<HostState>({ kind: 'idle' }, HOST_TRANSITIONS, (from, to) => options.log.warn(`refused state change ${from.kind} -> ${to.kind}`));
     this.machine.onChange((state, previous) => options.log.info(`state ${previous.kind} -> ${state.kind}`));
   }
