@@ -28,7 +28,7 @@ import { ProofLock } from './handshake';
 import { HelperLink, type HelperPort } from './helperLink';
 import { SignalingLink, type HostConnection, type HostPeerFactory } from './hostPeer';
 import { PauseRelay } from './pauseRelay';
-import { HostResume } from './resume';
+import { HostResume, type Schedule } from './resume';
 
 export { MAX_FAILED_PROOFS } from './handshake';
 export { MAX_MALFORMED, RATE_LIMITS } from './guard';
@@ -65,8 +65,9 @@ export interface HostSessionOptions {
   readonly audit?: AuditLog;
   /** Makes the PeerJS peer: PeerJS by default, a fake transport in unit tests. */
   readonly createPeer?: HostPeerFactory;
-  /** How long a cut link may take to come back (RESUME_WINDOW_MS by default; tests shorten it). */
+  /** How long a cut link may take to come back (RESUME_WINDOW_MS by default; tests shorten it), and its clock. */
   readonly resumeWindowMs?: number;
+  readonly resumeSchedule?: Schedule;
 }
 
 /** An admitted helper must open its media connection within this time. */
@@ -117,7 +118,7 @@ export class HostSession {
       helperName: () => this.helper?.name ?? '', current: (h) => this.helper === h && !isFinal(this.machine.state), send: (m) => this.send(m), record: (e) => this.record(e, this.helper) });
     this.control = new ControlRelay({ log: options.log, consentTimeoutMs: options.consentTimeoutMs, askForControl: (r) => options.ui.askForControl(r), state: () => this.kind(), helper: () => this.helper,
       to: (kind) => this.machine.to({ kind, helperName: this.helper?.name ?? '' }), agent: () => this.agent, paused: () => this.pause.paused, record: (e, h) => this.record(e, h), send: (m) => this.send(m) });
-    this.resume = new HostResume({ log: options.log, ...(options.resumeWindowMs !== undefined ? { windowMs: options.resumeWindowMs } : {}), state: () => this.kind(), helper: () => this.helper,
+    this.resume = new HostResume({ log: options.log, ...(options.resumeWindowMs !== undefined ? { windowMs: options.resumeWindowMs } : {}), ...(options.resumeSchedule ? { schedule: options.resumeSchedule } : {}), state: () => this.kind(), helper: () => this.helper,
       enterReconnecting: () => this.enterReconnecting(), makeLink: (conn, shownId, key) => Object.assign(new HelperLink(conn, shownId, this.port, key), { name: this.helper?.name ?? 'A helper' }),
       adopt: (link) => this.adopt(link), rejoinSignaling: () => this.link?.rejoin(), record: (e, h) => this.record(e, h), end: (reason, message) => this.end(reason, message) });
     this.port = this.makePort();

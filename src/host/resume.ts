@@ -25,6 +25,14 @@ import type { HostConnection } from './hostPeer';
 /** Wrong resume proofs a session takes before it ends: the real helper proves right the first time. */
 export const MAX_FAILED_RESUMES = 3;
 
+/** Runs `fn` after `ms`; `cancel` stops it. */
+export type Schedule = (fn: () => void, ms: number) => { cancel(): void };
+
+const realSchedule: Schedule = (fn, ms) => {
+  const t = setTimeout(fn, ms);
+  return { cancel: () => clearTimeout(t) };
+};
+
 /** Why the link was taken as cut, for the log and the audit. */
 export type CutCause = 'silence' | 'closed';
 
@@ -33,6 +41,8 @@ export interface ResumePort {
   readonly log: Logger;
   /** How long a cut may last (RESUME_WINDOW_MS; tests shorten it). */
   readonly windowMs?: number;
+  /** Runs `fn` after `ms` (setTimeout by default; tests pass a fake clock). */
+  readonly schedule?: Schedule;
   state(): HostState['kind'];
   /** The admitted helper, whose link may be cut. */
   helper(): HelperLink | undefined;
@@ -52,7 +62,7 @@ export class HostResume {
   private key: Uint8Array | undefined;
   private candidate: HelperLink | undefined;
   private cutAt = 0;
-  private window: ReturnType<typeof setTimeout> | undefined;
+  private window: { cancel(): void } | undefined;
   /** Wrong resume proofs over the whole session, whoever made them. */
   readonly lock = new ProofLock(MAX_FAILED_RESUMES);
 
@@ -91,8 +101,8 @@ export class HostResume {
     this.port.record({ event: 'linkLost', why: cause }, link);
     link.close();
     this.port.rejoinSignaling();
-    clearTimeout(this.window);
-    this.window = setTimeout(() => this.expire(), windowMs);
+    this.window?.cancel();
+    this.window = (this.port.schedule ?? realSchedule)(() => this.expire(), windowMs);
     return true;
   }
 
@@ -130,7 +140,7 @@ export class HostResume {
   resumed(link: HelperLink): void {
     if (this.candidate !== link || !this.reconnecting) return;
     this.candidate = undefined;
-    clearTimeout(this.window);
+    this.window?.cancel();
     this.window = undefined;
     const afterMs = Date.now() - this.cutAt;
     this.port.log.info(`${link.name} resumed ${afterMs} ms after the cut`);
@@ -154,7 +164,7 @@ export class HostResume {
   }
 
   dispose(): void {
-    clearTimeout(this.window);
+    this.window?.cancel();
     this.window = undefined;
     const candidate = this.candidate;
     this.candidate = undefined;
