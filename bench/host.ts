@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { startAgent } from '../src/host/agentClient';
 import { HostSession, type HostSessionOptions } from '../src/host/hostSession';
 import type { Logger } from '../src/shared/log';
+import type { IceServer } from '../src/shared/settings';
 
 /** What the bench passes, as JSON in argv[2]. */
 export interface HostConfig {
@@ -24,6 +25,9 @@ export interface HostConfig {
    * REMOTE_ASSIST_FRAME_SOURCE and to the session and startAgent as `frameSource`: the hook the baseline needs.
    */
   readonly frameSource?: string;
+  /** ICE servers and policy for the session (the link emulator's TURN server, relay-only); none by default. */
+  readonly iceServers?: IceServer[];
+  readonly iceTransportPolicy?: 'all' | 'relay';
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as HostConfig;
@@ -43,7 +47,8 @@ async function main(): Promise<void> {
   if (config.frameSource) agentEnv['REMOTE_ASSIST_FRAME_SOURCE'] = config.frameSource;
   const options: HostSessionOptions & { frameSource?: string } = {
     signaling: { host: '127.0.0.1', port: config.peerPort, path: '/', secure: false, key: 'peerjs' },
-    iceServers: [],
+    iceServers: config.iceServers ?? [],
+    ...(config.iceTransportPolicy ? { iceTransportPolicy: config.iceTransportPolicy } : {}),
     hostName: 'Bench host',
     lifetimeMinutes: 60,
     consentTimeoutMs: 60_000,

@@ -22,9 +22,12 @@ import * as readline from 'node:readline';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, Stack, launchChromium, startPageServer, startPeerServer, startXvfb, waitFor } from '../test/support/env';
 import { helperState, newRig, openHelper, type Rig } from '../test/support/session';
+import { withConnect } from '../test/support/turn';
+import type { IceServer } from '../src/shared/settings';
 import type { HostConfig } from './host';
 import { installProbe, type Probe, type ProbeConfig } from './probe';
 import { childrenNamed, cpuMark, cpuPercent, rssByProcess, rssMb } from './proc';
+import { linkProfilesFrom, linksTable, measureLinks } from './links';
 import { emptyFigures, percentile, percentiles, psnr, round, table, type Figures, type Results } from './stats';
 
 // --- Settings ---
@@ -42,6 +45,15 @@ const LONG = flag('long', 'BENCH_LONG');
 const PHASE_S = option('phase-seconds', 'BENCH_PHASE_SECONDS', 8);
 const CLICKS = option('clicks', 'BENCH_CLICKS', 50);
 const LONG_MIN = option('long-minutes', 'BENCH_LONG_MINUTES', 10);
+/** Emulated links to measure on instead of loopback (`--link=lan,home,mobile`; bench/links.ts). */
+const LINKS = (() => {
+  try {
+    return linkProfilesFrom(args, process.env);
+  } catch (error) {
+    console.error(`[bench] ${error instanceof Error ? error.message : String(error)}`);
+    return process.exit(1);
+  }
+})();
 const ONLY = (args.find((x) => x.startsWith('--only='))?.slice(7) ?? process.env['BENCH_ONLY'] ?? 'product,baseline,peer').split(',');
 /**
  * What scrolls in the scrolling phase: `alike`, code whose lines repeat (blank lines, braces, the same lines
@@ -154,8 +166,15 @@ async function newProbedPage(browser: Browser, config: ProbeConfig): Promise<Pag
 }
 
 /** The product (or the baseline): the host session in its own process, the helper's real panel in Chromium. */
-async function startProduct(name: SystemName, rig: Rig, browser: Browser, maxFps: number, frameSource: string | undefined): Promise<Running> {
-  const config: HostConfig = { root: ROOT, display: rig.display, peerPort: rig.peerPort, maxFps, ...(frameSource ? { frameSource } : {}) };
+async function startProduct(
+  name: SystemName,
+  rig: Rig,
+  browser: Browser,
+  maxFps: number,
+  frameSource: string | undefined,
+  ice?: { iceServers: IceServer[]; iceTransportPolicy: 'relay' },
+): Promise<Running> {
+  const config: HostConfig = { root: ROOT, display: rig.display, peerPort: rig.peerPort, maxFps, ...(frameSource ? { frameSource } : {}), ...ice };
   const logFile = fs.openSync(path.join(LOGS, `host-${name}.log`), 'w');
   const host = fork(path.join(OUT, 'bundle/host.js'), [JSON.stringify(config)], {
     env: { ...process.env, DISPLAY: rig.display },
@@ -188,7 +207,7 @@ async function startProduct(name: SystemName, rig: Rig, browser: Browser, maxFps
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
-    const page = await openHelper(rig, code, 'Bench helper');
+    const page = await openHelper(ice ? withConnect(rig, ice) : rig, code, 'Bench helper');
     await waitFor('viewing', async () => ['viewing', 'controlling'].includes((await helperState(page)).kind), 30_000, 100);
     return {
       hostPids: [host.pid!],
@@ -297,7 +316,7 @@ function peerInstalled(): boolean {
 }
 
 /** The peer: x11vnc on the display, websockify in front of it, noVNC's own page in Chromium, all at their defaults. */
-async function startPeer(display: string, browser: Browser): Promise<Running> {
+async function startPeer(display: string, browser: Browser, proxy?: (port: number) => Promise<number>): Promise<Running> {
   const vncPort = await freePort();
   const x11vnc = spawnGroup('x11vnc', 'x11vnc', ['-display', display, '-rfbport', String(vncPort), '-localhost', '-nopw', '-forever', '-shared'], {
     ...process.env,
@@ -331,7 +350,7 @@ async function startPeer(display: string, browser: Browser): Promise<Running> {
       fs.writeFileSync(path.join(LOGS, 'helper-peer.log'), lines.join('\n') + '\n');
     });
     // noVNC's own page, as a person would open it; `autoconnect` only saves the click on Connect.
-    await page.goto(`${web.url}/vnc.html?autoconnect=true&host=127.0.0.1&port=${wsPort}`);
+    await page.goto(`${web.url}/vnc.html?autoconnect=true&host=127.0.0.1&port=${proxy ? await proxy(wsPort) : wsPort}`);
     return {
       hostPids: [x11vnc.child.pid!, websockify.child.pid!],
       page,
@@ -392,6 +411,8 @@ interface PhaseResult {
   /** Median of the host's RSS sampled every 500 ms (a transient child such as `import` is there or not). */
   rssMb: number;
   latencies: number[];
+  /** When each new barcode value was painted (epoch ms). */
+  seen: number[];
   fps: number;
   kbps: number;
   cpuPct: number;
@@ -420,6 +441,7 @@ async function phase(win: HostWindow, sys: Running, mode: WindowMode, seconds: n
     chromiumPct: cpuPercent(c0, c1),
     rssMb: percentile(rss, 50) ?? 0,
     latencies: observations.map(([drawn, seen]) => seen - drawn),
+    seen: observations.map(([, seen]) => seen),
     fps: observations.length / elapsed,
     kbps: ((bytes1 - bytes0) * 8) / 1000 / elapsed,
     cpuPct: cpuPercent(cpu0, cpu1),
@@ -661,9 +683,10 @@ async function main(): Promise<void> {
     say(`display ${rig.display} at ${SCREEN.width}x${SCREEN.height}; phases ${PHASE_S} s, ${CLICKS} clicks, maxFps ${maxFps}, scrolling ${SCROLL_CONTENT}${LONG ? `, long run ${LONG_MIN} min` : ''}`);
 
     const systems: { name: SystemName; start: () => Promise<Running> }[] = [];
-    if (ONLY.includes('product')) systems.push({ name: 'product', start: () => startProduct('product', rig, browser, maxFps, undefined) });
-    if (ONLY.includes('baseline')) systems.push({ name: 'baseline', start: () => startProduct('baseline', rig, browser, maxFps, 'screenshot-desktop') });
-    if (peerWanted) systems.push({ name: 'peer', start: () => startPeer(rig.display, browser) });
+    const loopback = LINKS.length === 0;
+    if (loopback && ONLY.includes('product')) systems.push({ name: 'product', start: () => startProduct('product', rig, browser, maxFps, undefined) });
+    if (loopback && ONLY.includes('baseline')) systems.push({ name: 'baseline', start: () => startProduct('baseline', rig, browser, maxFps, 'screenshot-desktop') });
+    if (loopback && peerWanted) systems.push({ name: 'peer', start: () => startPeer(rig.display, browser) });
 
     for (const { name, start } of systems) {
       say(`${name}: starting`);
@@ -681,6 +704,22 @@ async function main(): Promise<void> {
         await win.mode('static').catch(() => undefined);
       }
     }
+    if (!loopback) {
+      await measureLinks({
+        systems: (['product', 'peer'] as const).filter((n) => (n === 'peer' ? peerWanted : ONLY.includes(n))),
+        phaseSeconds: PHASE_S,
+        startProduct: (ice) => startProduct('product', rig, browser, maxFps, undefined, ice),
+        startPeer: (proxy) => startPeer(rig.display, browser, proxy),
+        waitForPicture: (sys) => waitForPicture(sys.page),
+        phase: async (sys, mode, seconds) => {
+          const p = await phase(win, sys, mode === 'scroll' ? SCROLL_MODE : mode, seconds);
+          await win.mode('static');
+          return p;
+        },
+        say,
+      }, LINKS, results, notes);
+      fs.writeFileSync(path.join(LOGS, 'helper-links.log'), rig.lines.join('\n') + '\n');
+    }
   } finally {
     await stack.stop();
   }
@@ -691,7 +730,7 @@ async function main(): Promise<void> {
   console.log(`Remote Assist benchmark, ${results.date}`);
   console.log(`machine: ${results.machine.cores} cores, ${results.machine.cpuModel}; screen ${SCREEN.width}x${SCREEN.height}; helper view ${VIEWPORT.width}x${VIEWPORT.height}`);
   console.log('');
-  console.log(table(results, headers));
+  console.log(LINKS.length > 0 ? linksTable(results, LINKS) : table(results, headers));
   console.log('');
   for (const n of notes) console.log(`note: ${n}`);
   console.log(`written: ${path.relative(ROOT, file)} (logs and fidelity images: out/bench/logs/)`);

@@ -1,5 +1,7 @@
 /** The figures' shape (bench/results/latest.json), and the little arithmetic behind them. */
 
+import type { LinkResults } from './links';
+
 export interface Percentiles {
   readonly p50: number | null;
   readonly p95: number | null;
@@ -25,6 +27,8 @@ export interface Figures {
   hostRssMb: number | null;
   rssGrowthMb10min: number | null;
   textPsnrDb: number | null;
+  /** Only with `--link=…` (bench/links.ts): the figures over each emulated link measured. */
+  links?: LinkResults;
 }
 
 export interface Results {

@@ -6,21 +6,15 @@
  * both ends, so that the test fails if the path were direct.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { HostSession } from '../../src/host/hostSession';
 import type { IceServer } from '../../src/shared/settings';
 import { ROOT, Stack, launchChromium, startPageServer, startPeerServer, startXterm, startXvfb, waitFor } from '../support/env';
-import { allowView, canvasPixel, helperState, newHost, newPrompts, newRig, openHelper, windowGeometry, type Rig } from '../support/session';
-
-const USER = 'test';
-const SECRET = 'secret';
-const REALM = 'remote-assist.test';
+import { allowView, canvasPixel, helperState, newHost, newPrompts, newRig, openHelper, windowGeometry } from '../support/session';
+import { TURN_USER as USER, startTurn, turnIceServers, withConnect } from '../support/turn';
 
 /** The host's peer connections (node-datachannel's polyfill, which the host's PeerJS uses), as they get a remote description. */
 interface NodePeerConnection {
@@ -40,86 +34,7 @@ const hostPcs: NodePeerConnection[] = [];
 
 const stack = new Stack();
 const rig = newRig();
-const turnLog: string[] = [];
-
-/** A UDP port that nothing holds on 127.0.0.1 right now. */
-async function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', resolve);
-  });
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
-
-/**
- * Starts coturn on 127.0.0.1 (listening and relaying there only; no TLS, DTLS or CLI; no config file, its user
- * database in a scratch folder) and resolves with its port once its UDP listener is open. Loopback peers must be
- * allowed: both relayed addresses are on 127.0.0.1, and each side's relay sends to the other's.
- */
-async function startTurn(stack: Stack): Promise<number> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ra-turn-'));
-  stack.add(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const port = await freeUdpPort();
-  const child = spawn('turnserver', [
-    '-c', '/dev/null',
-    `--listening-port=${port}`,
-    '--listening-ip=127.0.0.1',
-    '--relay-ip=127.0.0.1',
-    '--lt-cred-mech',
-    `--user=${USER}:${SECRET}`,
-    `--realm=${REALM}`,
-    '--no-tls',
-    '--no-dtls',
-    '--no-tcp',
-    '--no-cli',
-    '--no-rfc5780',
-    '--fingerprint',
-    '--allow-loopback-peers',
-    `--userdb=${path.join(dir, 'turndb')}`,
-    `--pidfile=${path.join(dir, 'turnserver.pid')}`,
-    '--log-file=stdout',
-    '--simple-log',
-    '--verbose',
-  ], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let out = '';
-  const take = (d: Buffer) => {
-    out = (out + d.toString()).slice(-20_000);
-    turnLog.push(...d.toString().split('\n').filter((l) => l.trim()));
-  };
-  child.stdout!.on('data', take);
-  child.stderr!.on('data', take);
-  stack.add(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    process.kill(-child.pid!, 'SIGTERM');
-    const done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3_000).unref())]);
-    if (!done) process.kill(-child.pid!, 'SIGKILL');
-  });
-  await waitFor('coturn to listen', () => {
-    if (child.exitCode !== null) throw new Error(`turnserver exited (${child.exitCode}): ${out.slice(-2000)}`);
-    return out.includes(`UDP listener opened on: 127.0.0.1:${port}`);
-  }, 15_000, 50);
-  return port;
-}
-
-/** The rig, with every page's `connect` message given these fields (as the extension adds the helper's settings). */
-function withConnect(rig: Rig, extra: Record<string, unknown>): Rig {
-  const browser = {
-    newPage: async (...args: Parameters<Browser['newPage']>) => {
-      const page = await rig.browser.newPage(...args);
-      await page.addInitScript((fields) => {
-        const post = window.postMessage.bind(window) as (message: unknown, targetOrigin: string) => void;
-        (window as unknown as { postMessage: (message: unknown, targetOrigin: string) => void }).postMessage = (message, targetOrigin) =>
-          post((message as { type?: unknown } | null)?.type === 'connect' ? { ...(message as object), ...fields } : message, targetOrigin);
-      }, extra);
-      return page;
-    },
-  } as unknown as Browser;
-  return { ...rig, browser };
-}
+let turnLog: string[] = [];
 
 interface PairSeen {
   readonly label: string;
@@ -169,7 +84,9 @@ describe('relay only, through a TURN server (coturn on 127.0.0.1)', { timeout: 1
 
   before(async () => {
     rig.display = await startXvfb(stack, 1280, 800);
-    turnPort = await startTurn(stack);
+    const turn = await startTurn(stack);
+    turnPort = turn.port;
+    turnLog = turn.log;
     rig.peerPort = await startPeerServer(stack);
     rig.pageUrl = await startPageServer(stack);
     rig.browser = await launchChromium(stack);
@@ -186,7 +103,7 @@ describe('relay only, through a TURN server (coturn on 127.0.0.1)', { timeout: 1
   });
 
   it('admits the helper and shows the host screen, over relayed candidates on both sides', async () => {
-    const iceServers: IceServer[] = [{ urls: `turn:127.0.0.1:${turnPort}?transport=udp`, username: USER, credential: SECRET }];
+    const iceServers: IceServer[] = turnIceServers(turnPort);
     host = newHost(rig, prompts, { iceServers, iceTransportPolicy: 'relay' });
     await host.start();
     page = await openHelper(withConnect(rig, { iceServers, iceTransportPolicy: 'relay' }), host.code);
