@@ -9,7 +9,7 @@ import type { AuditEvent } from '../shared/audit';
 import type { Invitation } from '../shared/invitation';
 import type { Logger } from '../shared/log';
 import type { Transcript } from '../shared/proof';
-import { HEARTBEAT_MS, INPUT_RELEASE_SILENCE_MS, LINK_LOST_SILENCE_MS, encodeMessage, type EndReason, type HelperMessage, type HostMessage } from '../shared/protocol';
+import { HEARTBEAT_MS, INPUT_RELEASE_SILENCE_MS, encodeMessage, type EndReason, type HelperMessage, type HostMessage } from '../shared/protocol';
 import { shownText } from '../shared/signaling';
 import type { HostState } from '../shared/stateMachine';
 import { FramePump } from './framePump';
@@ -23,6 +23,8 @@ export interface HelperPort {
   readonly hostName: string;
   readonly consentTimeoutMs: number;
   readonly maxFps: number;
+  /** Silence after which the link is taken as cut (LINK_LOST_SILENCE_MS). */
+  readonly lostSilenceMs: number;
   proofKey(): Uint8Array;
   readonly lock: ProofLock;
   /** Wrong resume proofs over the session (resume.ts). */
@@ -58,7 +60,7 @@ export interface HelperPort {
   message(helper: HelperLink, message: HelperMessage): void;
   /** Over a limit of the guard: to be thrown out. */
   misbehaved(helper: HelperLink): void;
-  /** The control connection closed, or the media connection once it was proved. */
+  /** The control connection closed. */
   closed(helper: HelperLink): void;
 }
 
@@ -133,10 +135,7 @@ export class HelperLink {
     conn.on('open', () => {
       if (this.port.current(this)) void this.handshake.checkMedia();
     });
-    conn.on('close', () => {
-      this.port.log.info('media connection closed');
-      if (this.handshake.verified && this.port.current(this)) this.port.closed(this);
-    });
+    conn.on('close', () => this.port.log.info('media connection closed'));
     return true;
   }
 
@@ -172,7 +171,7 @@ export class HelperLink {
 
   /**
    * Heartbeats to the helper from its proof on, and the silence it is judged by: held input is released after
-   * INPUT_RELEASE_SILENCE_MS (`silent`), the link is taken as cut after LINK_LOST_SILENCE_MS (`lost`).
+   * INPUT_RELEASE_SILENCE_MS (`silent`), the link is taken as cut after `lostSilenceMs` (`lost`).
    */
   startHeartbeat(silent: () => void, lost: (silenceMs: number) => void): void {
     this.stopHeartbeat();
@@ -181,7 +180,7 @@ export class HelperLink {
       this.send({ type: 'heartbeat' });
       const silence = Date.now() - this.lastHeard;
       if (silence > INPUT_RELEASE_SILENCE_MS) silent();
-      if (silence > LINK_LOST_SILENCE_MS) lost(silence);
+      if (silence > this.port.lostSilenceMs) lost(silence);
     }, HEARTBEAT_MS);
   }
 

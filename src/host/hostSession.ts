@@ -18,7 +18,7 @@ import { createInvitation, isExpired, makeInvitationFile, type IceServer, type I
 import type { Logger } from '../shared/log';
 import { derivePeerId, deriveProofKey } from '../shared/proof';
 import type { ContextUpdate, Sharing } from '../shared/context';
-import { MEDIA_LABEL, assertNever, describeEnd, encodeMessage, type EndReason, type HelperMessage, type HostMessage } from '../shared/protocol';
+import { LINK_LOST_SILENCE_MS, MEDIA_LABEL, assertNever, describeEnd, encodeMessage, type EndReason, type HelperMessage, type HostMessage } from '../shared/protocol';
 import { peerOptions, type SignalingPeerOptions } from '../shared/signaling';
 import { HOST_TRANSITIONS, StateMachine, isFinal, type EndedBy, type HostState } from '../shared/stateMachine';
 import { ClipboardRelay, type HostClipboard } from './clipboardRelay';
@@ -65,7 +65,8 @@ export interface HostSessionOptions {
   readonly audit?: AuditLog;
   /** Makes the PeerJS peer: PeerJS by default, a fake transport in unit tests. */
   readonly createPeer?: HostPeerFactory;
-  /** How long a cut link may take to come back (RESUME_WINDOW_MS by default; tests shorten it), and its clock. */
+  /** Silence that is a cut (LINK_LOST_SILENCE_MS), how long a cut may last (RESUME_WINDOW_MS) and its clock; for tests. */
+  readonly linkLostSilenceMs?: number;
   readonly resumeWindowMs?: number;
   readonly resumeSchedule?: Schedule;
 }
@@ -324,6 +325,7 @@ export class HostSession {
       hostName: this.options.hostName,
       consentTimeoutMs: this.options.consentTimeoutMs,
       maxFps: this.options.maxFps,
+      lostSilenceMs: this.options.linkLostSilenceMs ?? LINK_LOST_SILENCE_MS,
       proofKey: () => this.proofKey!,
       lock: this.lock,
       resumeLock: this.resume.lock,
@@ -351,8 +353,9 @@ export class HostSession {
         (this.kind() === 'verifying' || this.kind() === 'asking'
           ? this.rejectHelper(helper, 'protocolError')
           : this.end('protocolError', 'The helper sent too many malformed or excess messages and was disconnected.')),
-      // Without a bye, a closed connection of an admitted helper is taken as a cut: it may come back (resume.ts).
-      closed: (helper) => void (this.resume.drop(helper) || this.resume.cut(helper, 'closed') || this.onHelperGone(helper, 'helperEnded')),
+      // A cut closes nothing here (node-datachannel hears nothing until ICE consent expires): a close is the helper
+      // leaving, its bye lost with the page. While reconnecting, the cut link's late close changes nothing.
+      closed: (helper) => void (this.resume.drop(helper) || (this.kind() === 'reconnecting' && this.helper === helper) || this.onHelperGone(helper, 'helperEnded')),
     };
   }
 
@@ -474,7 +477,7 @@ export class HostSession {
     this.machine.to({ kind: 'viewing', helperName: helper.name });
     this.options.log.info(`${helper.name} admitted; the invitation is spent`);
     this.record({ event: 'allowed' }, helper);
-    const mediaLate = () => this.helper === helper && !helper.handshake.verified && this.end('protocolError', "The helper's screen connection did not open.");
+    const mediaLate = () => this.helper === helper && !helper.viewGranted && !helper.handshake.verified && this.end('protocolError', "The helper's screen connection did not open.");
     this.timer(setTimeout(mediaLate, MEDIA_OPEN_TIMEOUT_MS));
     if (helper.handshake.verified) helper.grantView();
   }

@@ -2,7 +2,8 @@
  * The host's side of a network cut (extension host, no `vscode`): noticing it, waiting for the same helper to come
  * back over new connections, and giving up after RESUME_WINDOW_MS. See SECURITY.md, "Resuming after a network cut".
  *
- * - The cut: heartbeats silent for LINK_LOST_SILENCE_MS, or a connection of the admitted helper closed. Control is
+ * - The cut: heartbeats silent for LINK_LOST_SILENCE_MS (a cut path closes nothing on this side: node-datachannel
+ *   hears nothing until ICE consent expires, ~30 s; a prompt close is the helper leaving, hostSession.ts). Control is
  *   dropped (the helper asks again) and held input released at once; the session shows `reconnecting`; the peer
  *   goes back on the signaling server (it left it at admission) so that the helper can dial it again.
  * - The resume: only while reconnecting, one candidate at a time (a newer one replaces one that has not started
@@ -34,7 +35,7 @@ const realSchedule: Schedule = (fn, ms) => {
 };
 
 /** Why the link was taken as cut, for the log and the audit. */
-export type CutCause = 'silence' | 'closed';
+export type CutCause = 'silence';
 
 /** What the resume needs of the session. */
 export interface ResumePort {

@@ -16,8 +16,11 @@ import { RESUME_WINDOW_MS } from '../shared/protocol';
 import type { LogLevel } from './bridge';
 import type { SessionTimers, Timer } from './sessionTimers';
 
-/** A new attempt this often while none is open. */
-export const RESUME_ATTEMPT_MS = 2_000;
+/**
+ * A new attempt this often while none is open: a dial made while the path was down waits on TURN and ICE
+ * retransmissions that back off, a fresh one opens in a few hundred milliseconds once the path is back.
+ */
+export const RESUME_ATTEMPT_MS = 1_000;
 /** An attempt whose control connection opened has this long to be proved and to reopen the media connection. */
 export const RESUME_PROOF_MS = 8_000;
 

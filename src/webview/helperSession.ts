@@ -275,9 +275,9 @@ export class HelperSession {
     if (kind === 'reconnecting') return true;
     if ((kind !== 'viewing' && kind !== 'requestingControl' && kind !== 'controlling') || !this.handshake.canResume) return false;
     this.log('warn', `the link to the host is cut (${why}): reconnecting`);
-    this.guard.forget();
-    this.guard.released();
+    this.guard.cut();
     this.to({ kind: 'reconnecting', hostName: this.hostName });
+    this.link = void this.link?.close(); // silenced: only a resumed link is heard from now on
     this.events.onNotice(kind === 'controlling' ? 'Connection lost: your control was dropped. Ask again once reconnected.' : '');
     this.resume.start();
     return true;

@@ -40,9 +40,28 @@ function countingAgent(): HostAgent & { captures: { full: boolean }[]; inputs: I
 }
 
 const running: HostSession[] = [];
+const beating = new Set<ReturnType<typeof setInterval>>();
 afterEach(() => {
+  for (const b of beating) clearInterval(b);
+  beating.clear();
   for (const h of running.splice(0)) h.end();
 });
+
+/** Silence that is a cut, shortened for these tests (LINK_LOST_SILENCE_MS is 3 s). */
+const SILENCE_MS = 300;
+
+/** The helper's heartbeats on `conn`, as the panel sends them; `cut()` stops them, as a cut path does. */
+function heartbeats(conn: FakeConnection): { cut(): Promise<void> } {
+  const t = setInterval(() => conn.deliver({ type: 'heartbeat' }), 50);
+  beating.add(t);
+  return {
+    cut: async () => {
+      clearInterval(t);
+      beating.delete(t);
+      await sleep(SILENCE_MS + 200);
+    },
+  };
+}
 
 /** A host whose helper is admitted, has its media proved and holds control. */
 async function admittedWithControl(overrides: Partial<HostSessionOptions> = {}) {
@@ -58,6 +77,7 @@ async function admittedWithControl(overrides: Partial<HostSessionOptions> = {}) 
     log: { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     audit,
     createPeer: peers.create as never,
+    linkLostSilenceMs: SILENCE_MS,
     ...overrides,
   });
   running.push(host);
@@ -65,6 +85,7 @@ async function admittedWithControl(overrides: Partial<HostSessionOptions> = {}) 
   const peer: FakePeer = peers.last();
   const first = await fakeHelper(peer, host.code);
   assert.equal(first.outcome, 'welcome');
+  const link = heartbeats(first.control);
   const media = await proveMedia(peer, first);
   await until('viewing', () => host.state.kind === 'viewing');
   await until('a frame', () => media.sent.length > 0);
@@ -72,7 +93,7 @@ async function admittedWithControl(overrides: Partial<HostSessionOptions> = {}) 
   await until('controlled', () => host.state.kind === 'controlled');
   first.control.deliver({ type: 'key', code: 'ShiftLeft', down: true });
   await until('the key at the agent', () => agent.inputs.length === 1);
-  return { host, peer, agent, audit, asked, first, media };
+  return { host, peer, agent, audit, asked, first, media, link };
 }
 
 /** Frames the host sent on `media`, whole. */
@@ -86,21 +107,24 @@ describe('resume after a network cut: the host', () => {
     const r = await admittedWithControl();
     const releases = r.agent.releases;
     assert.equal(r.peer.disconnected, true, 'left the signaling server at admission');
-    r.first.control.close(); // the path is cut: the connection closes under the host
+    await r.link.cut();
     assert.equal(r.host.state.kind, 'reconnecting');
     await until('released', () => r.agent.releases > releases);
     assert.equal(r.peer.disconnected, false, 'back on the signaling server for the resume');
     assert.ok(r.audit.events().includes('linkLost'));
-    assert.equal(r.audit.records.find((e) => e.event === 'linkLost')?.['why'], 'closed');
+    assert.equal(r.audit.records.find((e) => e.event === 'linkLost')?.['why'], 'silence');
     // Input that still arrives on the cut link does nothing.
     r.first.control.open = true;
     r.first.control.deliver({ type: 'key', code: 'KeyA', down: true });
     assert.equal(r.agent.inputs.length, 1);
+    // Nor does its close, late.
+    r.first.control.close();
+    assert.equal(r.host.state.kind, 'reconnecting');
   });
 
   it('the same helper resumes with the resume key: no new prompt, viewing (control to be asked again), the whole screen', async () => {
     const r = await admittedWithControl();
-    r.first.control.close();
+    await r.link.cut();
     const capturesBefore = r.agent.captures.length;
     const back = await fakeResume(r.peer, r.first);
     assert.equal(back.outcome, 'resumed');
@@ -122,7 +146,7 @@ describe('resume after a network cut: the host', () => {
 
   it('a stranger with the invitation code gets nothing: hello is refused, a resume with a key from other nonces fails', async () => {
     const r = await admittedWithControl();
-    r.first.control.close();
+    await r.link.cut();
     const hello = await fakeHelper(r.peer, r.host.code);
     assert.notEqual(hello.outcome, 'welcome', 'the invitation stays single-use');
     const guessed = await deriveResumeKey(r.first.proofKey, { ...r.first.transcript, hostNonce: newNonce() });
@@ -137,7 +161,7 @@ describe('resume after a network cut: the host', () => {
 
   it(`ends the session after ${MAX_FAILED_RESUMES} wrong resume proofs`, async () => {
     const r = await admittedWithControl();
-    r.first.control.close();
+    await r.link.cut();
     for (let i = 1; i <= MAX_FAILED_RESUMES; i++) {
       const wrong = await fakeResume(r.peer, r.first, { resumeKey: new Uint8Array(32).fill(i) });
       assert.notEqual(wrong.outcome, 'resumed');
@@ -151,11 +175,11 @@ describe('resume after a network cut: the host', () => {
     const early = await fakeResume(r.peer, r.first);
     assert.notEqual(early.outcome, 'resumed', 'no resume while the helper is connected');
     assert.equal(r.host.state.kind, 'controlled');
-    r.first.control.close();
+    await r.link.cut();
     const back = await fakeResume(r.peer, r.first);
     assert.equal(back.outcome, 'resumed');
     await until('viewing', () => r.host.state.kind === 'viewing');
-    back.control.close();
+    await heartbeats(back.control).cut();
     assert.equal(r.host.state.kind, 'reconnecting');
     const again = await fakeResume(r.peer, r.first);
     assert.equal(again.outcome, 'resumed');
@@ -182,7 +206,7 @@ describe('resume after a network cut: the host', () => {
         return { cancel: () => void (t.cancelled = true) };
       },
     });
-    r.first.control.close();
+    await r.link.cut();
     advance(RESUME_WINDOW_MS - 1);
     assert.equal(r.host.state.kind, 'reconnecting');
     advance(1);
@@ -191,10 +215,13 @@ describe('resume after a network cut: the host', () => {
     await until('released', () => r.agent.releases >= 1);
   });
 
-  it('a helper that leaves with bye still ends the session at once', async () => {
+  it('a helper that leaves (bye, or its connection closed with the page) still ends the session at once', async () => {
     const r = await admittedWithControl();
     r.first.control.deliver({ type: 'bye', reason: 'helperEnded' });
     assert.equal(r.host.state.kind, 'ended');
+    const r2 = await admittedWithControl();
+    r2.first.control.close();
+    assert.equal(r2.host.state.kind, 'ended');
   });
 });
 
