@@ -13,7 +13,8 @@ import { HostSession, type HostSessionOptions } from '../../src/host/hostSession
 import { MAX_FAILED_RESUMES } from '../../src/host/resume';
 import { FrameAssembler } from '../../src/shared/frames';
 import { deriveResumeKey, newNonce } from '../../src/shared/proof';
-import { RESUME_WINDOW_MS } from '../../src/shared/protocol';
+import { helperAuditEvents } from '../../src/shared/audit';
+import { RESUME_WINDOW_MS, describeEnd, parseHelperMessage, parseHostMessage } from '../../src/shared/protocol';
 import { HELPER_TRANSITIONS, HOST_TRANSITIONS } from '../../src/shared/stateMachine';
 import { HOST_DEFAULTS, RecordingAudit, fakeHelper, fakePeers, fakeResume, proveMedia, until, type FakeConnection, type FakePeer } from '../support/fakePeer';
 
@@ -248,6 +249,24 @@ describe('resume: the pieces', () => {
     assert.equal(expected({ type: 'proof', mac: newNonce() }, 'reconnecting', 'challenged'), true);
     assert.equal(expected({ type: 'key', code: 'KeyA', down: true }, 'reconnecting', 'verified'), false);
     assert.equal(expected({ type: 'chat', text: 'hi' }, 'reconnecting', 'verified'), false);
+  });
+
+  it('the wire: resume and resumed are checked like the handshake (32-byte nonces and MACs); linkLost is an end reason', () => {
+    const nonce = newNonce();
+    assert.deepEqual(parseHelperMessage({ type: 'resume', version: 4, helperNonce: nonce, extra: 1 }), { type: 'resume', version: 4, helperNonce: nonce });
+    assert.equal(parseHelperMessage({ type: 'resume', version: 4, helperNonce: 'short' }), undefined);
+    assert.equal(parseHelperMessage({ type: 'resume', version: '4', helperNonce: nonce }), undefined);
+    assert.deepEqual(parseHostMessage({ type: 'resumed', mac: nonce }), { type: 'resumed', mac: nonce });
+    assert.equal(parseHostMessage({ type: 'resumed', mac: 5 }), undefined);
+    assert.deepEqual(parseHostMessage({ type: 'bye', reason: 'linkLost', message: 'x' }), { type: 'bye', reason: 'linkLost', message: 'x' });
+    assert.match(describeEnd('linkLost'), /did not come back within 30 seconds/);
+  });
+
+  it("the helper's audit: the cut ends control and is recorded, the resume too", () => {
+    const controlling = { kind: 'controlling', hostName: 'Ada' } as const;
+    const reconnecting = { kind: 'reconnecting', hostName: 'Ada' } as const;
+    assert.deepEqual(helperAuditEvents(controlling, reconnecting, undefined).map((e) => e.event), ['controlEnded', 'linkLost']);
+    assert.deepEqual(helperAuditEvents(reconnecting, { kind: 'viewing', hostName: 'Ada' }, undefined).map((e) => e.event), ['resumed']);
   });
 
   it('the state tables: a cut from viewing or control, back to viewing only (control is asked for again)', () => {
