@@ -40,6 +40,7 @@ export class HelperResume {
   private deadline: Timer | undefined;
   private cutAt = 0;
   private attempts = 0;
+  private cut: { close(): void } | undefined;
 
   constructor(
     private readonly timers: SessionTimers,
@@ -56,9 +57,10 @@ export class HelperResume {
     return performance.now() - this.cutAt;
   }
 
-  /** The link is cut: attempts start now, the deadline runs. */
-  start(): void {
+  /** The link is cut (`cut`: its connections, muted, closed once this is over): attempts start now, the deadline runs. */
+  start(cut?: { close(): void }): void {
     if (this.active) return;
+    this.cut = cut;
     this.cutAt = performance.now();
     this.attempts = 0;
     this.deadline = this.timers.after(this.windowMs, () => {
@@ -68,10 +70,12 @@ export class HelperResume {
     this.attempt();
   }
 
-  /** Resumed (or the session is over): no more attempts. */
+  /** Resumed (or the session is over): no more attempts, and the cut link is closed. */
   stop(): void {
     this.tick = this.timers.cancel(this.tick);
     this.deadline = this.timers.cancel(this.deadline);
+    this.cut?.close();
+    this.cut = undefined;
   }
 
   private attempt(): void {

@@ -277,9 +277,9 @@ export class HelperSession {
     this.log('warn', `the link to the host is cut (${why}): reconnecting`);
     this.guard.cut();
     this.to({ kind: 'reconnecting', hostName: this.hostName });
-    this.link = void this.link?.close(); // silenced: only a resumed link is heard from now on
     this.events.onNotice(kind === 'controlling' ? 'Connection lost: your control was dropped. Ask again once reconnected.' : '');
-    this.resume.start();
+    this.resume.start(this.link?.mute()); // only a resumed link is heard from now on
+    this.link = undefined;
     return true;
   }
 

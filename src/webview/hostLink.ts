@@ -42,9 +42,17 @@ export class HostLink {
     if (!this.media && !this.closed) this.media = this.dial(MEDIA_LABEL);
   }
 
+  /**
+   * Nothing more is reported, but the connections stay open: at a cut, closing them would tell a host that still
+   * hears this side (a cut in one direction only) that the helper left. Closed once the resume is done.
+   */
+  mute(): this {
+    this.closed = true;
+    return this;
+  }
+
   /** Closes both connections; nothing more is reported. */
   close(): void {
-    if (this.closed) return;
     this.closed = true;
     for (const conn of [this.control, this.media]) {
       try {
