@@ -8,6 +8,8 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { channelBinding, deriveResumeKey, makeProof, newNonce } from '../../src/shared/proof';
+import { HelperResume, RESUME_ATTEMPT_MS } from '../../src/webview/helperResume';
+import { SessionTimers } from '../../src/webview/sessionTimers';
 import { tick, until, verified, type FakeConnection, type Run } from '../support/fakeHelperPeer';
 
 /** Verified, viewing and controlling. */
@@ -79,5 +81,45 @@ describe('helper session: resume after a cut', () => {
     const run = await verified();
     run.control.emit('close');
     await until('ended', () => run.state().kind === 'ended');
+  });
+});
+
+describe('helper resume: the pace and the deadline (helperResume.ts)', () => {
+  const port = (peer: { disconnected: boolean; destroyed: boolean; reconnect(): void }) => {
+    const calls = { dial: 0, expire: 0, reconnect: 0, opened: undefined as number | undefined };
+    const p = {
+      log: () => undefined,
+      peer: () => peer as never,
+      attemptOpenedAt: () => calls.opened,
+      dial: () => void calls.dial++,
+      expire: () => void calls.expire++,
+    };
+    return { calls, p };
+  };
+
+  it('dials at once, again each RESUME_ATTEMPT_MS while none opened, and ends at the deadline, closing the cut link', async () => {
+    const timers = new SessionTimers();
+    const { calls, p } = port({ disconnected: false, destroyed: false, reconnect: () => undefined });
+    let cutClosed = 0;
+    const resume = new HelperResume(timers, p, RESUME_ATTEMPT_MS * 2.5);
+    resume.start({ close: () => void cutClosed++ });
+    assert.equal(calls.dial, 1, 'the first attempt at once');
+    await until('a second attempt', () => calls.dial === 2, RESUME_ATTEMPT_MS * 2);
+    calls.opened = performance.now(); // this one opened: it gets its time to prove
+    await new Promise((r) => setTimeout(r, RESUME_ATTEMPT_MS * 1.1));
+    assert.equal(calls.dial, 2, 'no new dial while an attempt is proving');
+    await until('the deadline', () => calls.expire === 1, RESUME_ATTEMPT_MS * 2);
+    assert.equal(cutClosed, 1);
+    timers.clear();
+  });
+
+  it('rejoins the signaling server first when it was lost too', () => {
+    const timers = new SessionTimers();
+    const peer = { disconnected: true, destroyed: false, reconnects: 0, reconnect() { this.reconnects++; } };
+    const { calls, p } = port(peer);
+    new HelperResume(timers, p).start();
+    assert.equal(peer.reconnects, 1);
+    assert.equal(calls.dial, 0, 'no dial before the server is back (the peer dials when it opens)');
+    timers.clear();
   });
 });
