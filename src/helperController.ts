@@ -222,7 +222,7 @@ export class HelperController implements vscode.Disposable {
     this.onStateChange();
     if (state.kind === 'failed' && previous?.kind !== 'failed') {
       void showError(vscode.l10n.t('Remote Assist: {0}', state.message), Commands.showLog);
-    } else if (state.kind === 'ended' && previous && !isFinal(previous) && state.by === 'remote') {
+    } else if (state.kind === 'ended' && previous && !isFinal(previous) && (state.by === 'remote' || state.reason === 'linkLost')) {
       void vscode.window.showInformationMessage(vscode.l10n.t('Remote Assist: {0}', plainText(state.message)));
     }
   }

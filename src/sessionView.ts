@@ -13,6 +13,7 @@
 import * as vscode from 'vscode';
 import { Commands, SESSION_VIEW_ID } from './config';
 import { CONTEXT_KINDS, type ContextKind, type Sharing } from './shared/context';
+import { RESUME_WINDOW_MS } from './shared/protocol';
 import type { HostState } from './shared/stateMachine';
 import { markdownText, plainText } from './text';
 
@@ -104,6 +105,8 @@ export function rowsFor(summary: HostSummary): Row[] {
     case 'viewing':
     case 'controlled':
       return seeingRows(state, name, summary);
+    case 'reconnecting':
+      return [{ id: 'helper', icon: 'sync~spin', label: name, description: vscode.l10n.t('reconnecting…'), tooltip: vscode.l10n.t('The connection to {0} was cut. Control was taken back; your screen is not sent until they are reconnected. The session ends if they are not back within {1} seconds.', name, RESUME_WINDOW_MS / 1000) }, ...codeRow(summary)];
     case 'idle':
     case 'starting':
     case 'ended':

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { Commands } from './config';
 import type { Sharing } from './shared/context';
+import { RESUME_WINDOW_MS } from './shared/protocol';
 import { isFinal, type HelperState, type HostState } from './shared/stateMachine';
 import { markdownText, plainText, statusBarText } from './text';
 
@@ -126,6 +127,12 @@ function hostLook(host: HostState | undefined): Look | undefined {
           tooltip: vscode.l10n.t('{0} controls your mouse and keyboard. Click to take control back or end the session.', name),
           background: 'error',
         };
+      case 'reconnecting':
+        return {
+          text: `$(sync~spin) ${vscode.l10n.t('Reconnecting to {0}…', label)}`,
+          tooltip: vscode.l10n.t('The connection to {0} was cut. Control was taken back and nothing is sent until they are reconnected; the session ends if they are not back within {1} seconds. Click to end it now.', name, RESUME_WINDOW_MS / 1000),
+          background: 'warning',
+        };
       case 'ended':
         return { text: `$(debug-disconnect) ${vscode.l10n.t('Remote Assist: ended')}`, tooltip: plainText(host.message) };
       case 'failed':
@@ -157,6 +164,12 @@ function helperLook(helper: HelperState | undefined): Look | undefined {
         return {
           text: `$(remote) ${vscode.l10n.t('Controlling {0}', label)}`,
           tooltip: vscode.l10n.t("Your mouse and keyboard drive {0}'s screen while the panel has the focus.", name),
+          background: 'warning',
+        };
+      case 'reconnecting':
+        return {
+          text: `$(sync~spin) ${vscode.l10n.t('Reconnecting to {0}…', label)}`,
+          tooltip: vscode.l10n.t('The connection to {0} was cut; reconnecting. You will have to ask for control again. The session ends if the connection is not back within {1} seconds.', name, RESUME_WINDOW_MS / 1000),
           background: 'warning',
         };
       case 'ended':

@@ -25,6 +25,7 @@ export const MAX_MALFORMED = 100;
  */
 export const RATE_LIMITS: Readonly<Record<HelperMessage['type'], Rate>> = {
   hello: { max: 2, perMs: 1000 },
+  resume: { max: 2, perMs: 1000 },
   proof: { max: 2, perMs: 1000 },
   mediaProof: { max: 2, perMs: 1000 },
   requestControl: { max: 3, perMs: 30_000 },
@@ -181,7 +182,8 @@ export class Guard {
 
 /**
  * Whether a message has its place now: the handshake's in its order and once each, everything else only after
- * admission (chat included: nothing reaches the host's chat before it allowed viewing). Heartbeats and bye are
+ * admission (chat included: nothing reaches the host's chat before it allowed viewing) and outside a cut (a resume
+ * has its own order: `resume`, `proof`, `mediaProof`). Heartbeats and bye are
  * taken at any time (the panel starts its heartbeats as soon as the control connection opens), but a heartbeat
  * counts as being heard from only once the helper has proved the code (see `countsAsHeard`).
  */
@@ -189,15 +191,17 @@ export function expected(message: HelperMessage, state: HostState['kind'], hands
   switch (message.type) {
     case 'hello':
       return state === 'verifying' && handshake === 'awaitingHello';
+    case 'resume':
+      return state === 'reconnecting' && handshake === 'awaitingResume';
     case 'proof':
-      return state === 'verifying' && handshake === 'challenged';
+      return (state === 'verifying' || state === 'reconnecting') && handshake === 'challenged';
     case 'mediaProof':
       return handshake === 'awaitingMediaProof';
     case 'heartbeat':
     case 'bye':
       return true;
     default:
-      return state !== 'verifying' && state !== 'asking';
+      return state !== 'verifying' && state !== 'asking' && state !== 'reconnecting';
   }
 }
 
@@ -206,7 +210,7 @@ export function expected(message: HelperMessage, state: HostState['kind'], hands
  * the session is measured from the last one). Before the proof nothing counts: the handshake has its own timeout.
  */
 export function countsAsHeard(handshake: HandshakeStep): boolean {
-  return handshake !== 'awaitingHello' && handshake !== 'challenged' && handshake !== 'checkingProof' && handshake !== 'refused';
+  return handshake !== 'awaitingHello' && handshake !== 'awaitingResume' && handshake !== 'challenged' && handshake !== 'checkingProof' && handshake !== 'refused';
 }
 
 /** The key or button an input message presses or releases, or undefined for moves and wheels. */

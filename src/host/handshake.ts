@@ -3,6 +3,10 @@
  * the code and the host's own, the proof of the media connection, each bound to the DTLS fingerprints of its
  * connection; and the lock that closes an invitation after too many wrong proofs. See SECURITY.md, "The
  * handshake", and src/shared/proof.ts. The session decides what happens around it (the prompt, the expiry).
+ *
+ * The same class runs a resume after a network cut (`resume`: made with the session's resume key, not the proof
+ * key): `resume` instead of `hello`, the host answers the proof with `resumed` instead of `welcome`, and a wrong
+ * proof counts against the session's resume lock (resume.ts) instead of the invitation's.
  */
 
 import type { AuditEvent } from '../shared/audit';
@@ -19,6 +23,8 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Where one helper's handshake stands. Each step holds what the next check needs, and nothing else. */
 export type Handshake =
   | { readonly step: 'awaitingHello' }
+  /** A resume's first step: only `resume` is expected. */
+  | { readonly step: 'awaitingResume' }
   | { readonly step: 'challenged'; readonly helperNonce: string; readonly hostNonce: string }
   /** The proof is being checked: a second one meets no challenge (one proof per challenge). */
   | { readonly step: 'checkingProof' }
@@ -43,14 +49,16 @@ export function connectionBinding(conn: { readonly peerConnection?: unknown }): 
   }
 }
 
-/** Wrong proofs against one invitation, whoever made them. */
+/** Wrong proofs against one invitation (or one session's resume key), whoever made them. */
 export class ProofLock {
   private failures = 0;
+
+  constructor(readonly max: number = MAX_FAILED_PROOFS) {}
 
   /** Counts a wrong proof: which attempt it was, and whether the invitation is now locked. */
   fail(): { readonly attempt: number; readonly locked: boolean } {
     this.failures++;
-    return { attempt: this.failures, locked: this.failures >= MAX_FAILED_PROOFS };
+    return { attempt: this.failures, locked: this.failures >= this.max };
   }
 }
 
@@ -70,8 +78,10 @@ export interface HandshakeSession {
   /** Sends this helper away; the invitation stays open. */
   reject(reason: EndReason): void;
   end(reason: EndReason, message: string): void;
-  /** The helper proved the code and was welcomed: the person is to be asked. */
-  proved(verificationCode: string): void;
+  /** The helper proved the code and was welcomed: the person is to be asked. `transcript`: for the resume key. */
+  proved(verificationCode: string, transcript: Transcript): void;
+  /** A resume's proof was wrong (counted; the session's resume lock may now be closed). */
+  resumeFailed?(attempt: number, locked: boolean): void;
   /** The media connection is the helper's own: frames may go out. */
   mediaVerified(): void;
 }
@@ -81,7 +91,7 @@ export interface HandshakeSession {
  * that has not proved the code within HANDSHAKE_TIMEOUT_MS is sent away.
  */
 export class HostHandshake {
-  private current: Handshake = { step: 'awaitingHello' };
+  private current: Handshake;
   private media: { readonly open: boolean; readonly peerConnection?: unknown } | undefined;
   private readonly timer: ReturnType<typeof setTimeout>;
 
@@ -90,12 +100,20 @@ export class HostHandshake {
     private readonly lock: ProofLock,
     private readonly control: { readonly peerConnection?: unknown },
     private readonly session: HandshakeSession,
+    /** This is a resume: `proofKey` is the session's resume key. */
+    private readonly resume = false,
   ) {
+    this.current = { step: resume ? 'awaitingResume' : 'awaitingHello' };
     this.timer = setTimeout(() => {
       if (!session.current() || this.proved) return;
-      session.log.warn('the helper did not prove the code in time');
+      session.log.warn(resume ? 'the resuming helper did not prove itself in time' : 'the helper did not prove the code in time');
       session.reject('proofFailed');
     }, HANDSHAKE_TIMEOUT_MS);
+  }
+
+  /** Whether this handshake is a resume (resume.ts). */
+  get resuming(): boolean {
+    return this.resume;
   }
 
   get state(): Handshake {
@@ -123,7 +141,7 @@ export class HostHandshake {
 
   /** The helper's hello: the host's challenge, or the helper is sent away when it speaks another protocol. */
   onHello(message: { readonly version: number; readonly helperNonce: string }): void {
-    if (this.current.step !== 'awaitingHello') return;
+    if (this.current.step !== (this.resume ? 'awaitingResume' : 'awaitingHello')) return;
     if (message.version !== PROTOCOL_VERSION) {
       this.session.log.warn(`the helper speaks protocol ${message.version}, not ${PROTOCOL_VERSION}`);
       return this.session.reject('protocolError');
@@ -149,11 +167,13 @@ export class HostHandshake {
       return this.session.reject('protocolError');
     }
     log.debug(`channel binding (control): ${binding}`);
-    if (this.session.expired()) return;
+    // The invitation's expiry bounds admission; a resume continues a session that was admitted in time.
+    if (!this.resume && this.session.expired()) return;
     const transcript: Transcript = { helperNonce: state.helperNonce, hostNonce: state.hostNonce, binding };
-    const ok = await checkProof(this.proofKey, 'helper', transcript, mac);
+    const ok = await checkProof(this.proofKey, this.resume ? 'resume-helper' : 'helper', transcript, mac);
     if (!this.session.current()) return;
-    if (!ok) return this.onFailedProof();
+    if (!ok) return this.resume ? this.onFailedResume() : this.onFailedProof();
+    if (this.resume) return this.onResumeProved(transcript);
     if (this.session.expired()) return;
     clearTimeout(this.timer);
     const [hostMac, code] = await Promise.all([makeProof(this.proofKey, 'host', transcript), verificationCode(this.proofKey, transcript)]);
@@ -169,8 +189,26 @@ export class HostHandshake {
       consentTimeoutMs: this.session.consentTimeoutMs,
     });
     this.session.record({ event: 'verified', verificationCode: code });
-    this.session.proved(code);
+    this.session.proved(code, transcript);
     void this.checkMedia();
+  }
+
+  /** A resume's proof checked out (no expiry applies: the invitation was spent at admission). The host proves itself. */
+  private async onResumeProved(transcript: Transcript): Promise<void> {
+    clearTimeout(this.timer);
+    const mac = await makeProof(this.proofKey, 'resume-host', transcript);
+    if (!this.session.current()) return;
+    this.current = { step: 'awaitingMediaProof', transcript };
+    this.session.send({ type: 'resumed', mac });
+    void this.checkMedia();
+  }
+
+  private onFailedResume(): void {
+    this.refuse();
+    const { attempt, locked } = this.lock.fail();
+    this.session.log.warn(`a resume failed its proof (${attempt} of ${this.lock.max})`);
+    this.session.record({ event: 'resumeFailed', attempt, maxAttempts: this.lock.max });
+    this.session.resumeFailed?.(attempt, locked);
   }
 
   private onFailedProof(): void {

@@ -8,7 +8,8 @@ import type { HostAgent } from '../agent/contract';
 import type { AuditEvent } from '../shared/audit';
 import type { Invitation } from '../shared/invitation';
 import type { Logger } from '../shared/log';
-import { HEARTBEAT_MS, INPUT_RELEASE_SILENCE_MS, PEER_GONE_SILENCE_MS, encodeMessage, type EndReason, type HelperMessage, type HostMessage } from '../shared/protocol';
+import type { Transcript } from '../shared/proof';
+import { HEARTBEAT_MS, INPUT_RELEASE_SILENCE_MS, encodeMessage, type EndReason, type HelperMessage, type HostMessage } from '../shared/protocol';
 import { shownText } from '../shared/signaling';
 import type { HostState } from '../shared/stateMachine';
 import { FramePump } from './framePump';
@@ -22,8 +23,12 @@ export interface HelperPort {
   readonly hostName: string;
   readonly consentTimeoutMs: number;
   readonly maxFps: number;
+  /** Silence after which the link is taken as cut (LINK_LOST_SILENCE_MS). */
+  readonly lostSilenceMs: number;
   proofKey(): Uint8Array;
   readonly lock: ProofLock;
+  /** Wrong resume proofs over the session (resume.ts). */
+  readonly resumeLock: ProofLock;
   readonly dropped: DroppedCounts;
   invitation(): Invitation;
   agent(): HostAgent;
@@ -38,7 +43,11 @@ export interface HelperPort {
   reject(helper: HelperLink, reason: EndReason): void;
   end(reason: EndReason, message: string): void;
   /** The helper proved the code and was welcomed. */
-  proved(helper: HelperLink, verificationCode: string): void;
+  proved(helper: HelperLink, verificationCode: string, transcript: Transcript): void;
+  /** A resuming helper proved both its new connections (resume.ts). */
+  resumed(helper: HelperLink): void;
+  /** A resuming helper's proof was wrong. */
+  resumeFailed(helper: HelperLink, attempt: number, locked: boolean): void;
   /** Whether the session shows the screen (admitted: viewing or controlled). */
   showing(): boolean;
   /** Whether the host has paused sharing (pauseRelay.ts): the pump then captures nothing. */
@@ -79,27 +88,33 @@ export class HelperLink {
     /** The PeerJS id as it may be shown in the log and the audit. */
     readonly shownId: string,
     private readonly port: HelperPort,
+    /** A resume after a cut (resume.ts): the handshake proves with this key instead of the proof key. */
+    resumeKey?: Uint8Array,
   ) {
     const { log } = port;
     this.peerId = control.peer;
     this.guard = new Guard(log, port.dropped);
-    this.handshake = new HostHandshake(port.proofKey(), port.lock, control, {
+    const resuming = resumeKey !== undefined;
+    this.handshake = new HostHandshake(resumeKey ?? port.proofKey(), resuming ? port.resumeLock : port.lock, control, {
       log,
       hostName: port.hostName,
       consentTimeoutMs: port.consentTimeoutMs,
       invitation: port.invitation(),
       current: () => port.current(this),
       expired: () => port.expired(),
-      send: (message) => port.send(message),
+      // The handshake answers on its own connection (a resume's candidate is not the session's helper yet).
+      send: (message) => this.send(message),
       record: (event) => port.record(event, this),
       notify: (message) => port.notify(message),
       reject: (reason) => port.reject(this, reason),
       end: (reason, message) => port.end(reason, message),
-      proved: (code) => port.proved(this, code),
+      proved: (code, transcript) => port.proved(this, code, transcript),
+      resumeFailed: (attempt, locked) => port.resumeFailed(this, attempt, locked),
       mediaVerified: () => {
-        if (port.showing()) this.grantView();
+        if (resuming) port.resumed(this);
+        else if (port.showing()) this.grantView();
       },
-    });
+    }, resuming);
     this.pump = new FramePump(
       {
         capture: (request) => port.agent().capture(request),
@@ -163,16 +178,16 @@ export class HelperLink {
 
   /**
    * Heartbeats to the helper from its proof on, and the silence it is judged by: held input is released after
-   * INPUT_RELEASE_SILENCE_MS (`silent`), the helper is taken as gone after PEER_GONE_SILENCE_MS (`gone`).
+   * INPUT_RELEASE_SILENCE_MS (`silent`), the link is taken as cut after `lostSilenceMs` (`lost`).
    */
-  startHeartbeat(silent: () => void, gone: (silenceMs: number) => void): void {
+  startHeartbeat(silent: () => void, lost: (silenceMs: number) => void): void {
     this.stopHeartbeat();
     this.heartbeat = setInterval(() => {
       if (!this.port.current(this)) return this.stopHeartbeat();
       this.send({ type: 'heartbeat' });
       const silence = Date.now() - this.lastHeard;
       if (silence > INPUT_RELEASE_SILENCE_MS) silent();
-      if (silence > PEER_GONE_SILENCE_MS) gone(silence);
+      if (silence > this.port.lostSilenceMs) lost(silence);
     }, HEARTBEAT_MS);
   }
 

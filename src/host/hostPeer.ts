@@ -75,7 +75,7 @@ export interface SignalingLinkOptions {
   readonly timeoutMs: number;
   readonly log: Logger;
   readonly notify: (message: string) => void;
-  /** Whether helpers still need the server (before one is admitted): only then is a lost server come back to. */
+  /** Whether helpers still need the server (before one is admitted, or while one resumes): only then is a lost server come back to. */
   readonly wanted: () => boolean;
 }
 
@@ -141,6 +141,16 @@ export class SignalingLink {
     if (this.peer.disconnected) return false;
     this.peer.disconnect();
     return true;
+  }
+
+  /**
+   * Back on the server after `leave()`, with the same id, while the session waits for its helper to resume after a
+   * cut (resume.ts); a lost server is then come back to as before admission (`wanted`).
+   */
+  rejoin(): void {
+    if (this.peer.destroyed) return;
+    this.closed = false;
+    if (this.peer.disconnected) this.peer.reconnect();
   }
 
   /** Destroys the peer, once the last messages have had time to leave. */

@@ -8,27 +8,30 @@
  * screen (framePump.ts) and, once control is granted, applies the helper's input; every message passes the
  * guard first (guard.ts). This file keeps the lifecycle, consent, control and audit; each helper keeps its own
  * heartbeat (helperLink.ts), what is shared besides the screen, chat included, goes through contextRelay.ts,
- * the host's pause through pauseRelay.ts, the helper's laser pointer through laserRelay.ts, the choice of monitor
+ * the host's pause through pauseRelay.ts, control and the helper's input through controlRelay.ts, a network cut
+ * and the helper's resume through resume.ts, the helper's laser pointer through laserRelay.ts, the choice of monitor
  * through monitorRelay.ts, the audit through sessionAudit.ts. Everything it owns is released in `end()`.
  */
 
-import type { HostAgent, InputEvent } from '../agent/contract';
+import type { HostAgent } from '../agent/contract';
 import { noAudit, type AuditEvent } from '../shared/audit';
 import { createInvitation, isExpired, makeInvitationFile, type Invitation, type InvitationFile } from '../shared/invitation';
 import { inputBlockedHostText } from '../shared/inputBlocked';
 import { derivePeerId, deriveProofKey } from '../shared/proof';
 import type { ContextUpdate, Sharing } from '../shared/context';
-import { MEDIA_LABEL, assertNever, describeEnd, encodeMessage, type EndReason, type HelperMessage, type HostMessage } from '../shared/protocol';
+import { LINK_LOST_SILENCE_MS, MEDIA_LABEL, assertNever, describeEnd, encodeMessage, type EndReason, type HelperMessage, type HostMessage } from '../shared/protocol';
 import { peerOptions } from '../shared/signaling';
 import { HOST_TRANSITIONS, StateMachine, isFinal, type EndedBy, type HostState } from '../shared/stateMachine';
 import { ClipboardRelay } from './clipboardRelay';
 import { ContextRelay, type Disposable } from './contextRelay';
+import { ControlRelay } from './controlRelay';
 import { ProofLock } from './handshake';
 import { HelperLink, type HelperPort } from './helperLink';
 import { SignalingLink, type HostConnection } from './hostPeer';
 import { LaserRelay } from './laserRelay';
 import { MonitorRelay } from './monitorRelay';
 import { PauseRelay } from './pauseRelay';
+import { HostResume } from './resume';
 import { SessionAudit, type AuditedHelper } from './sessionAudit';
 import type { HostSessionOptions } from './sessionOptions';
 
@@ -53,9 +56,6 @@ export class HostSession {
   private readonly lock = new ProofLock();
   private readonly timers = new Set<ReturnType<typeof setTimeout> | ReturnType<typeof setInterval>>();
   private readonly disposables: { dispose(): void }[] = [];
-  private inputHeld = false;
-  /** The person at the machine is using their own mouse: the helper's input is dropped (see NutInput). */
-  private inputPaused = false;
   /** Why the session ended, for connections that arrive after. */
   private endReason: EndReason | undefined;
   /** Dropped from helpers over the whole session, for the log and the audit. */
@@ -63,6 +63,8 @@ export class HostSession {
   private denials = 0;
   private readonly relay: ContextRelay;
   private readonly clipboard: ClipboardRelay;
+  private readonly control: ControlRelay;
+  private readonly resume: HostResume;
   /** The host's pause of the screen (`pause.set(true)`), its input and its context: see pauseRelay.ts. */
   readonly pause: PauseRelay;
   /** The helper's laser pointer on this screen, and the host's switch for it (`laser.setEnabled`): see laserRelay.ts. */
@@ -76,7 +78,6 @@ export class HostSession {
   constructor(private readonly options: HostSessionOptions) {
     this.now = options.now ?? (() => new Date());
     this.audit = new SessionAudit(options.audit ?? noAudit, options.hostName, options.log);
-    this.port = this.makePort();
     const open = () => !!this.helper?.viewGranted && (this.kind() === 'viewing' || this.kind() === 'controlled');
     this.relay = new ContextRelay({ log: options.log, send: (m) => this.send(m), open, record: (e) => this.record(e, this.helper) });
     this.pause = new PauseRelay({ log: options.log, send: (m) => this.send(m), open, showing: () => this.kind() === 'viewing' || this.kind() === 'controlled',
@@ -87,6 +88,12 @@ export class HostSession {
       record: (e) => this.record(e, this.helper), ask: options.ui.askToSwitchMonitor, notify: (m) => options.ui.notify(m), pump: () => this.helper?.pump });
     this.clipboard = new ClipboardRelay({ log: options.log, consentTimeoutMs: options.consentTimeoutMs, clipboard: options.ui.clipboard, state: () => this.kind(),
       helperName: () => this.helper?.name ?? '', current: (h) => this.helper === h && !isFinal(this.machine.state), send: (m) => this.send(m), record: (e) => this.record(e, this.helper) });
+    this.control = new ControlRelay({ log: options.log, consentTimeoutMs: options.consentTimeoutMs, askForControl: (r) => options.ui.askForControl(r), state: () => this.kind(), helper: () => this.helper,
+      to: (kind) => this.machine.to({ kind, helperName: this.helper?.name ?? '' }), agent: () => this.agent, paused: () => this.pause.paused, record: (e, h) => this.record(e, h), send: (m) => this.send(m) });
+    this.resume = new HostResume({ log: options.log, ...(options.resumeWindowMs !== undefined ? { windowMs: options.resumeWindowMs } : {}), ...(options.resumeSchedule ? { schedule: options.resumeSchedule } : {}), state: () => this.kind(), helper: () => this.helper,
+      enterReconnecting: () => this.enterReconnecting(), makeLink: (conn, shownId, key) => Object.assign(new HelperLink(conn, shownId, this.port, key), { name: this.helper?.name ?? 'A helper' }),
+      adopt: (link) => this.adopt(link), rejoinSignaling: () => this.link?.rejoin(), record: (e, h) => this.record(e, h), end: (reason, message) => this.end(reason, message) });
+    this.port = this.makePort();
     this.machine = new StateMachine<HostState>({ kind: 'idle' }, HOST_TRANSITIONS, (from, to) => options.log.warn(`refused state change ${from.kind} -> ${to.kind}`));
     this.machine.onChange((state, previous) => (options.log.info(`state ${previous.kind} -> ${state.kind}`), this.laser.hide()));
   }
@@ -124,7 +131,7 @@ export class HostSession {
           log.error(`the screen agent stopped: ${error.message}`);
           this.end('captureFailed', `Remote Assist's screen agent stopped: ${error.message}`);
         }),
-        this.agent.onInputPause((paused) => this.onInputPause(paused)),
+        this.agent.onInputPause((paused) => this.control.onInputPause(paused)),
         this.agent.onInputBlocked((reason) => {
           // Windows refuses the helper's input (an elevated window, the secure desktop), or takes it again: both people are told.
           if (reason) this.options.ui.notify(inputBlockedHostText(reason));
@@ -150,7 +157,7 @@ export class HostSession {
   /** Takes control back from the helper. */
   revokeControl(): void {
     if (this.kind() !== 'controlled') return;
-    this.dropControl('revoked');
+    this.control.drop('revoked');
     this.options.log.info('control revoked by the host');
   }
 
@@ -200,6 +207,7 @@ export class HostSession {
     this.pause.dispose();
     this.monitors.dispose();
     this.clipboard.dispose();
+    this.resume.dispose();
     for (const t of this.timers) clearTimeout(t as ReturnType<typeof setTimeout>);
     this.timers.clear();
     const helper = this.helper;
@@ -225,7 +233,7 @@ export class HostSession {
       timeoutMs: this.options.signalingTimeoutMs,
       log,
       notify: (message) => this.options.ui.notify(message),
-      wanted: () => kind() === 'awaiting' || kind() === 'verifying' || kind() === 'asking',
+      wanted: () => kind() === 'awaiting' || kind() === 'verifying' || kind() === 'asking' || kind() === 'reconnecting',
     });
     if (isFinal(this.machine.state)) return this.link.dispose();
     log.info('registered; waiting for a helper');
@@ -255,6 +263,7 @@ export class HostSession {
 
   private onConnection(conn: HostConnection, shownId: string): void {
     const { log } = this.options;
+    if (this.resume.connection(conn, shownId)) return;
     if (conn.label === MEDIA_LABEL) {
       if (this.helper?.attachMedia(conn)) return;
       log.warn(`refused a media connection from ${shownId}`);
@@ -285,34 +294,37 @@ export class HostSession {
       hostName: this.options.hostName,
       consentTimeoutMs: this.options.consentTimeoutMs,
       maxFps: this.options.maxFps,
+      lostSilenceMs: this.options.linkLostSilenceMs ?? LINK_LOST_SILENCE_MS,
       proofKey: () => this.proofKey!,
       lock: this.lock,
+      resumeLock: this.resume.lock,
       dropped: this.dropped,
       invitation: () => this.invitationValue!,
       agent: () => this.agent!,
       state: () => this.kind(),
-      current: (helper) => this.helper === helper && !isFinal(this.machine.state),
+      current: (helper) => (this.helper === helper || this.resume.isCandidate(helper)) && !isFinal(this.machine.state),
       expired: () => this.expiredNow() && (this.onExpired(), true),
       send: (message) => this.send(message),
       record: (event, helper) => this.record(event, helper),
       notify: (message) => this.options.ui.notify(message),
-      reject: (helper, reason) => this.rejectHelper(helper, reason),
+      reject: (helper, reason) => this.resume.drop(helper) || this.rejectHelper(helper, reason),
       end: (reason, message) => this.end(reason, message),
-      proved: (helper, code) => void this.onProved(helper, code),
+      proved: (helper, code, transcript) => void (this.resume.remember(this.proofKey!, transcript), this.onProved(helper, code)),
+      resumed: (helper) => this.resume.resumed(helper),
+      resumeFailed: (helper, attempt, locked) => this.resume.failed(helper, attempt, locked),
       showing: () => this.kind() === 'viewing' || this.kind() === 'controlled',
       viewGranted: (helper) => this.helper === helper && (this.relay.viewGranted(), this.pause.viewGranted(), this.laser.viewGranted(), this.monitors.viewGranted()),
       paused: () => this.pause.paused,
       leaveSignaling: () => void (this.link?.leave() && this.options.log.info('left the signaling server: the invitation cannot be used again')),
       message: (helper, message) => this.onMessage(helper, message).catch((error: unknown) => this.options.log.error(error instanceof Error ? error : String(error))),
       // A candidate is sent away (the invitation stays open), an admitted helper ends the session.
-      misbehaved: (helper) =>
-        this.kind() === 'verifying' || this.kind() === 'asking'
+      misbehaved: (helper) => this.resume.drop(helper) ||
+        (this.kind() === 'verifying' || this.kind() === 'asking'
           ? this.rejectHelper(helper, 'protocolError')
-          : this.end('protocolError', 'The helper sent too many malformed or excess messages and was disconnected.'),
-      closed: (helper) => {
-        this.options.log.info('the helper closed the connection');
-        this.onHelperGone(helper, 'helperEnded');
-      },
+          : this.end('protocolError', 'The helper sent too many malformed or excess messages and was disconnected.')),
+      // A cut closes nothing here (node-datachannel hears nothing until ICE consent expires): a close is the helper
+      // leaving, its bye lost with the page. While reconnecting, the cut link's late close changes nothing.
+      closed: (helper) => void (this.resume.drop(helper) || (this.kind() === 'reconnecting' && this.helper === helper) || this.onHelperGone(helper, 'helperEnded')),
     };
   }
 
@@ -322,21 +334,23 @@ export class HostSession {
       case 'hello':
         helper.name = message.helperName || 'A helper';
         return helper.handshake.onHello(message);
+      case 'resume':
+        return helper.handshake.onHello(message);
       case 'proof':
         return helper.handshake.onProof(message.mac);
       case 'mediaProof':
         return helper.handshake.onMediaProof(message.mac);
       case 'requestControl':
-        return this.onRequestControl(helper);
+        return this.control.request(helper);
       case 'releaseControl':
-        if (this.kind() === 'controlled') this.dropControl('released');
+        if (this.kind() === 'controlled') this.control.drop('released');
         return;
       case 'pointerMove':
       case 'pointerButton':
       case 'wheel':
       case 'key':
       case 'text':
-        return this.onInput(helper, message);
+        return this.control.input(helper, message);
       case 'releaseAll':
         return this.releaseInput();
       case 'frameAck':
@@ -357,6 +371,7 @@ export class HostSession {
       case 'heartbeat':
         return;
       case 'bye':
+        if (this.resume.drop(helper)) return;
         log.info(`the helper left (${message.reason})`);
         return this.onHelperGone(helper, 'helperEnded');
       default:
@@ -369,11 +384,7 @@ export class HostSession {
     const { log } = this.options;
     log.info(`${helper.name} proved the invitation code; asking the host (verification code ${code})`);
     this.machine.to({ kind: 'asking', helperName: helper.name });
-    helper.lastHeard = Date.now();
-    helper.startHeartbeat(() => this.releaseInput(), (silence) => {
-      this.options.log.warn(`nothing heard from the helper for ${silence} ms`);
-      this.onHelperGone(helper, 'peerGone');
-    });
+    this.watch(helper);
     const allowed = await this.options.ui.askToView({ helperName: helper.name, verificationCode: code, timeoutMs: this.options.consentTimeoutMs });
     if (this.helper !== helper || this.kind() !== 'asking') return;
     if (allowed) return this.admit(helper);
@@ -386,63 +397,34 @@ export class HostSession {
     this.end('denied', `The invitation was closed after ${MAX_DENIALS} requests to view that were not allowed.`);
   }
 
-  private async onRequestControl(helper: HelperLink): Promise<void> {
-    if (this.kind() !== 'viewing' || helper.askingControl) return;
-    const { log } = this.options;
-    helper.askingControl = true;
-    log.info(`${helper.name} asks for control`);
-    this.record({ event: 'controlRequested' }, helper);
-    const granted = await this.options.ui.askForControl({ helperName: helper.name, timeoutMs: this.options.consentTimeoutMs });
-    helper.askingControl = false;
-    if (this.helper !== helper || this.kind() !== 'viewing') return;
-    if (!granted) {
-      log.info('control denied');
-      this.record({ event: 'controlDenied' }, helper);
-      return this.send({ type: 'control', granted: false, reason: 'denied' });
-    }
-    this.machine.to({ kind: 'controlled', helperName: helper.name });
-    log.info(`control granted to ${helper.name}`);
-    this.record({ event: 'controlGranted' }, helper);
-    this.send({ type: 'control', granted: true, reason: 'granted' });
+  private releaseInput(): void { this.control.release(); }
+
+  /** Heartbeats both ways from the proof on: held input released after a second of silence, a cut after a few. */
+  private watch(helper: HelperLink): void {
+    helper.lastHeard = Date.now();
+    helper.startHeartbeat(() => this.releaseInput(), (silence) => {
+      if (this.helper !== helper) return;
+      this.options.log.warn(`nothing heard from the helper for ${silence} ms`);
+      if (!this.resume.cut(helper, 'silence')) this.onHelperGone(helper, 'peerGone');
+    });
   }
 
-  private onInput(helper: HelperLink, message: InputEvent): void {
-    if (this.kind() !== 'controlled') return helper.guard.withoutControl();
-    if (this.pause.paused) return helper.guard.whilePaused();
-    if (this.inputPaused) return; // the agent drops it too; no need to send it there
-    if (!helper.guard.forward(message)) return;
-    this.inputHeld = true;
-    this.agent?.input(message);
-  }
-
-  private releaseInput(): void {
-    this.helper?.guard.held.clear();
-    if (!this.inputHeld) return;
-    this.inputHeld = false;
-    this.agent?.releaseAll().catch((error: unknown) => this.options.log.error(`releasing input failed: ${String(error)}`));
-  }
-
-  private dropControl(reason: 'revoked' | 'released'): void {
+  /** The link was cut (resume.ts): control dropped, held input released, the helper will have to ask again. */
+  private enterReconnecting(): void {
+    if (this.kind() === 'controlled') this.record({ event: 'controlEnded' }, this.helper);
     this.releaseInput();
-    this.machine.to({ kind: 'viewing', helperName: this.helper?.name ?? '' });
-    this.record({ event: 'controlEnded', reason }, this.helper);
-    this.send({ type: 'control', granted: false, reason });
+    this.helper?.stopHeartbeat();
+    this.machine.to({ kind: 'reconnecting', helperName: this.helper?.name ?? '' });
   }
 
-  /** The agent saw the host's own mouse move (`paused`), or saw it still again. The person at the machine wins. */
-  private onInputPause(paused: boolean): void {
-    const { log } = this.options;
-    this.inputPaused = paused;
-    const helper = this.helper;
-    if (paused) {
-      // The agent has released everything it held.
-      helper?.guard.held.clear();
-      this.inputHeld = false;
-    }
-    if (!helper || this.kind() !== 'controlled') return log.debug(`input ${paused ? 'paused' : 'resumed'} by the agent while no helper has control`);
-    log.info(paused ? `you moved your mouse: ${helper.name}'s input is paused` : `${helper.name}'s input is applied again`);
-    this.record({ event: paused ? 'controlPaused' : 'controlResumed' }, helper);
-    this.send(paused ? { type: 'control', granted: false, reason: 'paused' } : { type: 'control', granted: true, reason: 'resumed' });
+  /** The resumed helper's link takes the old one's place; the screen goes whole, with what else is shared. */
+  private adopt(link: HelperLink): void {
+    const old = this.helper;
+    this.helper = link;
+    old?.close();
+    this.machine.to({ kind: 'viewing', helperName: link.name });
+    this.watch(link);
+    link.grantView();
   }
 
   /** Sends a candidate helper away and waits for the next one. */
@@ -468,7 +450,7 @@ export class HostSession {
     this.machine.to({ kind: 'viewing', helperName: helper.name });
     this.options.log.info(`${helper.name} admitted; the invitation is spent`);
     this.record({ event: 'allowed' }, helper);
-    const mediaLate = () => this.helper === helper && !helper.handshake.verified && this.end('protocolError', "The helper's screen connection did not open.");
+    const mediaLate = () => this.helper === helper && !helper.viewGranted && !helper.handshake.verified && this.end('protocolError', "The helper's screen connection did not open.");
     this.timer(setTimeout(mediaLate, MEDIA_OPEN_TIMEOUT_MS));
     if (helper.handshake.verified) helper.grantView();
   }

@@ -11,6 +11,7 @@ import type { SignalingPeerOptions } from '../shared/signaling';
 import type { HostClipboard } from './clipboardRelay';
 import type { HostPeerFactory } from './hostPeer';
 import type { AskToSwitch } from './monitorRelay';
+import type { Schedule } from './resume';
 
 /** What the session asks of the person at the machine. Each resolves false on "no" and on timeout. */
 export interface HostUi {
@@ -47,4 +48,8 @@ export interface HostSessionOptions {
   readonly createPeer?: HostPeerFactory;
   /** Whether the helper's laser pointer starts allowed (`remoteAssist.host.laserPointer`); true if absent. */
   readonly laserPointer?: boolean;
+  /** Silence that is a cut (LINK_LOST_SILENCE_MS), how long a cut may last (RESUME_WINDOW_MS) and its clock; for tests. */
+  readonly linkLostSilenceMs?: number;
+  readonly resumeWindowMs?: number;
+  readonly resumeSchedule?: Schedule;
 }

@@ -70,6 +70,12 @@ export type AuditEvent =
   | { readonly event: 'clipboard'; readonly direction: 'toHost' | 'toHelper'; readonly characters: number }
   /** Host: the helper asked for the host's clipboard text and got none (`denied`, `empty`, `tooLarge`, `busy`). */
   | { readonly event: 'clipboardRefused'; readonly reason: 'denied' | 'empty' | 'tooLarge' | 'busy' }
+  /** Both: the link was cut (`why`: silence, a closed connection, a failed ICE state); control was dropped. */
+  | { readonly event: 'linkLost'; readonly why?: 'silence' | 'closed' | 'ice' }
+  /** Both: the same helper came back over new connections, proved with the session's resume key; `afterMs` since the cut. */
+  | { readonly event: 'resumed'; readonly afterMs?: number }
+  /** Host: a resume was refused (a wrong proof, counted: `attempt` of `maxAttempts`). */
+  | { readonly event: 'resumeFailed'; readonly attempt: number; readonly maxAttempts: number }
   /** Helper: a chat message was sent to the host or received from it. Its text is never recorded. */
   | { readonly event: 'chat'; readonly direction: 'sent' | 'received' }
   /**
@@ -145,6 +151,10 @@ export function helperAuditEvents(previous: HelperState | undefined, state: Help
       break;
     case 'viewing':
       if (from === 'waitingForConsent') events.push({ event: 'allowed' });
+      if (from === 'reconnecting') events.push({ event: 'resumed' });
+      break;
+    case 'reconnecting':
+      events.push({ event: 'linkLost' });
       break;
     case 'requestingControl':
       events.push({ event: 'controlRequested' });

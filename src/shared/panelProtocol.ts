@@ -77,7 +77,7 @@ export type FromPanel =
 
 const LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error']);
 const HELPER_KINDS: ReadonlySet<string> = new Set([
-  'idle', 'connecting', 'verifying', 'waitingForConsent', 'viewing', 'requestingControl', 'controlling', 'ended', 'failed',
+  'idle', 'connecting', 'verifying', 'waitingForConsent', 'viewing', 'requestingControl', 'controlling', 'reconnecting', 'ended', 'failed',
 ]);
 
 /** Checks a message from the webview (the extension does not trust it blindly either). */
@@ -115,7 +115,7 @@ export function parseFromPanel(data: unknown): FromPanel | undefined {
         case 'idle': case 'connecting': case 'verifying':
           state = { kind: s['kind'] as 'idle' };
           break;
-        case 'waitingForConsent': case 'viewing': case 'requestingControl': case 'controlling':
+        case 'waitingForConsent': case 'viewing': case 'requestingControl': case 'controlling': case 'reconnecting':
           state = { kind: s['kind'] as 'viewing', hostName: text('hostName') };
           break;
         case 'ended': case 'failed': {

@@ -17,6 +17,18 @@
  * (the screen) is bound separately, over the already authenticated `control` connection, and the host sends no
  * frame until it has checked that proof.
  *
+ * Resuming after a network cut (SECURITY.md, "Resuming after a network cut"): once the helper's proof checked out,
+ * both sides derive a resume key with HKDF-SHA256 from the proof key, salted with both nonces and bound to the first
+ * control connection's fingerprints (`deriveResumeKey`). Only the admitted helper knows those nonces (they travelled
+ * inside DTLS), so the invitation's code alone cannot resume. A resume runs the same challenge and response with
+ * fresh nonces over the new connections, under the roles `resume-helper` / `resume-host` and the resume key:
+ *
+ *   helper -> host   resume     { helperNonce' }
+ *   host   -> helper challenge  { hostNonce' }
+ *   helper -> host   proof      { mac = HMAC(rk, "resume-helper" | transcript') }
+ *   host   -> helper resumed    { mac = HMAC(rk, "resume-host" | transcript') }
+ *   helper -> host   mediaProof { mac = HMAC(rk, "media" | transcript' | media binding) }
+ *
  * Uses WebCrypto (`crypto.subtle`), present in Node 20, Electron and the webview alike.
  */
 
@@ -42,6 +54,17 @@ export async function deriveProofKey(secret: Uint8Array): Promise<Uint8Array> {
   return hmac(secret, `${LABEL}/proof-key`);
 }
 
+/**
+ * The session's resume key: HKDF-SHA256 (RFC 5869) with the proof key as input keying material, both nonces of the
+ * first handshake as salt, and the label and the first control connection's binding as info. Never sent.
+ */
+export async function deriveResumeKey(proofKey: Uint8Array, t: Transcript): Promise<Uint8Array> {
+  const ikm = await crypto.subtle.importKey('raw', own(proofKey), 'HKDF', false, ['deriveBits']);
+  const salt = own(encoder.encode(`${t.helperNonce}|${t.hostNonce}`));
+  const info = own(encoder.encode(`${LABEL}/resume-key|${t.binding}`));
+  return new Uint8Array(await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt, info }, ikm, 256));
+}
+
 export interface Transcript {
   readonly helperNonce: string;
   readonly hostNonce: string;
@@ -49,19 +72,23 @@ export interface Transcript {
   readonly binding: string;
 }
 
-/** Who a MAC speaks for: the helper's and the host's proofs, and the helper's proof of its media connection. */
-type Role = 'helper' | 'host' | 'media';
+/**
+ * Who a MAC speaks for: the helper's and the host's proofs (`resume-…` when resuming, with the resume key), and the
+ * helper's proof of its media connection.
+ */
+export type ProofRole = 'helper' | 'host' | 'resume-helper' | 'resume-host';
+type Role = ProofRole | 'media';
 
 function transcriptText(role: Role, t: Transcript, extra?: string): string {
   return [LABEL, role, t.helperNonce, t.hostNonce, t.binding, ...(extra === undefined ? [] : [extra])].join('|');
 }
 
-export async function makeProof(proofKey: Uint8Array, role: 'helper' | 'host', t: Transcript): Promise<string> {
+export async function makeProof(proofKey: Uint8Array, role: ProofRole, t: Transcript): Promise<string> {
   return toBase64(await hmac(proofKey, transcriptText(role, t)));
 }
 
 /** Constant-time check (WebCrypto's verify) of the other side's proof. */
-export async function checkProof(proofKey: Uint8Array, role: 'helper' | 'host', t: Transcript, mac: string): Promise<boolean> {
+export async function checkProof(proofKey: Uint8Array, role: ProofRole, t: Transcript, mac: string): Promise<boolean> {
   return verifyMac(proofKey, transcriptText(role, t), mac);
 }
 

@@ -16,10 +16,12 @@ import { isInputBlockedReason, type InputBlockedReason } from './inputBlocked';
 import { isChatText, parseContextUpdate, parseSharing, type ContextUpdate, type Sharing } from './context';
 import { isRecord } from './invitation';
 import { isKnownKeyCode } from './keys';
+import { RESUME_WINDOW_MS, assertNever, describeEnd, isEndReason, type EndReason } from './endReasons';
 import { isLaserMode, parseLaserPoint, type LaserMode, type LaserPoint } from './laser';
 import { isMonitorName, isMonitorRefusal, parseMonitorList, type MonitorRefusal, type SharedMonitor } from './monitors';
 
-export type { LaserMode, LaserPoint, MonitorRefusal };
+export type { EndReason, LaserMode, LaserPoint, MonitorRefusal };
+export { RESUME_WINDOW_MS, assertNever, describeEnd, isEndReason };
 
 /**
  * 2: the helper proves its media connection too (`mediaProof`); control has `resumed`.
@@ -31,7 +33,8 @@ export type { LaserMode, LaserPoint, MonitorRefusal };
  * 5: screen updates may paint content that changes every frame as lossy WebP (`lossy`, screenUpdate.ts), which a
  *    helper of 4 cannot parse: it would lose its picture and ask for the whole screen again at every video frame.
  *    Also new in 5: the helper's laser pointer (`laser`, both ways), the host's monitors (`monitors`,
- *    `monitorRequest`, `monitorRefused`), input the host's system refuses (`inputBlocked`).
+ *    `monitorRequest`, `monitorRefused`), input the host's system refuses (`inputBlocked`), resuming after a network
+ *    cut (`resume`, `resumed`: see resume.ts and SECURITY.md, "Resuming after a network cut").
  */
 export const PROTOCOL_VERSION = 5;
 export const CONTROL_LABEL = 'control';
@@ -40,8 +43,11 @@ export const MEDIA_LABEL = 'media';
 export const HEARTBEAT_MS = 250;
 /** Silence after which held keys and buttons are released (the peer may be gone). */
 export const INPUT_RELEASE_SILENCE_MS = 1_000;
-/** Silence after which the other side is taken as gone and the session ends. */
-export const PEER_GONE_SILENCE_MS = 5_000;
+/**
+ * Silence after which the link is taken as cut: control is dropped and both sides show "Reconnecting…" while the
+ * helper dials again (a closed connection or a failed ICE state is taken as a cut at once).
+ */
+export const LINK_LOST_SILENCE_MS = 3_000;
 
 /** `back` and `forward`: the side buttons (X11 buttons 8 and 9). */
 export type MouseButton = 'left' | 'middle' | 'right' | 'back' | 'forward';
@@ -67,25 +73,17 @@ export type ControlChange =
    */
   | { readonly granted: false; readonly reason: 'paused' };
 
-/** Why a session ended, said to the other side. */
-export type EndReason =
-  | 'hostEnded'
-  | 'helperEnded'
-  | 'denied'
-  | 'consentTimeout'
-  | 'expired'
-  | 'alreadyUsed'
-  | 'proofFailed'
-  | 'locked'
-  | 'protocolError'
-  | 'peerGone'
-  | 'captureFailed';
 
 /** Messages the helper sends to the host on the control connection. */
 export type HelperMessage =
   /** First message: opens the handshake. */
   | { readonly type: 'hello'; readonly version: number; readonly helperName: string; readonly helperNonce: string }
-  /** Answer to the host's challenge: HMAC over the transcript with the proof key. */
+  /**
+   * First message on a new control connection after a cut, instead of `hello`: the same helper comes back. The host
+   * answers with a `challenge`; the `proof` that follows is made with the session's resume key (proof.ts).
+   */
+  | { readonly type: 'resume'; readonly version: number; readonly helperNonce: string }
+  /** Answer to the host's challenge: HMAC over the transcript with the proof key (the resume key when resuming). */
   | { readonly type: 'proof'; readonly mac: string }
   /**
    * Once the host has proved itself and the media connection is open: HMAC over the transcript and the media
@@ -147,6 +145,11 @@ export type HostMessage =
       readonly expiresAt: string;
       readonly consentTimeoutMs: number;
     }
+  /**
+   * Answer to a resume's `proof`: the host's own proof with the resume key. The helper then proves its new media
+   * connection (`mediaProof`) and the host sends `viewGranted` again, then the whole screen. Control stays dropped.
+   */
+  | { readonly type: 'resumed'; readonly mac: string }
   /** The host allowed the helper to see the screen; frames follow on the media connection. */
   | { readonly type: 'viewGranted'; readonly width: number; readonly height: number }
   /** Control was granted, resumed, paused or taken back (or refused, after a request). */
@@ -260,14 +263,6 @@ const MAX_NAME = 100;
 const B64_32 = /^[A-Za-z0-9+/]{43}=$/;
 const BUTTONS: ReadonlySet<string> = new Set<MouseButton>(['left', 'middle', 'right', 'back', 'forward']);
 const CLIPBOARD_REFUSALS: ReadonlySet<string> = new Set<ClipboardRefusal>(['denied', 'empty', 'tooLarge', 'busy']);
-const END_REASONS: ReadonlySet<string> = new Set<EndReason>([
-  'hostEnded', 'helperEnded', 'denied', 'consentTimeout', 'expired', 'alreadyUsed', 'proofFailed', 'locked',
-  'protocolError', 'peerGone', 'captureFailed',
-]);
-/** Whether a string is one of the protocol's end reasons. */
-export function isEndReason(value: unknown): value is EndReason {
-  return typeof value === 'string' && END_REASONS.has(value);
-}
 const GRANTING: ReadonlySet<string> = new Set<ControlReason>(['granted', 'resumed']);
 const NOT_GRANTING: ReadonlySet<string> = new Set<ControlReason>(['denied', 'revoked', 'released', 'paused']);
 /** Frame ids are u32 on the wire (frames.ts). */
@@ -322,6 +317,10 @@ export function parseHelperMessage(data: unknown): HelperMessage | undefined {
       return typeof m['version'] === 'number' && Number.isSafeInteger(m['version']) && isShortString(m['helperName'], MAX_NAME) && isB64(m['helperNonce'])
         ? { type: 'hello', version: m['version'], helperName: cleanName(m['helperName']), helperNonce: m['helperNonce'] }
         : undefined;
+    case 'resume':
+      return typeof m['version'] === 'number' && Number.isSafeInteger(m['version']) && isB64(m['helperNonce'])
+        ? { type: 'resume', version: m['version'], helperNonce: m['helperNonce'] }
+        : undefined;
     case 'proof':
     case 'mediaProof':
       return isB64(m['mac']) ? { type: m['type'], mac: m['mac'] } : undefined;
@@ -359,7 +358,7 @@ export function parseHelperMessage(data: unknown): HelperMessage | undefined {
     case 'frameAck':
       return typeof m['id'] === 'number' && Number.isInteger(m['id']) && m['id'] >= 0 && m['id'] <= MAX_FRAME_ID ? { type: 'frameAck', id: m['id'] } : undefined;
     case 'bye':
-      return typeof m['reason'] === 'string' && END_REASONS.has(m['reason']) ? { type: 'bye', reason: m['reason'] as EndReason } : undefined;
+      return typeof m['reason'] === 'string' && isEndReason(m['reason']) ? { type: 'bye', reason: m['reason'] as EndReason } : undefined;
     default:
       return undefined;
   }
@@ -389,6 +388,8 @@ export function parseHostMessage(data: unknown): HostMessage | undefined {
             consentTimeoutMs: m['consentTimeoutMs'],
           }
         : undefined;
+    case 'resumed':
+      return isB64(m['mac']) ? { type: 'resumed', mac: m['mac'] } : undefined;
     case 'viewGranted':
       return isDimension(m['width']) && isDimension(m['height']) ? { type: 'viewGranted', width: m['width'], height: m['height'] } : undefined;
     case 'control': {
@@ -429,7 +430,7 @@ export function parseHostMessage(data: unknown): HostMessage | undefined {
     case 'heartbeat':
       return { type: 'heartbeat' };
     case 'bye':
-      return typeof m['reason'] === 'string' && END_REASONS.has(m['reason']) && isShortString(m['message'], 500)
+      return typeof m['reason'] === 'string' && isEndReason(m['reason']) && isShortString(m['message'], 500)
         ? { type: 'bye', reason: m['reason'] as EndReason, message: m['message'] }
         : undefined;
     default:
@@ -474,26 +475,4 @@ export function cleanText(text: string, max: number): string {
 /** A side of the host's screen: at most 8K, as MAX_SCREEN_SIDE in screenUpdate.ts (a larger canvas is a memory bomb). */
 function isDimension(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 8192;
-}
-
-/** Plain words for why a session ended, for the side that did not end it. */
-export function describeEnd(reason: EndReason): string {
-  switch (reason) {
-    case 'hostEnded': return 'The person you were helping ended the session.';
-    case 'helperEnded': return 'The helper ended the session.';
-    case 'denied': return 'The person you wanted to help declined the connection.';
-    case 'consentTimeout': return 'Nobody answered the request to connect in time.';
-    case 'expired': return 'The invitation has expired. Ask for a new one.';
-    case 'alreadyUsed': return 'The invitation has already been used by another helper. Ask for a new one.';
-    case 'proofFailed': return 'The invitation code did not match. Check the code, or ask for a new invitation.';
-    case 'locked': return 'The invitation was locked after too many wrong attempts. Ask for a new one.';
-    case 'protocolError': return 'The other side sent messages that make no sense; the session was closed.';
-    case 'peerGone': return 'The other side stopped answering (closed, crashed or lost its network).';
-    case 'captureFailed': return "The host's screen could not be captured.";
-    default: return assertNever(reason);
-  }
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`Unexpected value: ${JSON.stringify(value)}`);
 }

@@ -84,6 +84,8 @@ export type HostState =
   | { readonly kind: 'asking'; readonly helperName: string }
   | { readonly kind: 'viewing'; readonly helperName: string }
   | { readonly kind: 'controlled'; readonly helperName: string }
+  /** The link to the admitted helper was cut: control dropped, waiting up to RESUME_WINDOW_MS for it to resume. */
+  | { readonly kind: 'reconnecting'; readonly helperName: string }
   | ({ readonly kind: 'ended'; readonly message: string } & SessionEnd)
   | ({ readonly kind: 'failed'; readonly message: string } & SessionEnd);
 
@@ -93,8 +95,9 @@ export const HOST_TRANSITIONS: Transitions<HostState> = {
   awaiting: ['verifying', 'ended', 'failed'],
   verifying: ['asking', 'awaiting', 'ended', 'failed'],
   asking: ['viewing', 'awaiting', 'ended', 'failed'],
-  viewing: ['controlled', 'ended', 'failed'],
-  controlled: ['viewing', 'ended', 'failed'],
+  viewing: ['controlled', 'reconnecting', 'ended', 'failed'],
+  controlled: ['viewing', 'reconnecting', 'ended', 'failed'],
+  reconnecting: ['viewing', 'ended', 'failed'],
   ended: [],
   failed: [],
 };
@@ -108,6 +111,8 @@ export type HelperState =
   | { readonly kind: 'viewing'; readonly hostName: string }
   | { readonly kind: 'requestingControl'; readonly hostName: string }
   | { readonly kind: 'controlling'; readonly hostName: string }
+  /** The link to the host was cut: control dropped, dialling again for up to RESUME_WINDOW_MS (the last picture stays). */
+  | { readonly kind: 'reconnecting'; readonly hostName: string }
   | ({ readonly kind: 'ended'; readonly message: string } & SessionEnd)
   | ({ readonly kind: 'failed'; readonly message: string } & SessionEnd);
 
@@ -116,9 +121,10 @@ export const HELPER_TRANSITIONS: Transitions<HelperState> = {
   connecting: ['verifying', 'ended', 'failed'],
   verifying: ['waitingForConsent', 'ended', 'failed'],
   waitingForConsent: ['viewing', 'ended', 'failed'],
-  viewing: ['requestingControl', 'controlling', 'ended', 'failed'],
-  requestingControl: ['viewing', 'controlling', 'ended', 'failed'],
-  controlling: ['viewing', 'ended', 'failed'],
+  viewing: ['requestingControl', 'controlling', 'reconnecting', 'ended', 'failed'],
+  requestingControl: ['viewing', 'controlling', 'reconnecting', 'ended', 'failed'],
+  controlling: ['viewing', 'reconnecting', 'ended', 'failed'],
+  reconnecting: ['viewing', 'ended', 'failed'],
   ended: [],
   failed: [],
 };

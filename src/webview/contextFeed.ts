@@ -3,7 +3,8 @@
  * editor, debugger and terminal) and for chat (issue 12). No DOM and no PeerJS: helperSession.ts applies them.
  *
  * The host shares only once its person has allowed the helper to see the screen, so `sharing`, `context` and
- * `chat` are accepted in viewing, requestingControl and controlling. Before that they are a protocol error (a host
+ * `chat` are accepted in viewing, requestingControl and controlling, and while reconnecting (only a resumed
+ * connection, proved with the resume key, can carry them then: the cut one is silenced, hostLink.ts). Before that they are a protocol error (a host
  * that shares before consent is broken or hostile: the session ends with a bye); in the final states the session
  * reads nothing at all.
  */
@@ -18,7 +19,7 @@ export type SharedMessage = Extract<HostMessage, { type: 'sharing' | 'context' |
 
 /** Whether the session takes the host's shared context and chat in this state (see the header). */
 export function acceptsShared(kind: HelperState['kind']): boolean {
-  return kind === 'viewing' || kind === 'requestingControl' || kind === 'controlling';
+  return kind === 'viewing' || kind === 'requestingControl' || kind === 'controlling' || kind === 'reconnecting';
 }
 
 /** What the session tells the panel of what the host shares once the helper views (all optional: a panel may ignore any). */

@@ -119,6 +119,12 @@ export class ControlGuard {
     return this.dirty || this.held.size > 0;
   }
 
+  /** The link was cut: control is gone (the host released everything), and no pause of it is left to end. */
+  cut(): void {
+    this.forget();
+    this.released();
+  }
+
   /** The host was told to let go of everything (or the session is over). */
   forget(): void {
     this.held.clear();

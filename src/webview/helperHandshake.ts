@@ -6,12 +6,15 @@
  *   welcome     the host's proof is checked; the verification code follows from the transcript
  *   mediaProof  the media connection's fingerprints, proved over the authenticated control connection
  *
+ * and, after a network cut, the resume over new connections with the session's resume key (derived once the host's
+ * welcome checked out, never sent): `resume`, the challenge's proof, the host's `resumed`, the new mediaProof.
+ *
  * Each step says what to send, or why the handshake cannot go on; the session decides what that means for it.
  * No DOM and no PeerJS: the connections' SDPs come in as text.
  */
 
 import { type EndReason, type HelperMessage, type HostMessage, PROTOCOL_VERSION, assertNever, describeEnd } from '../shared/protocol';
-import { type Transcript, channelBinding, checkProof, makeMediaProof, makeProof, newNonce, verificationCode } from '../shared/proof';
+import { type Transcript, channelBinding, checkProof, deriveResumeKey, makeMediaProof, makeProof, newNonce, verificationCode } from '../shared/proof';
 import type { SessionEnd } from '../shared/stateMachine';
 import type { LogLevel } from './bridge';
 
@@ -36,6 +39,8 @@ type Step =
   | { readonly step: 'notStarted' }
   | { readonly step: 'helloSent'; readonly helperNonce: string }
   | { readonly step: 'proofSent'; readonly transcript: Transcript }
+  | { readonly step: 'resumeSent'; readonly helperNonce: string }
+  | { readonly step: 'resumeProofSent'; readonly transcript: Transcript }
   | { readonly step: 'done'; readonly transcript: Transcript };
 
 /** A connection's SDPs (PeerJS's DataConnection has its RTCPeerConnection). */
@@ -50,6 +55,9 @@ export class HelperHandshake {
   private current: Step = { step: 'notStarted' };
   private code: string | undefined;
   private mediaProofMade = false;
+  /** The session's resume key, once the host proved itself; media proofs use it after a resume. */
+  private resumeKey: Uint8Array | undefined;
+  private resumed = false;
 
   constructor(
     private readonly key: Uint8Array,
@@ -72,17 +80,44 @@ export class HelperHandshake {
     return { type: 'hello', version: PROTOCOL_VERSION, helperName, helperNonce };
   }
 
-  /** The helper's proof, bound to the control connection. */
+  /** Whether the session can be resumed after a cut (the host proved itself, the resume key is derived). */
+  get canResume(): boolean {
+    return this.resumeKey !== undefined;
+  }
+
+  /** The first message on a resume attempt's new control connection, with a fresh nonce. */
+  resume(): Extract<HelperMessage, { type: 'resume' }> {
+    const helperNonce = newNonce();
+    this.current = { step: 'resumeSent', helperNonce };
+    this.mediaProofMade = false;
+    return { type: 'resume', version: PROTOCOL_VERSION, helperNonce };
+  }
+
+  /** The helper's proof, bound to the control connection (made with the resume key on a resume). */
   async answerChallenge(hostNonce: string, control: Sdps): Promise<StepResult<Extract<HelperMessage, { type: 'proof' }>>> {
     const hs = this.current;
-    if (hs.step !== 'helloSent') return fail({ kind: 'outOfOrder', detail: `challenge during ${hs.step}` });
+    if (hs.step !== 'helloSent' && hs.step !== 'resumeSent') return fail({ kind: 'outOfOrder', detail: `challenge during ${hs.step}` });
     const binding = channelBinding(control.local, control.remote);
     // Without both fingerprints the proof would not be tied to this connection: refuse rather than weaken it.
     if (!binding) return fail({ kind: 'unbound', connection: 'control' });
     this.log('debug', `channel binding (control): ${binding}`);
     const transcript: Transcript = { helperNonce: hs.helperNonce, hostNonce, binding };
+    if (hs.step === 'resumeSent' && this.resumeKey) {
+      this.current = { step: 'resumeProofSent', transcript };
+      return { ok: true, value: { type: 'proof', mac: await makeProof(this.resumeKey, 'resume-helper', transcript) } };
+    }
     this.current = { step: 'proofSent', transcript };
     return { ok: true, value: { type: 'proof', mac: await makeProof(this.key, 'helper', transcript) } };
+  }
+
+  /** Checks the host's `resumed` proof: the host that made the invitation, over this new connection. */
+  async checkResumed(mac: string): Promise<StepResult<true>> {
+    const hs = this.current;
+    if (hs.step !== 'resumeProofSent' || !this.resumeKey) return fail({ kind: 'outOfOrder', detail: `resumed during ${hs.step}` });
+    this.current = { step: 'done', transcript: hs.transcript };
+    if (!(await checkProof(this.resumeKey, 'resume-host', hs.transcript, mac))) return fail({ kind: 'hostProofFailed' });
+    this.resumed = true;
+    return { ok: true, value: true };
   }
 
   /**
@@ -95,6 +130,7 @@ export class HelperHandshake {
     this.current = { step: 'done', transcript: hs.transcript };
     if (!(await checkProof(this.key, 'host', hs.transcript, message.mac))) return fail({ kind: 'hostProofFailed' });
     this.code = await verificationCode(this.key, hs.transcript);
+    this.resumeKey = await deriveResumeKey(this.key, hs.transcript);
     const own = message.hostName.trim();
     const expected = expectedHostName.trim();
     if (expected && own && expected !== own) {
@@ -116,7 +152,8 @@ export class HelperHandshake {
     const binding = channelBinding(media.local, media.remote);
     if (!binding) return fail({ kind: 'unbound', connection: 'media' });
     this.log('debug', `channel binding (media): ${binding}`);
-    return { ok: true, value: { type: 'mediaProof', mac: await makeMediaProof(this.key, hs.transcript, binding) } };
+    const key = this.resumed && this.resumeKey ? this.resumeKey : this.key;
+    return { ok: true, value: { type: 'mediaProof', mac: await makeMediaProof(key, hs.transcript, binding) } };
   }
 
   /** Where the handshake is, for the connect timeout's message. */

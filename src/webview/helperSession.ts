@@ -11,15 +11,16 @@
  *   viewing            frames arrive on `media`; each one is acknowledged once drawn (or skipped)
  *   requestingControl  the helper asked for control
  *   controlling        input goes to the host (none while the host has paused sharing: `paused`)
+ *   reconnecting       the link was cut: control dropped, new connections dialled and proved with the resume key
+ *                      (helperResume.ts, hostLink.ts) until the host grants the view again, or RESUME_WINDOW_MS ends it
  *   ended / failed     final; everything is torn down in one place (`finish`)
  *
- * Heartbeats go out every HEARTBEAT_MS; total silence from the host for PEER_GONE_SILENCE_MS ends the
- * session, since PeerJS never reports a host that vanished.
+ * Heartbeats go out every HEARTBEAT_MS; silence from the host for LINK_LOST_SILENCE_MS (or a closed connection, or
+ * a WebRTC state gone `disconnected`) is a cut, since PeerJS never reports a host that vanished.
  */
 
-import { Peer, type DataConnection, type PeerError, type PeerOptions } from 'peerjs';
-import { type ControlChange, type EndReason, type HelperMessage, type HostMessage, type LaserMode, type LaserPoint, CONTROL_LABEL, HEARTBEAT_MS, MEDIA_LABEL } from '../shared/protocol';
-import { PEER_GONE_SILENCE_MS, assertNever, describeEnd, encodeMessage } from '../shared/protocol';
+import { Peer, type PeerError, type PeerOptions } from 'peerjs';
+import { type EndReason, type HelperMessage, type HostMessage, type LaserMode, type LaserPoint, CONTROL_LABEL, HEARTBEAT_MS, LINK_LOST_SILENCE_MS, assertNever, describeEnd, encodeMessage } from '../shared/protocol';
 import { type ClipboardOut, clipboardAllowed } from './clipboard';
 import { fromBase64 } from '../shared/proof';
 import { type HelperState, type SessionEnd, HELPER_TRANSITIONS, StateMachine, isFinal } from '../shared/stateMachine';
@@ -32,8 +33,11 @@ import { type ScreenFrame, MediaReceiver } from './mediaReceiver';
 import { type Timer, SessionTimers } from './sessionTimers';
 import { errorText } from './logText';
 import { HostMessageReader } from './hostMessages';
+import { HostLink, destroyPeer, type LinkLabel } from './hostLink';
+import { HelperResume } from './helperResume';
+import { HostUpdates } from './hostUpdates';
 import { CONNECT_FAILED, connectTimeoutFailure, connectionClosedFailure, connectionErrorFailure } from './connectFailure';
-import { type SharedEvents, type SharedMessage, acceptsShared } from './contextFeed';
+import { type SharedEvents, acceptsShared } from './contextFeed';
 import { isChatText } from '../shared/context';
 
 /** What the session needs to connect: the `connect` message from the extension, less its type. */
@@ -74,11 +78,11 @@ export class HelperSession {
   private readonly guard = new ControlGuard();
   private readonly reader = new HostMessageReader();
   private peer: Peer | undefined;
-  private control: DataConnection | undefined;
-  private media: DataConnection | undefined;
+  /** The connections to the host: the first, or the latest attempt to resume (hostLink.ts). */
+  private link: HostLink | undefined;
+  private readonly resume: HelperResume;
+  private readonly updates: HostUpdates;
   private peerOpen = false;
-  private controlOpen = false;
-  private mediaOpen = false;
   private hostName = '';
   private lastHeard = 0;
   private connectTimer: Timer | undefined;
@@ -91,9 +95,24 @@ export class HelperSession {
     private readonly createPeer: PeerFactory = defaultPeerFactory,
   ) {
     this.handshake = new HelperHandshake(fromBase64(settings.proofKey), (level, message) => this.log(level, message));
-    this.receiver = new MediaReceiver({ frame: (frame) => this.onMediaFrame(frame), refuse: (detail) => this.protocolError(detail), log: (level, message) => this.log(level, message) });
+    this.receiver = new MediaReceiver({
+      frame: (frame) => this.onMediaFrame(frame),
+      refuse: (detail) => this.protocolError(detail),
+      log: (level, message) => this.log(level, message),
+    });
     this.hostName = settings.expectedHostName;
-    this.machine = new StateMachine<HelperState>({ kind: 'idle' }, HELPER_TRANSITIONS, (from, to) => this.log('warn', `refused state change ${from.kind} -> ${to.kind}`));
+    this.resume = new HelperResume(this.timers, {
+      log: (level, message) => this.log(level, message),
+      peer: () => this.peer,
+      attemptOpenedAt: () => (this.link?.controlOpen ? this.link.since : undefined),
+      dial: () => this.dial(),
+      expire: () => this.finish('ended', describeEnd('linkLost'), { reason: 'linkLost', by: 'local' }),
+    });
+    this.updates = new HostUpdates({ guard: this.guard, events, state: () => this.state.kind, hostName: () => this.hostName, to: (kind) => this.to({ kind, hostName: this.hostName }),
+      send: (m) => this.send(m), releaseHeld: () => this.releaseHeld(), protocolError: (d) => this.protocolError(d), log: (l, m) => this.log(l, m) });
+    this.machine = new StateMachine<HelperState>({ kind: 'idle' }, HELPER_TRANSITIONS, (from, to) =>
+      this.log('warn', `refused state change ${from.kind} -> ${to.kind}`),
+    );
     this.machine.onChange((state, previous) => {
       if (previous.kind === 'controlling' && state.kind !== 'controlling') this.releaseHeld();
       this.events.onState(state, this.handshake.verificationCode);
@@ -186,7 +205,7 @@ export class HelperSession {
     return true;
   }
 
-  /** Sends clipboard text (only while controlling), or asks for the host's or for another monitor (while viewing); false if not sent. */
+  /** Sends clipboard text (only while controlling) or a request for the host's (while viewing); false if not sent. */
   sendRequest(message: ClipboardOut | Extract<HelperMessage, { type: 'monitorRequest' }>): boolean {
     if (message.type === 'monitorRequest' ? !acceptsShared(this.state.kind) : !clipboardAllowed(this.state.kind, message)) return false;
     this.send(message);
@@ -208,75 +227,96 @@ export class HelperSession {
   private onPeerOpen(id: string): void {
     if (this.isDone() || !this.peer) return;
     this.peerOpen = true;
+    if (this.link && this.state.kind !== 'reconnecting') return this.log('info', 'back on the signaling server');
     this.log('info', `signaling server gave us id ${id}; calling the host`);
-    const control = this.peer.connect(this.settings.hostPeerId, { label: CONTROL_LABEL, reliable: true, serialization: 'raw' });
-    this.control = control;
-    control.on('open', () => this.onControlOpen());
-    control.on('data', (data) => this.onControlData(data));
-    control.on('close', () => this.onConnectionClosed(CONTROL_LABEL));
-    control.on('error', (error) => this.onConnectionError(CONTROL_LABEL, error));
+    this.dial();
+  }
+
+  /** New connections to the host: the first, or a resume attempt's (replacing the last attempt). */
+  private dial(): void {
+    if (!this.peer || this.isDone()) return;
+    this.link?.close();
+    this.link = new HostLink(this.peer, this.settings.hostPeerId, {
+      open: (label) => (label === CONTROL_LABEL ? this.onControlOpen() : this.onMediaOpen()),
+      data: (label, data) => (label === CONTROL_LABEL ? this.onControlData(data) : ((this.lastHeard = performance.now()), this.receiver.push(data))),
+      closed: (label) => this.onConnectionClosed(label),
+      error: (label, error) => this.onConnectionError(label, error),
+      lost: (label, state) => void this.cut(`${label} connection ${state}`),
+    });
   }
 
   private onControlOpen(): void {
-    if (this.isDone() || !this.peer) return;
-    this.controlOpen = true;
+    if (this.isDone() || !this.link) return;
     this.lastHeard = performance.now();
-    this.to({ kind: 'verifying' });
-    this.timers.every(HEARTBEAT_MS, () => this.onHeartbeatTick());
-    this.send(this.handshake.hello(this.settings.helperName));
-
+    if (this.state.kind === 'reconnecting') this.send(this.handshake.resume());
+    else {
+      this.to({ kind: 'verifying' });
+      this.timers.every(HEARTBEAT_MS, () => this.onHeartbeatTick());
+      this.send(this.handshake.hello(this.settings.helperName));
+    }
     // The host takes connections by label; media is dialled once control is up so it pairs with it.
-    const media = this.peer.connect(this.settings.hostPeerId, { label: MEDIA_LABEL, reliable: true, serialization: 'raw' });
-    this.media = media;
-    media.on('open', () => {
-      if (this.isDone()) return;
-      this.mediaOpen = true;
-      this.log('info', 'media connection open');
-      void this.sendMediaProof();
-      this.checkConnected();
-    });
-    media.on('data', (data) => {
-      this.lastHeard = performance.now();
-      this.receiver.push(data);
-    });
-    media.on('close', () => this.onConnectionClosed(MEDIA_LABEL));
-    media.on('error', (error) => this.onConnectionError(MEDIA_LABEL, error));
+    this.link.openMedia();
+  }
+
+  private onMediaOpen(): void {
+    if (this.isDone()) return;
+    this.log('info', 'media connection open');
+    if (this.state.kind === 'reconnecting') this.receiver.reset();
+    void this.sendMediaProof();
+    this.checkConnected();
+  }
+
+  /** The link looks cut: in view, control is dropped and new connections dialled (helperResume.ts); else false. */
+  private cut(why: string): boolean {
+    const kind = this.state.kind;
+    if (kind === 'reconnecting') return true;
+    if ((kind !== 'viewing' && kind !== 'requestingControl' && kind !== 'controlling') || !this.handshake.canResume) return false;
+    this.log('warn', `the link to the host is cut (${why}): reconnecting`);
+    this.guard.cut();
+    this.to({ kind: 'reconnecting', hostName: this.hostName });
+    this.events.onNotice(kind === 'controlling' ? 'Connection lost: your control was dropped. Ask again once reconnected.' : '');
+    this.resume.start(this.link?.mute()); // only a resumed link is heard from now on
+    this.link = undefined;
+    return true;
   }
 
   private onPeerError(error: PeerError<string>): void {
     if (this.isDone()) return;
     this.log('warn', `peer error ${error.type}: ${error.message}`);
-    // Once both connections are up the signaling server is no longer needed: losing it is not fatal.
-    if (this.controlOpen && this.mediaOpen) return;
+    // Once both connections are up the signaling server is no longer needed: losing it is not fatal. While
+    // reconnecting, a host not yet back on the server is the next attempt's business.
+    if ((this.link?.controlOpen && this.link.mediaOpen) || this.state.kind === 'reconnecting') return;
     this.finish('failed', signalingErrorText('helper', error, this.settings.signaling), CONNECT_FAILED);
   }
 
-  private onConnectionError(label: typeof CONTROL_LABEL | typeof MEDIA_LABEL, error: PeerError<string>): void {
+  private onConnectionError(label: LinkLabel, error: PeerError<string>): void {
     if (this.isDone()) return;
     this.log('warn', `${label} connection error ${error.type}: ${error.message}`);
-    const failure = connectionErrorFailure(label, error.type, this.mediaOpen);
+    if (this.state.kind === 'reconnecting') return;
+    const failure = connectionErrorFailure(label, error.type, !!this.link?.mediaOpen);
     if (failure) this.finish(failure.kind, failure.message, failure.end, failure.bye);
   }
 
   private onConnectionClosed(label: string): void {
     if (this.isDone()) return;
     this.log('info', `${label} connection closed`);
+    if (this.cut(`${label} closed`)) return;
     const failure = connectionClosedFailure(this.state.kind === 'connecting');
     this.finish(failure.kind, failure.message, failure.end, failure.bye);
   }
 
   private onConnectTimeout(): void {
     if (this.isDone()) return;
-    const failure = connectTimeoutFailure({ signaling: this.settings.signaling, peerOpen: this.peerOpen, controlOpen: this.controlOpen, verified: this.handshake.done });
+    const failure = connectTimeoutFailure({ signaling: this.settings.signaling, peerOpen: this.peerOpen, controlOpen: !!this.link?.controlOpen, verified: this.handshake.done });
     this.finish(failure.kind, failure.message, failure.end, failure.bye);
   }
 
   private onHeartbeatTick(): void {
     if (this.isDone()) return;
     this.send({ type: 'heartbeat' });
-    if (performance.now() - this.lastHeard > PEER_GONE_SILENCE_MS) {
-      this.log('warn', `nothing heard from the host for ${PEER_GONE_SILENCE_MS} ms`);
-      this.finish('ended', describeEnd('peerGone'), { reason: 'peerGone', by: 'remote' });
+    if (this.state.kind !== 'reconnecting' && performance.now() - this.lastHeard > LINK_LOST_SILENCE_MS) {
+      this.log('warn', `nothing heard from the host for ${LINK_LOST_SILENCE_MS} ms`);
+      if (!this.cut('silence')) this.finish('ended', describeEnd('peerGone'), { reason: 'peerGone', by: 'remote' });
     }
   }
 
@@ -301,29 +341,35 @@ export class HelperSession {
         return this.onChallenge(message.hostNonce);
       case 'welcome':
         return this.onWelcome(message);
-      case 'viewGranted':
-        if (this.state.kind !== 'waitingForConsent') return this.protocolError(`viewGranted in ${this.state.kind}`);
+      case 'resumed':
+        return this.onResumed(message.mac);
+      case 'viewGranted': {
+        const resumed = this.state.kind === 'reconnecting' && this.handshake.verified;
+        if (this.state.kind !== 'waitingForConsent' && !resumed) return this.protocolError(`viewGranted in ${this.state.kind}`);
         this.consentTimer = this.timers.cancel(this.consentTimer);
-        this.log('info', `view granted (${message.width}x${message.height})`);
+        this.log('info', resumed ? `resumed ${Math.round(this.resume.elapsed)} ms after the cut (${message.width}x${message.height})` : `view granted (${message.width}x${message.height})`);
+        this.resume.stop();
         this.events.onViewGranted(message.width, message.height);
         this.to({ kind: 'viewing', hostName: this.hostName });
+        if (resumed) this.events.onNotice('Reconnected. Ask for control again if you need it.');
         return;
+      }
       case 'control':
-        return this.onControl(message);
+        return this.updates.control(message);
       case 'paused':
+        return this.updates.paused(message.paused);
       case 'inputBlocked':
-        return this.onHostSays(message);
+        return this.updates.inputBlocked(message.reason);
       case 'sharing':
       case 'context':
       case 'chat':
       case 'laser':
-        return this.onShared(message);
+        return this.updates.shared(message);
       case 'clipboard':
       case 'clipboardRefused':
-        return acceptsShared(this.state.kind) ? this.events.onClipboard?.(message) : this.protocolError(`${message.type} in ${this.state.kind}`);
       case 'monitors':
       case 'monitorRefused':
-        return acceptsShared(this.state.kind) ? this.events.onMonitors?.(message) : this.protocolError(`${message.type} in ${this.state.kind}`);
+        return this.updates.answer(message);
       case 'bye':
         // Our own words for the reason: the host's text would reach a VS Code notification, where links work.
         this.log('info', `host said bye (${message.reason}): ${message.message}`);
@@ -335,7 +381,7 @@ export class HelperSession {
   }
 
   private async onChallenge(hostNonce: string): Promise<void> {
-    const proof = await this.handshake.answerChallenge(hostNonce, sdpsOf(this.control));
+    const proof = await this.handshake.answerChallenge(hostNonce, sdpsOf(this.link?.control));
     if (this.isDone()) return;
     if (!proof.ok) return this.handshakeFailed(proof.failure);
     this.send(proof.value);
@@ -355,10 +401,19 @@ export class HelperSession {
     this.checkConnected();
   }
 
+  /** A resume's answer: the host proves itself over the new connection; the media proof follows. */
+  private async onResumed(mac: string): Promise<void> {
+    const checked = await this.handshake.checkResumed(mac);
+    if (this.isDone()) return;
+    if (!checked.ok) return this.handshakeFailed(checked.failure);
+    this.log('info', 'the host proved itself over the new connection');
+    void this.sendMediaProof();
+  }
+
   /** Once the host has proved itself and the media connection is open (see HelperHandshake.mediaProof). */
   private async sendMediaProof(): Promise<void> {
-    if (!this.mediaOpen || this.isDone()) return;
-    const proof = await this.handshake.mediaProof(sdpsOf(this.media));
+    if (!this.link?.mediaOpen || this.isDone()) return;
+    const proof = await this.handshake.mediaProof(sdpsOf(this.link.media));
     if (!proof || this.isDone()) return;
     if (!proof.ok) return this.handshakeFailed(proof.failure);
     this.send(proof.value);
@@ -372,54 +427,7 @@ export class HelperSession {
 
   /** Both connections open and the host verified: the connect timeout has done its job. */
   private checkConnected(): void {
-    if (this.handshake.verified && this.mediaOpen) this.connectTimer = this.timers.cancel(this.connectTimer);
-  }
-
-  private onControl(change: ControlChange): void {
-    const kind = this.state.kind;
-    if (kind !== 'viewing' && kind !== 'requestingControl' && kind !== 'controlling') {
-      return this.protocolError(`control in ${kind}`);
-    }
-    const decision = this.guard.decide(change, kind, this.hostName);
-    if (!decision.take) {
-      this.log('warn', decision.why);
-      if (decision.tellHost) this.send({ type: 'releaseControl' });
-      return;
-    }
-    if (decision.to !== kind) this.to({ kind: decision.to, hostName: this.hostName });
-    this.events.onNotice(decision.notice);
-  }
-
-  /**
-   * Only once the helper views: the host paused or resumed sharing (held input is released here too), or its
-   * system refuses this side's input or takes it again (said only while controlling: see controlGuard.ts).
-   */
-  private onHostSays(message: Extract<HostMessage, { type: 'paused' | 'inputBlocked' }>): void {
-    if (!acceptsShared(this.state.kind)) return this.protocolError(`${message.type} in ${this.state.kind}`);
-    const controlling = this.state.kind === 'controlling';
-    if (message.type === 'inputBlocked') return controlling ? this.events.onNotice(ControlGuard.refused(message.reason)) : undefined;
-    const notice = this.guard.hostPause(message.paused, controlling, this.hostName);
-    if (message.paused) this.releaseHeld();
-    if (notice !== undefined) this.events.onPaused?.(message.paused);
-    if (notice !== undefined) this.events.onNotice(notice);
-  }
-
-  /** The host's shared context and chat: only after its consent (see contextFeed.ts). */
-  private onShared(message: SharedMessage): void {
-    const kind = this.state.kind;
-    if (!acceptsShared(kind)) return this.protocolError(`${message.type} in ${kind}`);
-    switch (message.type) {
-      case 'sharing':
-        return this.events.onSharing?.(message.sharing);
-      case 'context':
-        return this.events.onContext?.(message.update);
-      case 'chat':
-        return this.events.onChat?.(message.text);
-      case 'laser':
-        return this.events.onLaser?.(message.mode);
-      default:
-        return assertNever(message);
-    }
+    if (this.handshake.verified && this.link?.mediaOpen) this.connectTimer = this.timers.cancel(this.connectTimer);
   }
 
   // --- Media ---
@@ -427,7 +435,8 @@ export class HelperSession {
   /** A checked frame (the receiver hands on none once the session is over). */
   private onMediaFrame(frame: ScreenFrame): void {
     const kind = this.state.kind;
-    if (kind === 'viewing' || kind === 'requestingControl' || kind === 'controlling') return this.events.onFrame(frame);
+    // While reconnecting, frames come only over a resumed media connection the host checked (the whole screen first).
+    if (kind === 'viewing' || kind === 'requestingControl' || kind === 'controlling' || kind === 'reconnecting') return this.events.onFrame(frame);
     // Not ours to draw yet; acknowledge so a host that counts frames in flight does not stall.
     if (this.framesBeforeView++ === 0) this.log('warn', `frame ${frame.id} arrived in ${kind}; dropped`);
     this.ackFrame(frame.id);
@@ -436,8 +445,8 @@ export class HelperSession {
   // --- Plumbing ---
 
   private send(message: HelperMessage): void {
-    const control = this.control;
-    if (!control || !this.controlOpen || !control.open) return;
+    const control = this.link?.control;
+    if (!control || !this.link?.controlOpen || !control.open) return;
     try {
       void Promise.resolve(control.send(encodeMessage(message))).catch((error: unknown) => this.log('warn', `send ${message.type}: ${errorText(error)}`));
     } catch (error) {
@@ -474,17 +483,7 @@ export class HelperSession {
   private teardown(immediately: boolean): void {
     this.receiver.stop();
     this.timers.clear();
-    const peer = this.peer;
-    if (!peer) return;
-    const close = () => {
-      try {
-        peer.destroy();
-      } catch (error) {
-        this.log('debug', `peer.destroy: ${errorText(error)}`);
-      }
-    };
-    if (immediately) close();
-    else setTimeout(close, BYE_FLUSH_MS);
+    if (this.peer) destroyPeer(this.peer, immediately ? 0 : BYE_FLUSH_MS, (error) => this.log('debug', `peer.destroy: ${errorText(error)}`));
   }
 
   private after(ms: number, fn: () => void): Timer { return this.timers.after(ms, fn); }

@@ -45,7 +45,7 @@ export const MAX_FRAMES_IN_FLIGHT = 16;
 export const MAX_BYTES_IN_FLIGHT = 2 * MAX_FRAME_BYTES;
 
 export class MediaReceiver {
-  private readonly assembler = new FrameAssembler();
+  private assembler = new FrameAssembler();
   private readonly inFlight: { id: number; bytes: number }[] = [];
   private bytesInFlight = 0;
   /** Set while Blob messages are being read, so that later chunks wait their turn. */
@@ -78,6 +78,17 @@ export class MediaReceiver {
     if (at < 0) return;
     this.bytesInFlight -= this.inFlight[at]!.bytes;
     this.inFlight.splice(at, 1);
+  }
+
+  /**
+   * A new media connection after a resume: a frame cut off by the cut is dropped, and what was in flight is
+   * forgotten (the host starts again with a whole screen).
+   */
+  reset(): void {
+    this.assembler = new FrameAssembler();
+    this.inFlight.length = 0;
+    this.bytesInFlight = 0;
+    this.queue = undefined;
   }
 
   /** Nothing more is handed on (the session is over). */

@@ -6,7 +6,8 @@
  * Stable hooks for tests: `#app[data-state]`, `#status`, `#verification-code`, `#notice`,
  * `#request-control`, `#release-control`, `#end-session`, `#keyboard-mode` (`aria-pressed`: physical keys),
  * `#send-clipboard` (while controlling), `#get-clipboard` (while the screen is in view),
- * `#screen` (with `data-frames`, `data-last-frame`, `data-controlling`), `#message`, `#paused` (the host paused sharing);
+ * `#screen` (with `data-frames`, `data-last-frame`, `data-controlling`), `#message`, `#paused` (the host paused sharing),
+ * `#reconnecting` (the link was cut: over the last picture);
  * the view (see viewMode.ts): `#view-fit`, `#view-actual`, `#follow-pointer` (`aria-pressed`), `#zoom-out`,
  * `#zoom-in`, `#zoom-level`, `#viewport` (the stage's scrolling box, with `data-mode`, `data-percent`, `data-crisp`).
  *
@@ -20,7 +21,7 @@
 
 import type { KeyboardMode } from '../shared/keys';
 import type { HelperState } from '../shared/stateMachine';
-import { assertNever } from '../shared/protocol';
+import { RESUME_WINDOW_MS, assertNever } from '../shared/protocol';
 import { describeMode, viewShortcut, type ViewCommand, type ViewState } from './viewMode';
 
 export interface UiActions {
@@ -76,6 +77,8 @@ export class PanelUi {
   private readonly spinner: HTMLElement;
   /** "Paused by …" over the stage, whose picture `.stage.paused` blanks (panel.css). */
   private readonly pausedOverlay: HTMLElement;
+  /** "Reconnecting…" over the last picture, which stays in view (dimmed by panel.css) while the link is cut. */
+  private readonly reconnectOverlay: HTMLElement;
   private expectedHostName = '';
   private hasPicture = false;
   /** The host was reached at some point (so a failure is a dropped session, not a failed connect). */
@@ -181,11 +184,15 @@ export class PanelUi {
     this.pausedOverlay = el('div', { id: 'paused', className: 'paused-overlay' });
     this.pausedOverlay.setAttribute('role', 'status');
     this.pausedOverlay.hidden = true;
+    this.reconnectOverlay = el('div', { id: 'reconnecting', className: 'reconnect-overlay' });
+    this.reconnectOverlay.setAttribute('role', 'status');
+    this.reconnectOverlay.setAttribute('aria-live', 'polite');
+    this.reconnectOverlay.hidden = true;
     this.viewport = el('div', { id: 'viewport', className: 'viewport' });
     this.surface = el('div', { className: 'surface' });
     this.surface.append(this.canvas, this.pointerCanvas);
     this.viewport.append(this.surface);
-    this.stage.append(this.viewport, this.message, this.pausedOverlay);
+    this.stage.append(this.viewport, this.message, this.pausedOverlay, this.reconnectOverlay);
 
     this.body = el('div', { className: 'body' });
     this.body.append(this.stage);
@@ -250,6 +257,11 @@ export class PanelUi {
     const final = kind === 'ended' || kind === 'failed';
     if (kind === 'waitingForConsent' || kind === 'viewing') this.reachedHost = true;
     const seeing = kind === 'viewing' || kind === 'requestingControl' || kind === 'controlling';
+    // While reconnecting the last picture stays, under its overlay; the view buttons still work on it.
+    const picture = seeing || kind === 'reconnecting';
+    setText(this.reconnectOverlay, kind === 'reconnecting' ? `Connection to ${host} lost. Reconnecting…` : '');
+    this.reconnectOverlay.hidden = kind !== 'reconnecting' || !this.hasPicture;
+    this.stage.classList.toggle('reconnecting', kind === 'reconnecting');
 
     this.root.dataset['state'] = kind;
     this.stage.dataset['picture'] = String(this.hasPicture);
@@ -270,7 +282,7 @@ export class PanelUi {
     this.keyboardButton.hidden = !seeing;
     this.sendClipboardButton.hidden = kind !== 'controlling';
     this.getClipboardButton.hidden = !seeing;
-    this.viewGroup.hidden = !seeing;
+    this.viewGroup.hidden = !picture;
 
     this.hint.hidden = kind !== 'controlling';
     setText(this.hint, 'Ctrl+Alt+Home: back to the toolbar');
@@ -283,7 +295,7 @@ export class PanelUi {
     );
 
     // The centred message: everything but a live picture.
-    const showMessage = !(seeing && this.hasPicture);
+    const showMessage = !(picture && this.hasPicture);
     this.message.hidden = !showMessage;
     this.message.dataset['tone'] = kind === 'failed' ? 'error' : final ? 'ended' : 'busy';
     this.spinner.hidden = final;
@@ -303,6 +315,10 @@ export class PanelUi {
         this.messageCode.hidden = verification === undefined;
         setText(this.messageCode, verification ?? '');
         setText(this.messageDetail, `Verification code. ${capitalise(host)} sees the same code: compare it with them before they accept.`);
+        return;
+      case 'reconnecting':
+        setText(this.messageTitle, statusText(state, host));
+        setText(this.messageDetail, `The connection was cut. Reconnecting for up to ${RESUME_WINDOW_MS / 1000} seconds; control has to be asked for again.`);
         return;
       case 'viewing':
       case 'requestingControl':
@@ -340,6 +356,8 @@ function statusText(state: HelperState, host: string): string {
       return `Asking ${host} for control…`;
     case 'controlling':
       return `You control ${possessive(host)} screen`;
+    case 'reconnecting':
+      return `Reconnecting to ${host}…`;
     case 'ended':
     case 'failed':
       return state.message;

@@ -17,6 +17,7 @@ const hostStates: { [K in HostState['kind']]: Extract<HostState, { kind: K }> } 
   asking: { kind: 'asking', helperName: 'Grace' },
   viewing: { kind: 'viewing', helperName: 'Grace' },
   controlled: { kind: 'controlled', helperName: 'Grace' },
+  reconnecting: { kind: 'reconnecting', helperName: 'Grace' },
   ended: { kind: 'ended', message: 'You ended the session.', reason: 'hostEnded', by: 'local' },
   failed: { kind: 'failed', message: 'The signaling server did not answer.', reason: 'startFailed', by: 'local' },
 };
@@ -29,6 +30,7 @@ const helperStates: { [K in HelperState['kind']]: Extract<HelperState, { kind: K
   viewing: { kind: 'viewing', hostName: 'Ada' },
   requestingControl: { kind: 'requestingControl', hostName: 'Ada' },
   controlling: { kind: 'controlling', hostName: 'Ada' },
+  reconnecting: { kind: 'reconnecting', hostName: 'Ada' },
   ended: { kind: 'ended', message: 'Ada ended the session.', reason: 'hostEnded', by: 'remote' },
   failed: { kind: 'failed', message: 'The host is not reachable.', reason: 'connectFailed', by: 'local' },
 };

@@ -91,6 +91,11 @@ export interface Run {
   state(): HelperState;
   /** Sends a frame's chunks on the media connection. */
   frame(id: number, frame: EncodedFrame): void;
+  /** The proof key and the first handshake's transcript (the resume key comes from them). */
+  readonly key: Uint8Array;
+  readonly transcript: { helperNonce: string; hostNonce: string; binding: string };
+  /** Every connection the session dialled, in order (control, media, then each resume attempt's). */
+  readonly connections: FakeConnection[];
 }
 
 const running: HelperSession[] = [];
@@ -159,6 +164,9 @@ export async function verified(): Promise<Run> {
     lines,
     paused,
     state,
+    key,
+    transcript,
+    connections: peer.connections,
     frame: (id, f) => {
       for (const chunk of chunkFrame(id, f)) media.emit('data', chunk);
     },

@@ -5,7 +5,7 @@
  */
 
 import { decodeInvitation } from '../../src/shared/invitation';
-import { channelBinding, derivePeerId, deriveProofKey, makeMediaProof, makeProof, newNonce } from '../../src/shared/proof';
+import { channelBinding, checkProof, derivePeerId, deriveProofKey, deriveResumeKey, makeMediaProof, makeProof, newNonce } from '../../src/shared/proof';
 import { PROTOCOL_VERSION, type HostMessage } from '../../src/shared/protocol';
 import type { AuditEvent, AuditLog, AuditParty } from '../../src/shared/audit';
 
@@ -209,6 +209,45 @@ export async function proveMedia(peer: FakePeer, run: FakeHelperRun, relayed = f
   const binding = relayed ? channelBinding(media.helperSdps.local, fakeSdp()) : channelBinding(media.helperSdps.local, media.helperSdps.remote);
   run.control.deliver({ type: 'mediaProof', mac: await makeMediaProof(run.proofKey, run.transcript, binding) });
   return media;
+}
+
+/** Waits for the first control message of `type` (or a bye) from the host on `conn`. */
+async function answer(conn: FakeConnection, type: HostMessage['type']): Promise<HostMessage | undefined> {
+  const end = Date.now() + 2_000;
+  for (;;) {
+    const m = conn.messages().find((x) => x.type === type || x.type === 'bye');
+    if (m || Date.now() > end || !conn.open) return m;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+export interface FakeResumeRun {
+  readonly control: FakeConnection;
+  readonly media?: FakeConnection;
+  /** `resumed` (the host's proof checked out here too), `bye:REASON`, `closed` or `no answer`. */
+  readonly outcome: string;
+}
+
+/**
+ * A helper comes back after a cut over new connections, as the panel does: `resume`, the proof with `resumeKey`
+ * (by default the one the first handshake `first` gives), the host's `resumed` checked, then its new media proved.
+ */
+export async function fakeResume(peer: FakePeer, first: FakeHelperRun, options: { resumeKey?: Uint8Array; helperPeerId?: string } = {}): Promise<FakeResumeRun> {
+  const key = options.resumeKey ?? (await deriveResumeKey(first.proofKey, first.transcript));
+  const control = peer.connect(options.helperPeerId ?? `helper-${Math.random().toString(36).slice(2)}`, 'control');
+  const helperNonce = newNonce();
+  control.deliver({ type: 'resume', version: PROTOCOL_VERSION, helperNonce });
+  const outcome = (m: HostMessage | undefined) => (m?.type === 'bye' ? `bye:${m.reason}` : control.open ? 'no answer' : 'closed');
+  const challenge = await answer(control, 'challenge');
+  if (challenge?.type !== 'challenge') return { control, outcome: outcome(challenge) };
+  const transcript = { helperNonce, hostNonce: challenge.hostNonce, binding: channelBinding(control.helperSdps.local, control.helperSdps.remote) };
+  control.deliver({ type: 'proof', mac: await makeProof(key, 'resume-helper', transcript) });
+  const resumed = await answer(control, 'resumed');
+  if (resumed?.type !== 'resumed') return { control, outcome: outcome(resumed) };
+  if (!(await checkProof(key, 'resume-host', transcript, resumed.mac))) return { control, outcome: 'the host proof did not match' };
+  const media = peer.connect(control.peer, 'media');
+  control.deliver({ type: 'mediaProof', mac: await makeMediaProof(key, transcript, channelBinding(media.helperSdps.local, media.helperSdps.remote)) });
+  return { control, media, outcome: 'resumed' };
 }
 
 /** What every host session under test shares: a signaling server nobody dials (the peers are fakes), quick timeouts. */

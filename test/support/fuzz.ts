@@ -46,6 +46,7 @@ const BAD: Record<string, readonly unknown[]> = {
 /** Each message kind's fields and what kind each is. */
 const FIELDS: Record<HelperMessage['type'], Readonly<Record<string, keyof typeof BAD>>> = {
   hello: { version: 'version', helperName: 'name', helperNonce: 'b64' },
+  resume: { version: 'version', helperNonce: 'b64' },
   proof: { mac: 'b64' },
   mediaProof: { mac: 'b64' },
   requestControl: {},
@@ -124,6 +125,9 @@ export class JunkMaker {
     switch (type) {
       case 'hello':
         message = { type, version: this.options.helloVersion ?? this.int(4), helperName: Array.from({ length: this.int(30) }, () => this.pick([...'AbcXyz'])).join(''), helperNonce: this.b64() };
+        break;
+      case 'resume':
+        message = { type, version: this.options.helloVersion ?? this.int(4), helperNonce: this.b64() };
         break;
       case 'proof':
       case 'mediaProof':

@@ -1,0 +1,125 @@
+/**
+ * Resuming after a network cut, the helper's side (helperSession.ts, helperResume.ts, hostLink.ts) against a host
+ * played by the test through the fake PeerJS: the cut keeps the session (reconnecting, control dropped), a new
+ * control connection is dialled and proved with the resume key, the host must prove itself back, and the old
+ * connections are never heard from again.
+ */
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { channelBinding, deriveResumeKey, makeProof, newNonce } from '../../src/shared/proof';
+import { HelperResume, RESUME_ATTEMPT_MS } from '../../src/webview/helperResume';
+import { SessionTimers } from '../../src/webview/sessionTimers';
+import { tick, until, verified, type FakeConnection, type Run } from '../support/fakeHelperPeer';
+
+/** Verified, viewing and controlling. */
+async function controlling(): Promise<Run> {
+  const run = await verified();
+  run.control.say({ type: 'viewGranted', width: 1280, height: 800 });
+  await until('viewing', () => run.state().kind === 'viewing');
+  run.session.requestControl();
+  run.control.say({ type: 'control', granted: true, reason: 'granted' });
+  await until('controlling', () => run.state().kind === 'controlling');
+  return run;
+}
+
+/** The resume attempt's control connection opens; the host challenges it. Returns the connection and its transcript. */
+async function resumeAttempt(run: Run, from: number): Promise<{ control: FakeConnection; transcript: { helperNonce: string; hostNonce: string; binding: string } }> {
+  await until('a new control connection', () => run.connections.slice(from).some((c) => c.label === 'control'));
+  const control = run.connections.slice(from).find((c) => c.label === 'control')!;
+  control.open = true;
+  control.emit('open');
+  const resume = control.messages().find((m) => m.type === 'resume');
+  assert.ok(resume, `the first message is resume: ${control.types().join(',')}`);
+  assert.ok(!control.messages().some((m) => m.type === 'hello'), 'no hello: the invitation is not used again');
+  const hostNonce = newNonce();
+  control.say({ type: 'challenge', hostNonce });
+  await until('the resume proof', () => control.messages().some((m) => m.type === 'proof'));
+  const { local, remote } = { local: control.peerConnection.localDescription.sdp, remote: control.peerConnection.remoteDescription.sdp };
+  return { control, transcript: { helperNonce: String(resume['helperNonce']), hostNonce, binding: channelBinding(local, remote) } };
+}
+
+describe('helper session: resume after a cut', () => {
+  it('a closed connection is a cut: reconnecting, control dropped; the resume is proved with the resume key and the view comes back', async () => {
+    const run = await controlling();
+    const before = run.connections.length;
+    run.control.emit('close');
+    assert.equal(run.state().kind, 'reconnecting');
+    assert.ok(run.notices.some((n) => /control was dropped/.test(n)));
+    const { control, transcript } = await resumeAttempt(run, before);
+    const rk = await deriveResumeKey(run.key, run.transcript);
+    const proof = control.messages().find((m) => m.type === 'proof')!;
+    assert.equal(proof['mac'], await makeProof(rk, 'resume-helper', transcript), 'proved with the resume key over the new binding');
+    control.say({ type: 'resumed', mac: await makeProof(rk, 'resume-host', transcript) });
+    const media = run.connections.slice(before).find((c) => c.label === 'media')!;
+    media.open = true;
+    media.emit('open');
+    await until('the new media proof', () => control.messages().some((m) => m.type === 'mediaProof'));
+    // The cut link says nothing any more, whatever arrives on it.
+    run.control.say({ type: 'viewGranted', width: 1280, height: 800 });
+    for (let i = 0; i < 10; i++) await tick();
+    assert.equal(run.state().kind, 'reconnecting');
+    control.say({ type: 'viewGranted', width: 1280, height: 800 });
+    await until('viewing again', () => run.state().kind === 'viewing');
+    assert.ok(run.notices.some((n) => /Reconnected/.test(n)));
+    const since = run.states.findIndex((s) => s.kind === 'reconnecting');
+    assert.deepEqual(run.states.slice(since).map((s) => s.kind), ['reconnecting', 'viewing'], 'control has to be asked for again');
+  });
+
+  it('a host that cannot prove itself back ends the session: not the host that made the invitation', async () => {
+    const run = await controlling();
+    const before = run.connections.length;
+    run.control.emit('close');
+    const { control, transcript } = await resumeAttempt(run, before);
+    control.say({ type: 'resumed', mac: await makeProof(run.key, 'resume-host', transcript) }); // the proof key, not the resume key
+    await until('failed', () => run.state().kind === 'failed');
+    const s = run.state();
+    assert.equal(s.kind === 'failed' && s.reason, 'proofFailed');
+  });
+
+  it('before the view was granted there is nothing to resume: a closed connection ends the session as before', async () => {
+    const run = await verified();
+    run.control.emit('close');
+    await until('ended', () => run.state().kind === 'ended');
+  });
+});
+
+describe('helper resume: the pace and the deadline (helperResume.ts)', () => {
+  const port = (peer: { disconnected: boolean; destroyed: boolean; reconnect(): void }) => {
+    const calls = { dial: 0, expire: 0, reconnect: 0, opened: undefined as number | undefined };
+    const p = {
+      log: () => undefined,
+      peer: () => peer as never,
+      attemptOpenedAt: () => calls.opened,
+      dial: () => void calls.dial++,
+      expire: () => void calls.expire++,
+    };
+    return { calls, p };
+  };
+
+  it('dials at once, again each RESUME_ATTEMPT_MS while none opened, and ends at the deadline, closing the cut link', async () => {
+    const timers = new SessionTimers();
+    const { calls, p } = port({ disconnected: false, destroyed: false, reconnect: () => undefined });
+    let cutClosed = 0;
+    const resume = new HelperResume(timers, p, RESUME_ATTEMPT_MS * 2.5);
+    resume.start({ close: () => void cutClosed++ });
+    assert.equal(calls.dial, 1, 'the first attempt at once');
+    await until('a second attempt', () => calls.dial === 2, RESUME_ATTEMPT_MS * 2);
+    calls.opened = performance.now(); // this one opened: it gets its time to prove
+    await new Promise((r) => setTimeout(r, RESUME_ATTEMPT_MS * 1.1));
+    assert.equal(calls.dial, 2, 'no new dial while an attempt is proving');
+    await until('the deadline', () => calls.expire === 1, RESUME_ATTEMPT_MS * 2);
+    assert.equal(cutClosed, 1);
+    timers.clear();
+  });
+
+  it('rejoins the signaling server first when it was lost too', () => {
+    const timers = new SessionTimers();
+    const peer = { disconnected: true, destroyed: false, reconnects: 0, reconnect() { this.reconnects++; } };
+    const { calls, p } = port(peer);
+    new HelperResume(timers, p).start();
+    assert.equal(peer.reconnects, 1);
+    assert.equal(calls.dial, 0, 'no dial before the server is back (the peer dials when it opens)');
+    timers.clear();
+  });
+});

@@ -1,0 +1,277 @@
+/**
+ * Resuming after a network cut, the host's side (src/host/resume.ts) over the fake transport: the cut, the resume
+ * proved with the session's resume key, what a stranger with the code gets, the failure limit, a second resume, and
+ * the end after RESUME_WINDOW_MS on a fake clock. Plus the pieces it stands on: the resume key, the guard's order and
+ * the state tables.
+ */
+
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import type { HostAgent, InputEvent } from '../../src/agent/contract';
+import { expected } from '../../src/host/guard';
+import { HostSession, type HostSessionOptions } from '../../src/host/hostSession';
+import { MAX_FAILED_RESUMES } from '../../src/host/resume';
+import { FrameAssembler } from '../../src/shared/frames';
+import { deriveResumeKey, newNonce } from '../../src/shared/proof';
+import { helperAuditEvents } from '../../src/shared/audit';
+import { RESUME_WINDOW_MS, describeEnd, parseHelperMessage, parseHostMessage } from '../../src/shared/protocol';
+import { HELPER_TRANSITIONS, HOST_TRANSITIONS } from '../../src/shared/stateMachine';
+import { HOST_DEFAULTS, RecordingAudit, fakeHelper, fakePeers, fakeResume, proveMedia, until, type FakeConnection, type FakePeer } from '../support/fakePeer';
+import { QUIET_AGENT } from '../support/fakeAgent';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function countingAgent(): HostAgent & { captures: { full: boolean }[]; inputs: InputEvent[]; releases: number } {
+  const agent = {
+    ...QUIET_AGENT,
+    captures: [] as { full: boolean }[],
+    inputs: [] as InputEvent[],
+    releases: 0,
+    capture: async (request: { full: boolean }) => {
+      agent.captures.push({ full: request.full });
+      await sleep(5);
+      return { format: 'jpeg' as const, width: 1, height: 1, data: new Uint8Array([0xff, 0xd8, agent.captures.length & 0xff, 0xd9]) };
+    },
+    input: (e: InputEvent) => void agent.inputs.push(e),
+    releaseAll: async () => void agent.releases++,
+  };
+  return agent;
+}
+
+const running: HostSession[] = [];
+const beating = new Set<ReturnType<typeof setInterval>>();
+afterEach(() => {
+  for (const b of beating) clearInterval(b);
+  beating.clear();
+  for (const h of running.splice(0)) h.end();
+});
+
+/** Silence that is a cut, shortened for these tests (LINK_LOST_SILENCE_MS is 3 s). */
+const SILENCE_MS = 300;
+
+/** The helper's heartbeats on `conn`, as the panel sends them; `cut()` stops them, as a cut path does. */
+function heartbeats(conn: FakeConnection): { cut(): Promise<void> } {
+  const t = setInterval(() => conn.deliver({ type: 'heartbeat' }), 50);
+  beating.add(t);
+  return {
+    cut: async () => {
+      clearInterval(t);
+      beating.delete(t);
+      await sleep(SILENCE_MS + 200);
+    },
+  };
+}
+
+/** A host whose helper is admitted, has its media proved and holds control. */
+async function admittedWithControl(overrides: Partial<HostSessionOptions> = {}) {
+  const peers = fakePeers();
+  const agent = countingAgent();
+  const audit = new RecordingAudit();
+  const asked = { view: 0, control: 0 };
+  const host = new HostSession({
+    ...HOST_DEFAULTS,
+    maxFps: 50,
+    startAgent: async () => agent,
+    ui: { askToView: async () => (asked.view++, true), askForControl: async () => (asked.control++, true), notify: () => undefined },
+    log: { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    audit,
+    createPeer: peers.create as never,
+    linkLostSilenceMs: SILENCE_MS,
+    ...overrides,
+  });
+  running.push(host);
+  await host.start();
+  const peer: FakePeer = peers.last();
+  const first = await fakeHelper(peer, host.code);
+  assert.equal(first.outcome, 'welcome');
+  const link = heartbeats(first.control);
+  const media = await proveMedia(peer, first);
+  await until('viewing', () => host.state.kind === 'viewing');
+  await until('a frame', () => media.sent.length > 0);
+  first.control.deliver({ type: 'requestControl' });
+  await until('controlled', () => host.state.kind === 'controlled');
+  first.control.deliver({ type: 'key', code: 'ShiftLeft', down: true });
+  await until('the key at the agent', () => agent.inputs.length === 1);
+  return { host, peer, agent, audit, asked, first, media, link };
+}
+
+/** Frames the host sent on `media`, whole. */
+function frames(media: FakeConnection) {
+  const assembler = new FrameAssembler();
+  return media.sent.map((c) => assembler.push(c as Uint8Array)).filter((f) => f !== undefined);
+}
+
+describe('resume after a network cut: the host', () => {
+  it('at the cut drops control, releases what the helper held and goes back on the signaling server', async () => {
+    const r = await admittedWithControl();
+    const releases = r.agent.releases;
+    assert.equal(r.peer.disconnected, true, 'left the signaling server at admission');
+    await r.link.cut();
+    assert.equal(r.host.state.kind, 'reconnecting');
+    await until('released', () => r.agent.releases > releases);
+    assert.equal(r.peer.disconnected, false, 'back on the signaling server for the resume');
+    assert.ok(r.audit.events().includes('linkLost'));
+    assert.equal(r.audit.records.find((e) => e.event === 'linkLost')?.['why'], 'silence');
+    // Input that still arrives on the cut link does nothing.
+    r.first.control.open = true;
+    r.first.control.deliver({ type: 'key', code: 'KeyA', down: true });
+    assert.equal(r.agent.inputs.length, 1);
+    // Nor does its close, late.
+    r.first.control.close();
+    assert.equal(r.host.state.kind, 'reconnecting');
+  });
+
+  it('the same helper resumes with the resume key: no new prompt, viewing (control to be asked again), the whole screen', async () => {
+    const r = await admittedWithControl();
+    await r.link.cut();
+    const capturesBefore = r.agent.captures.length;
+    const back = await fakeResume(r.peer, r.first);
+    assert.equal(back.outcome, 'resumed');
+    await until('viewGranted on the new connection', () => back.control.ofType('viewGranted').length === 1);
+    assert.equal(r.host.state.kind, 'viewing');
+    assert.equal(r.asked.view, 1, 'no new consent prompt');
+    await until('a frame on the new media connection', () => frames(back.media!).length > 0);
+    assert.equal(r.agent.captures[capturesBefore]?.full, true, 'the first capture after the resume is the whole screen');
+    assert.equal(r.peer.disconnected, true, 'off the signaling server again');
+    assert.ok(r.audit.events().includes('resumed'));
+    // Control was dropped: input is refused until it is asked for again.
+    back.control.deliver({ type: 'key', code: 'KeyB', down: true });
+    await sleep(20);
+    assert.equal(r.agent.inputs.length, 1);
+    back.control.deliver({ type: 'requestControl' });
+    await until('controlled again', () => r.host.state.kind === 'controlled');
+    assert.equal(r.asked.control, 2);
+  });
+
+  it('a stranger with the invitation code gets nothing: hello is refused, a resume with a key from other nonces fails', async () => {
+    const r = await admittedWithControl();
+    await r.link.cut();
+    const hello = await fakeHelper(r.peer, r.host.code);
+    assert.notEqual(hello.outcome, 'welcome', 'the invitation stays single-use');
+    const guessed = await deriveResumeKey(r.first.proofKey, { ...r.first.transcript, hostNonce: newNonce() });
+    const stranger = await fakeResume(r.peer, r.first, { resumeKey: guessed });
+    assert.notEqual(stranger.outcome, 'resumed');
+    assert.equal(r.host.state.kind, 'reconnecting');
+    assert.equal(r.audit.records.filter((e) => e.event === 'resumeFailed').length, 1);
+    // The real helper still gets back.
+    assert.equal((await fakeResume(r.peer, r.first)).outcome, 'resumed');
+    await until('viewing', () => r.host.state.kind === 'viewing');
+  });
+
+  it(`ends the session after ${MAX_FAILED_RESUMES} wrong resume proofs`, async () => {
+    const r = await admittedWithControl();
+    await r.link.cut();
+    for (let i = 1; i <= MAX_FAILED_RESUMES; i++) {
+      const wrong = await fakeResume(r.peer, r.first, { resumeKey: new Uint8Array(32).fill(i) });
+      assert.notEqual(wrong.outcome, 'resumed');
+    }
+    assert.equal(r.host.state.kind, 'ended');
+    assert.equal(r.host.state.kind === 'ended' && r.host.state.reason, 'linkLost');
+  });
+
+  it('takes no resume while the link is up, and a second resume after a second cut', async () => {
+    const r = await admittedWithControl();
+    const early = await fakeResume(r.peer, r.first);
+    assert.notEqual(early.outcome, 'resumed', 'no resume while the helper is connected');
+    assert.equal(r.host.state.kind, 'controlled');
+    await r.link.cut();
+    const back = await fakeResume(r.peer, r.first);
+    assert.equal(back.outcome, 'resumed');
+    await until('viewing', () => r.host.state.kind === 'viewing');
+    await heartbeats(back.control).cut();
+    assert.equal(r.host.state.kind, 'reconnecting');
+    const again = await fakeResume(r.peer, r.first);
+    assert.equal(again.outcome, 'resumed');
+    await until('viewing again', () => r.host.state.kind === 'viewing');
+    assert.equal(r.audit.events().filter((e) => e === 'resumed').length, 2);
+  });
+
+  it(`ends with linkLost ${RESUME_WINDOW_MS / 1000} s after the cut (fake clock), nothing held`, async () => {
+    // A fake clock for the window alone: the rest of the session keeps real timers (a mocked global clearTimeout
+    // would leave the session's real ones running).
+    let now = 0;
+    const due: { at: number; fn: () => void; cancelled: boolean }[] = [];
+    const advance = (ms: number) => {
+      now += ms;
+      for (const t of due.filter((d) => d.at <= now && !d.cancelled)) {
+        t.cancelled = true;
+        t.fn();
+      }
+    };
+    const r = await admittedWithControl({
+      resumeSchedule: (fn, ms) => {
+        const t = { at: now + ms, fn, cancelled: false };
+        due.push(t);
+        return { cancel: () => void (t.cancelled = true) };
+      },
+    });
+    await r.link.cut();
+    advance(RESUME_WINDOW_MS - 1);
+    assert.equal(r.host.state.kind, 'reconnecting');
+    advance(1);
+    const state = r.host.machine.state;
+    assert.equal(state.kind === 'ended' && state.reason, 'linkLost');
+    await until('released', () => r.agent.releases >= 1);
+  });
+
+  it('a helper that leaves (bye, or its connection closed with the page) still ends the session at once', async () => {
+    const r = await admittedWithControl();
+    r.first.control.deliver({ type: 'bye', reason: 'helperEnded' });
+    assert.equal(r.host.state.kind, 'ended');
+    const r2 = await admittedWithControl();
+    r2.first.control.close();
+    assert.equal(r2.host.state.kind, 'ended');
+  });
+});
+
+describe('resume: the pieces', () => {
+  it('the resume key depends on the proof key, both nonces and the binding, and is not the proof key', async () => {
+    const key = new Uint8Array(32).fill(3);
+    const t = { helperNonce: newNonce(), hostNonce: newNonce(), binding: 'sha-256 aa,sha-256 bb' };
+    const k = await deriveResumeKey(key, t);
+    assert.equal(k.length, 32);
+    assert.deepEqual(await deriveResumeKey(key, t), k);
+    assert.notDeepEqual(k, key);
+    for (const other of [{ ...t, helperNonce: newNonce() }, { ...t, hostNonce: newNonce() }, { ...t, binding: 'sha-256 aa,sha-256 cc' }]) {
+      assert.notDeepEqual(await deriveResumeKey(key, other), k);
+    }
+    assert.notDeepEqual(await deriveResumeKey(new Uint8Array(32).fill(4), t), k);
+  });
+
+  it('the guard takes resume only while reconnecting, first; nothing else from a candidate', () => {
+    const resume = { type: 'resume', version: 4, helperNonce: newNonce() } as const;
+    assert.equal(expected(resume, 'reconnecting', 'awaitingResume'), true);
+    assert.equal(expected(resume, 'viewing', 'awaitingResume'), false);
+    assert.equal(expected(resume, 'verifying', 'awaitingHello'), false);
+    assert.equal(expected({ type: 'hello', version: 4, helperName: 'x', helperNonce: newNonce() }, 'reconnecting', 'awaitingResume'), false);
+    assert.equal(expected({ type: 'proof', mac: newNonce() }, 'reconnecting', 'challenged'), true);
+    assert.equal(expected({ type: 'key', code: 'KeyA', down: true }, 'reconnecting', 'verified'), false);
+    assert.equal(expected({ type: 'chat', text: 'hi' }, 'reconnecting', 'verified'), false);
+  });
+
+  it('the wire: resume and resumed are checked like the handshake (32-byte nonces and MACs); linkLost is an end reason', () => {
+    const nonce = newNonce();
+    assert.deepEqual(parseHelperMessage({ type: 'resume', version: 4, helperNonce: nonce, extra: 1 }), { type: 'resume', version: 4, helperNonce: nonce });
+    assert.equal(parseHelperMessage({ type: 'resume', version: 4, helperNonce: 'short' }), undefined);
+    assert.equal(parseHelperMessage({ type: 'resume', version: '4', helperNonce: nonce }), undefined);
+    assert.deepEqual(parseHostMessage({ type: 'resumed', mac: nonce }), { type: 'resumed', mac: nonce });
+    assert.equal(parseHostMessage({ type: 'resumed', mac: 5 }), undefined);
+    assert.deepEqual(parseHostMessage({ type: 'bye', reason: 'linkLost', message: 'x' }), { type: 'bye', reason: 'linkLost', message: 'x' });
+    assert.match(describeEnd('linkLost'), /did not come back within 30 seconds/);
+  });
+
+  it("the helper's audit: the cut ends control and is recorded, the resume too", () => {
+    const controlling = { kind: 'controlling', hostName: 'Ada' } as const;
+    const reconnecting = { kind: 'reconnecting', hostName: 'Ada' } as const;
+    assert.deepEqual(helperAuditEvents(controlling, reconnecting, undefined).map((e) => e.event), ['controlEnded', 'linkLost']);
+    assert.deepEqual(helperAuditEvents(reconnecting, { kind: 'viewing', hostName: 'Ada' }, undefined).map((e) => e.event), ['resumed']);
+  });
+
+  it('the state tables: a cut from viewing or control, back to viewing only (control is asked for again)', () => {
+    assert.ok(HOST_TRANSITIONS.viewing.includes('reconnecting') && HOST_TRANSITIONS.controlled.includes('reconnecting'));
+    assert.deepEqual([...HOST_TRANSITIONS.reconnecting].sort(), ['ended', 'failed', 'viewing']);
+    assert.ok(!HOST_TRANSITIONS.asking.includes('reconnecting'), 'nothing to resume before admission');
+    assert.deepEqual([...HELPER_TRANSITIONS.reconnecting].sort(), ['ended', 'failed', 'viewing']);
+    assert.ok(!HELPER_TRANSITIONS.waitingForConsent.includes('reconnecting'));
+  });
+});
