@@ -39,6 +39,8 @@ export interface CaptureRequest {
   readonly full?: boolean;
   /** Wait up to this long for a change before answering that nothing changed. */
   readonly waitMs?: number;
+  /** The lossy pictures' bit budget from now on (what the link leaves room for); absent: unchanged. */
+  readonly lossyBps?: number;
 }
 
 export const CAPTURE_TIMEOUT_MS = 5000;

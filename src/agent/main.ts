@@ -75,7 +75,11 @@ class Agent {
         this.input.apply(request.event);
         return;
       case 'capture':
-        this.capture(request.id, { ...(request.full !== undefined ? { full: request.full } : {}), ...(request.waitMs !== undefined ? { waitMs: request.waitMs } : {}) });
+        this.capture(request.id, {
+          ...(request.full !== undefined ? { full: request.full } : {}),
+          ...(request.waitMs !== undefined ? { waitMs: request.waitMs } : {}),
+          ...(request.lossyBps !== undefined ? { lossyBps: request.lossyBps } : {}),
+        });
         return;
       case 'screenSize':
         this.screenSize(request.id);

@@ -79,6 +79,11 @@ export class ScreenEncoder {
     return ops.length > 0 ? { full: false, ops } : undefined;
   }
 
+  /** The lossy pictures' bit budget from now on (what the link leaves room for). */
+  lossyBudget(bps: number): void {
+    this.quality.budgetBps = bps;
+  }
+
   /** Milliseconds from `now` until pixels painted lossily may settle (ask again then); undefined when there are none. */
   settleDueIn(now = Date.now()): number | undefined {
     return this.video?.settleDueIn(now);

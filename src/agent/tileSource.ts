@@ -85,6 +85,7 @@ export class TileSource implements FrameSource {
   async capture(request: CaptureRequest = {}): Promise<EncodedFrame | undefined> {
     if (this.disposed) throw new Error('The screen capture was stopped.');
     if (request.full) this.encoder.reset();
+    if (request.lossyBps !== undefined) this.encoder.lossyBudget(request.lossyBps);
     const deadline = Date.now() + (request.waitMs ?? 0);
     let full = request.full === true;
     for (;;) {

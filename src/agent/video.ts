@@ -230,14 +230,15 @@ export class VideoRegions {
 }
 
 /**
- * The lossy pictures' quality, kept so that their bytes stay within VIDEO_BUDGET_BPS: down quickly when over it,
- * up slowly when well under it.
+ * The lossy pictures' quality, kept so that their bytes stay within the budget: down quickly when over it, up
+ * slowly when well under it. The budget is VIDEO_BUDGET_BPS until the host passes what the link leaves room for
+ * (each capture request may carry it: src/host/linkEstimate.ts).
  */
 export class VideoQuality {
   quality = QUALITY_START;
   private readonly sent: { at: number; bytes: number }[] = [];
 
-  constructor(private readonly budgetBps = VIDEO_BUDGET_BPS) {}
+  constructor(public budgetBps = VIDEO_BUDGET_BPS) {}
 
   /** A lossy picture of `bytes` went out at `now`. */
   record(bytes: number, now: number): void {

@@ -191,7 +191,7 @@ class AgentProcess implements AgentHandle {
     return { width: reply.width, height: reply.height };
   }
 
-  async capture(request: { readonly full?: boolean; readonly waitMs?: number } = {}): Promise<EncodedFrame | undefined> {
+  async capture(request: Parameters<HostAgent['capture']>[0] = {}): Promise<EncodedFrame | undefined> {
     const reply = await this.request({ type: 'capture', ...request }, CAPTURE_TIMEOUT_MS + (request.waitMs ?? 0));
     if (reply.type === 'unchanged') return undefined;
     if (reply.type !== 'frame') throw new Error(`unexpected reply ${reply.type}`);

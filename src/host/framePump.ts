@@ -4,24 +4,34 @@
  * gets fewer, fresher frames. With a source of screen updates the first frame paints the whole screen and each
  * later one what changed since the one before (the agent waits for a change, so a still screen costs nothing);
  * updates are never dropped, the next one simply holds everything that changed while the link was busy.
+ *
+ * "Enough" is what the link carries (linkEstimate.ts, measured from the helper's acks): frames and bytes in
+ * flight to fill a round trip and no more, so that nothing waits in the channel's buffer ahead of the next small
+ * update; and each capture asks for the lossy pictures' budget that the link leaves room for.
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HostAgent } from '../agent/contract';
 import { chunkFrame } from '../shared/frames';
 import type { Logger } from '../shared/log';
+import { LinkEstimator, MIN_FRAMES_IN_FLIGHT } from './linkEstimate';
 
-/** Frames sent and not yet drawn by the helper: one on the wire, one being drawn. */
-export const FRAMES_IN_FLIGHT = 2;
+/** Frames sent and not yet drawn by the helper before the link is measured: one on the wire, one being drawn. */
+export const FRAMES_IN_FLIGHT = MIN_FRAMES_IN_FLIGHT;
 /** Capture failures in a row before the session gives up. */
 export const MAX_CAPTURE_FAILURES = 3;
 /** Frames that may go out back to back after a pause, above the maxFps rate. */
 export const FRAME_BURST = 2;
 /** How long one capture waits for the screen to change before the pump looks at the session again. */
 export const CHANGE_WAIT_MS = 500;
-/** Above this many bytes waiting in the media channel, no frame is captured. */
+/** Above this many bytes waiting in the media channel, no frame is captured (whatever the link's measure says). */
 export const MEDIA_HIGH_WATER = 1024 * 1024;
-/** Without an ack for this long, the frames in flight are taken as lost (a lost ack, a reloaded panel). */
+/** How often the link's measure goes to the log (debug). */
+const SAY_LINK_MS = 5000;
+/**
+ * Without an ack for this long, the frames in flight are taken as lost (a lost ack, a reloaded panel); longer when
+ * the link needs longer to carry what is in flight (linkEstimate.ts).
+ */
 const ACK_GIVE_UP_MS = 3000;
 
 /** The media connection as the pump uses it. */
@@ -48,6 +58,8 @@ export interface PumpSession {
 export class FramePump {
   framesSent = 0;
   framesAcked = 0;
+  /** What the link to the helper carries, from the acks. */
+  readonly link: LinkEstimator;
   private running = false;
   private keyWanted = false;
   private waiter: (() => void) | undefined;
@@ -55,11 +67,15 @@ export class FramePump {
   constructor(
     private readonly session: PumpSession,
     private readonly maxFps: number,
-  ) {}
+  ) {
+    this.link = new LinkEstimator(maxFps);
+  }
 
   /** The helper has drawn frame `id`. */
   ack(id: number): void {
-    if (id < this.framesSent) this.framesAcked = Math.max(this.framesAcked, id + 1);
+    if (id >= this.framesSent) return;
+    this.framesAcked = Math.max(this.framesAcked, id + 1);
+    this.link.acked(id);
     this.wake();
   }
 
@@ -91,6 +107,7 @@ export class FramePump {
     let last = 0;
     let previous: Uint8Array | undefined;
     let needKey = true;
+    let saidLink = Date.now();
     try {
       while (this.session.showing()) {
         if (this.session.paused?.()) {
@@ -102,12 +119,18 @@ export class FramePump {
         }
         const media = this.session.media();
         const channel = media?.dataChannel as { bufferedAmount?: number } | undefined;
-        if (!media?.open || this.framesSent - this.framesAcked >= FRAMES_IN_FLIGHT || (channel?.bufferedAmount ?? 0) > MEDIA_HIGH_WATER) {
+        if (!media?.open || !this.link.mayQueue() || (channel?.bufferedAmount ?? 0) > MEDIA_HIGH_WATER) {
           await this.waitForAck(media?.open ? 1000 : 50);
-          if (this.framesSent - this.framesAcked >= FRAMES_IN_FLIGHT && Date.now() - last > ACK_GIVE_UP_MS) {
-            this.framesAcked = this.framesSent; // do not stall forever
+          if (!this.link.mayQueue() && Date.now() - last > this.link.giveUpMs(ACK_GIVE_UP_MS)) {
+            // Do not stall forever.
+            this.framesAcked = this.framesSent;
+            this.link.forget();
           }
           continue;
+        }
+        if (Date.now() - saidLink > SAY_LINK_MS) {
+          saidLink = Date.now();
+          log.debug(`link: ${this.link.describe()}`);
         }
         refill();
         if (credit < 1) await sleep((1 - credit) / rate);
@@ -116,7 +139,7 @@ export class FramePump {
         try {
           const full = needKey || this.keyWanted;
           this.keyWanted = false;
-          frame = await this.session.capture({ full, waitMs: full ? 0 : CHANGE_WAIT_MS });
+          frame = await this.session.capture({ full, waitMs: full ? 0 : CHANGE_WAIT_MS, lossyBps: this.link.lossyBps });
           failures = 0;
         } catch (error) {
           failures++;
@@ -152,6 +175,7 @@ export class FramePump {
           previous = frame.data;
         }
         const id = this.framesSent++;
+        this.link.sent(id, frame.data.length);
         for (const chunk of chunkFrame(id, frame)) media.send(chunk);
       }
     } finally {

@@ -28,8 +28,8 @@ export interface VideoWindow {
   stop(): void;
 }
 
-/** Opens the window at `rect` on `display` and starts playing; the stack closes it. */
-export async function playVideo(stack: Stack, display: string, rect: { x: number; y: number; width: number; height: number }, fps = 30): Promise<VideoWindow> {
+/** An override-redirect window at `rect` on `display`, over the `x11` package's connection; the stack closes it. */
+async function openWindow(stack: Stack, display: string, rect: { x: number; y: number; width: number; height: number }): Promise<{ client: XClient; win: number; gc: number; depth: number }> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped package
   const x11 = require('x11') as { createClient(options: { display: string }, cb: (err: Error | null, d: XDisplay) => void): XClient };
   const d = await new Promise<XDisplay>((resolve, reject) => {
@@ -44,6 +44,34 @@ export async function playVideo(stack: Stack, display: string, rect: { x: number
   client.CreateGC(gc, win, {});
   client.MapWindow(win);
   await new Promise<void>((resolve, reject) => client.GetGeometry(win, (err) => (err ? reject(err) : resolve())));
+  stack.add(() => client.terminate());
+  return { client, win, gc, depth: screen.root_depth };
+}
+
+/** A small window of one colour, repainted on demand (a keystroke's change, whose arrival the test times). */
+export interface ColourBlock {
+  /** Paints the whole block in `rgb`; the request is on its way to the X server when this returns. */
+  paint(rgb: readonly [number, number, number]): void;
+}
+
+export async function colourBlock(stack: Stack, display: string, rect: { x: number; y: number; width: number; height: number }): Promise<ColourBlock> {
+  const { client, win, gc, depth } = await openWindow(stack, display, rect);
+  const pixels = Buffer.alloc(rect.width * rect.height * 4);
+  return {
+    paint: ([r, g, b]) => {
+      for (let i = 0; i < pixels.length; i += 4) {
+        pixels[i] = b;
+        pixels[i + 1] = g;
+        pixels[i + 2] = r;
+      }
+      client.PutImage(2, win, gc, rect.width, rect.height, 0, 0, 0, depth, pixels);
+    },
+  };
+}
+
+/** Opens the window at `rect` on `display` and starts playing; the stack closes it. */
+export async function playVideo(stack: Stack, display: string, rect: { x: number; y: number; width: number; height: number }, fps = 30): Promise<VideoWindow> {
+  const { client, win, gc, depth } = await openWindow(stack, display, rect);
   const { width, height } = rect;
   const frame = Buffer.alloc(width * height * 4);
   // PutImage requests stay under the core protocol's 256 KiB: bands of rows.
@@ -63,7 +91,7 @@ export async function playVideo(stack: Stack, display: string, rect: { x: number
     }
     for (let y = 0; y < height; y += band) {
       const rows = Math.min(band, height - y);
-      client.PutImage(2, win, gc, width, rows, 0, y, 0, screen.root_depth, frame.subarray(y * width * 4, (y + rows) * width * 4));
+      client.PutImage(2, win, gc, width, rows, 0, y, 0, depth, frame.subarray(y * width * 4, (y + rows) * width * 4));
     }
     n++;
   };
@@ -75,9 +103,6 @@ export async function playVideo(stack: Stack, display: string, rect: { x: number
     },
     stop: () => clearInterval(timer),
   };
-  stack.add(() => {
-    clearInterval(timer);
-    client.terminate();
-  });
+  stack.add(() => clearInterval(timer));
   return video;
 }

@@ -9,11 +9,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function rig(capture: (n: number, full: boolean) => Promise<{ format: 'update' | 'jpeg'; width: number; height: number; data: Uint8Array } | undefined>) {
   const sent: Uint8Array[] = [];
   const media = { open: true, dataChannel: { bufferedAmount: 0 }, send: (c: Uint8Array) => void sent.push(c) };
-  const state = { showing: true, verified: true, failed: '', asks: [] as boolean[] };
+  const state = { showing: true, verified: true, failed: '', asks: [] as boolean[], budgets: [] as (number | undefined)[] };
   const pump = new FramePump(
     {
       capture: async (request) => {
         state.asks.push(request?.full === true);
+        state.budgets.push(request?.lossyBps);
         return capture(state.asks.length, request?.full === true);
       },
       media: () => (state.verified ? media : undefined),
@@ -47,8 +48,12 @@ describe('frame pump', () => {
     assert.equal(r.frames().length, FRAMES_IN_FLIGHT);
     r.pump.ack(0);
     await sleep(100);
-    assert.equal(r.frames().length, FRAMES_IN_FLIGHT + 1);
+    // The ack measured a round trip of some 300 ms: at 100 fps, that round trip holds more frames than two.
+    const limit = r.pump.link.framesLimit;
+    assert.ok(limit > FRAMES_IN_FLIGHT, `frames in flight after a long round trip: ${limit}`);
+    assert.equal(r.frames().length, 1 + limit, 'one acknowledged, the window full');
     assert.deepEqual(r.state.asks.slice(0, 2), [true, false], 'a whole screen first, then changes');
+    assert.ok(r.state.budgets.every((b) => b !== undefined && b === r.state.budgets[0] && b > 0), `each capture carries the lossy budget: ${r.state.budgets.join(' ')}`);
     r.state.showing = false;
     r.pump.wake();
   });

@@ -3,6 +3,7 @@ import { before, describe, it } from 'node:test';
 import decoderFactory from '@jsquash/webp/codec/dec/webp_dec.js';
 import decoderWasm from '@jsquash/webp/codec/dec/webp_dec.wasm';
 import { ScreenEncoder } from '../../src/agent/screenEncoder';
+import { isAgentRequest } from '../../src/agent/contract';
 import { SETTLE_MS, VIDEO_BUDGET_BPS, VideoQuality } from '../../src/agent/video';
 import { loadWebpEncoder, type LossyEncoder } from '../../src/agent/webp';
 import type { Pixels } from '../../src/agent/png';
@@ -181,6 +182,24 @@ describe('video: content that changes every frame', () => {
     const low = q.quality;
     for (let n = 30; n < 120; n++) q.record(perFrame / 10, n * FRAME_MS);
     assert.ok(q.quality > low, `quality ${q.quality} after 3 s at a fifth of the budget`);
+  });
+
+  it('keeps to the budget the host passes (what the link leaves room for), lowered while it plays', () => {
+    const q = new VideoQuality();
+    const perFrame = VIDEO_BUDGET_BPS / 8 / 30 / 2; // half the agent's own budget at 30 fps: quality rises
+    for (let n = 0; n < 60; n++) q.record(perFrame, n * FRAME_MS);
+    const high = q.quality;
+    q.budgetBps = 300_000; // a slow link: the same pictures are now far over it
+    for (let n = 60; n < 90; n++) q.record(perFrame, n * FRAME_MS);
+    assert.ok(q.quality < high - 10, `quality ${q.quality} a second after the budget fell (was ${high})`);
+  });
+
+  it('the capture request carries the budget as a bit rate, or none', () => {
+    assert.equal(isAgentRequest({ type: 'capture', id: 1, lossyBps: 300_000 }), true);
+    assert.equal(isAgentRequest({ type: 'capture', id: 1 }), true);
+    for (const bad of [0, -1, 999, Number.NaN, Infinity, 2e9, '300000', null]) {
+      assert.equal(isAgentRequest({ type: 'capture', id: 1, lossyBps: bad }), false, `lossyBps ${String(bad)}`);
+    }
   });
 });
 

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LOSSY_MAX_BPS, LOSSY_MIN_BPS, LinkEstimator, MAX_FRAMES_IN_FLIGHT, MIN_BYTES_IN_FLIGHT, MIN_FRAMES_IN_FLIGHT } from '../../src/host/linkEstimate';
+
+/**
+ * A link of `kbps` and `rttMs` that delivers frames one after another (each waits for the one before it): the pump
+ * keeps `window` frames of `bytes` in flight for `ms`. Returns the estimator, fed as the pump feeds it.
+ */
+function drive(e: LinkEstimator, o: { kbps: number; rttMs: number; bytes: number; window: number; ms: number; start?: number; id?: number }): { now: number; id: number } {
+  let now = o.start ?? 0;
+  let id = o.id ?? 0;
+  let linkFree = now;
+  const acks: { id: number; at: number }[] = [];
+  const send = () => {
+    e.sent(id, o.bytes, now);
+    linkFree = Math.max(linkFree, now) + (o.bytes * 8) / o.kbps;
+    acks.push({ id: id++, at: linkFree + o.rttMs });
+  };
+  for (let i = 0; i < o.window; i++) send();
+  const end = now + o.ms;
+  while (now < end) {
+    const next = acks.shift()!;
+    now = next.at;
+    e.acked(next.id, now);
+    send();
+  }
+  return { now, id };
+}
+
+describe('link estimator', () => {
+  it('before any ack: the least window, and the agent\'s own lossy budget', () => {
+    const e = new LinkEstimator(60, 0);
+    assert.equal(e.framesLimit, MIN_FRAMES_IN_FLIGHT);
+    assert.equal(e.bytesLimit, MIN_BYTES_IN_FLIGHT);
+    assert.equal(e.lossyBps, LOSSY_MAX_BPS);
+    assert.equal(e.minRttMs, undefined);
+    assert.ok(e.mayQueue());
+    e.sent(0, 10_000_000, 0);
+    assert.ok(!e.mayQueue(), 'a frame larger than the window went alone; nothing more');
+  });
+
+  it('measures the round trip and the delivery rate of a full link', () => {
+    const e = new LinkEstimator(60, 0);
+    // 3 Mbit/s, 120 ms; ten frames of 15 KB always in flight: the link is the limit.
+    drive(e, { kbps: 3000, rttMs: 120, bytes: 15_000, window: 10, ms: 5000 });
+    const rate = e.deliveryBps!;
+    assert.ok(Math.abs(rate - 3_000_000) < 300_000, `delivery ${rate} bit/s on a 3 Mbit/s link`);
+    // The least round trip is the frame's own transmission (40 ms) plus the link's 120 ms.
+    assert.ok(Math.abs(e.minRttMs! - 160) <= 1, `min rtt ${e.minRttMs}`);
+    assert.ok(e.srttMs! > 300, `a queue of ten frames shows in the smoothed round trip: ${e.srttMs}`);
+  });
+
+  it('frames in flight fill a round trip at the frame rate, within bounds', () => {
+    const short = new LinkEstimator(60, 0);
+    drive(short, { kbps: 1_000_000, rttMs: 2, bytes: 1000, window: 1, ms: 1000 });
+    assert.equal(short.framesLimit, MIN_FRAMES_IN_FLIGHT, 'loopback: two');
+    const mid = new LinkEstimator(60, 0);
+    drive(mid, { kbps: 20_000, rttMs: 60, bytes: 1000, window: 1, ms: 1000 });
+    assert.equal(mid.framesLimit, 4, '60 ms at 60 fps: four');
+    const long = new LinkEstimator(120, 0);
+    drive(long, { kbps: 3000, rttMs: 300, bytes: 1000, window: 1, ms: 2000 });
+    assert.equal(long.framesLimit, MAX_FRAMES_IN_FLIGHT, 'capped');
+  });
+
+  it('bytes in flight: twice what the link delivers in a round trip; a small window stays at its floor', () => {
+    const e = new LinkEstimator(60, 0);
+    drive(e, { kbps: 20_000, rttMs: 30, bytes: 60_000, window: 6, ms: 3000 });
+    // 20 Mbit/s x 54 ms (30 ms + one frame's 24 ms) x 2 = 270 KB.
+    assert.ok(Math.abs(e.bytesLimit - 270_000) < 30_000, `bytes limit ${e.bytesLimit}`);
+    const slow = new LinkEstimator(60, 0);
+    drive(slow, { kbps: 300, rttMs: 120, bytes: 500, window: 2, ms: 3000 });
+    assert.equal(slow.bytesLimit, MIN_BYTES_IN_FLIGHT);
+  });
+
+  it('the lossy budget falls to a share of the delivery when a queue builds, and grows back when it drains', () => {
+    const e = new LinkEstimator(60, 0);
+    // Far more in flight than a 1 Mbit/s link carries: the round trip grows, the budget falls under the rate.
+    const at = drive(e, { kbps: 1000, rttMs: 100, bytes: 10_000, window: 12, ms: 6000 });
+    assert.ok(e.lossyBps <= 0.7 * 1_000_000 && e.lossyBps >= LOSSY_MIN_BPS, `budget on a full 1 Mbit/s link: ${e.lossyBps}`);
+    const low = e.lossyBps;
+    // Then one small frame at a time: no queue, the budget grows back, up to the agent's own.
+    drive(e, { kbps: 1000, rttMs: 100, bytes: 500, window: 1, ms: 20_000, start: at.now + 1000, id: at.id });
+    assert.ok(e.lossyBps > low, `budget grew back: ${low} -> ${e.lossyBps}`);
+    assert.equal(e.lossyBps, LOSSY_MAX_BPS);
+  });
+
+  it('forgets the frames in flight when the pump gives up on their acks', () => {
+    const e = new LinkEstimator(60, 0);
+    e.sent(0, 1000, 0);
+    e.sent(1, 1000, 0);
+    assert.ok(!e.mayQueue());
+    e.forget();
+    assert.ok(e.mayQueue());
+    assert.equal(e.bytesInFlight, 0);
+    e.acked(1, 100);
+    assert.equal(e.srttMs, undefined, 'an ack of a forgotten frame measures nothing');
+  });
+});
+
+describe('link estimator: giving up on acks', () => {
+  it('waits longer than the floor when what is in flight takes the link longer to carry', () => {
+    const e = new LinkEstimator(60, 0);
+    assert.equal(e.giveUpMs(3000), 3000, 'nothing measured: the floor');
+    const at = drive(e, { kbps: 500, rttMs: 120, bytes: 2000, window: 2, ms: 3000 });
+    assert.equal(e.giveUpMs(3000), 3000, 'small frames: the floor');
+    e.sent(at.id, 600_000, at.now);
+    // 600 KB (plus what was in flight) at about 500 kbit/s: some ten seconds, twice over.
+    assert.ok(e.giveUpMs(3000) > 19_000, `a 600 KB frame on a 500 kbit/s link: ${e.giveUpMs(3000)} ms`);
+  });
+});
