@@ -28,7 +28,12 @@ export interface LinkFigures {
   kbpsScroll: number | null;
   /** Of what entered the link in both directions over the phases: per cent lost at random or dropped by its full queue. */
   linkDropPct: number | null;
+  /** After a cut of RESUME_CUT_S while the screen changes: from the link's return to the first new picture (ms). */
+  resumeMs: number | null;
 }
+
+/** The cut that `resumeMs` measures (issue 14: the picture back within 2 s of a 5 s cut's end). */
+export const RESUME_CUT_S = 5;
 
 /** `links` in a system's figures (bench/results/latest.json): the profiles measured. */
 export type LinkResults = Partial<Record<LinkProfileName, LinkFigures>>;
@@ -45,6 +50,7 @@ export function emptyLinkFigures(): LinkFigures {
     kbpsTyping: null,
     kbpsScroll: null,
     linkDropPct: null,
+    resumeMs: null,
   };
 }
 
@@ -75,6 +81,8 @@ export interface LinkBench<S extends { stop(): Promise<void> }> {
   startPeer(proxy: (port: number) => Promise<number>): Promise<S>;
   waitForPicture(sys: S): Promise<void>;
   phase(sys: S, mode: 'static' | 'typing' | 'scroll', seconds: number): Promise<LinkPhase>;
+  /** While the screen changes, runs `cut` (which resolves when the link is back) and gives the ms from then to the next new picture, or null. */
+  resume(sys: S, cut: () => Promise<void>): Promise<number | null>;
   say(message: string): void;
 }
 
@@ -97,7 +105,7 @@ function dropPct(c: LinkCounters): number {
 export async function measureLinks<S extends { stop(): Promise<void> }>(
   bench: LinkBench<S>,
   profiles: readonly LinkProfileName[],
-  into: Record<'product' | 'peer', { links?: LinkResults }>,
+  into: Record<'product' | 'peer', { links?: LinkResults; resumeMs?: number | null }>,
   notes: string[],
 ): Promise<void> {
   for (const name of bench.systems) {
@@ -136,6 +144,8 @@ export async function measureLinks<S extends { stop(): Promise<void> }>(
         f.longestGapMs = round(Math.max(...all), 0);
         const crossed = countersSince(before, link.counters);
         f.linkDropPct = round(dropPct(crossed), 2);
+        bench.say(`  ${name} over ${profile}: a ${RESUME_CUT_S} s cut`);
+        f.resumeMs = round(await bench.resume(sys, () => link.cut(RESUME_CUT_S)), 0);
         notes.push(`${name} over ${profile}: the link carried ${crossed.down.packets} packets down, ${crossed.up.packets} up; lost ${crossed.down.lost + crossed.up.lost}, queue drops ${crossed.down.overflowed + crossed.up.overflowed}, TCP segments late ${crossed.down.retransmitted + crossed.up.retransmitted}`);
       } catch (error) {
         const text = error instanceof Error ? error.message : String(error);
@@ -146,6 +156,8 @@ export async function measureLinks<S extends { stop(): Promise<void> }>(
         await stack.stop();
       }
     }
+    // The system's own figure: on `home` when it ran (the issue's link), else on the first profile measured.
+    into[name].resumeMs = (results.home ?? results[profiles[0]!])?.resumeMs ?? null;
   }
 }
 
@@ -160,6 +172,7 @@ const ROWS: readonly { label: string; show: (f: LinkFigures) => string }[] = [
   { label: 'bandwidth, typing (kbit/s)', show: (f) => num(f.kbpsTyping, 0) },
   { label: 'bandwidth, scrolling (kbit/s)', show: (f) => num(f.kbpsScroll, 0) },
   { label: 'dropped by the link (%)', show: (f) => num(f.linkDropPct, 2) },
+  { label: `picture back after a ${RESUME_CUT_S} s cut (ms)`, show: (f) => num(f.resumeMs, 0) },
 ];
 
 function num(v: number | null, digits: number): string {

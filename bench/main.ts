@@ -459,6 +459,31 @@ async function waitForPicture(page: Page | Frame): Promise<void> {
   }
 }
 
+/**
+ * The picture's return after a cut: the window keeps changing (typing), the link is cut and comes back (`cut`
+ * resolves then), and the first new picture the helper paints after that moment is the answer (ms), or null after 30 s.
+ */
+async function resumeAfterCut(win: HostWindow, sys: Running, cut: () => Promise<void>): Promise<number | null> {
+  await win.mode('typing');
+  await sleep(1_000);
+  const b = bench(sys.view);
+  await b.reset();
+  await cut();
+  const backAt = Date.now();
+  try {
+    return await waitFor('a new picture after the cut', async () => {
+      const painted = await sys.view.evaluate(() => (window as unknown as { __bench: Probe }).__bench.observations.map(([, seen]) => seen));
+      const first = painted.find((t) => t > backAt);
+      return first === undefined ? undefined : first - backAt;
+    }, 30_000, 50);
+  } catch {
+    return null;
+  } finally {
+    await b.collect();
+    await win.mode('static');
+  }
+}
+
 /** RSS of the set every 500 ms for `ms`. */
 async function sampleRss(pids: readonly number[], ms: number): Promise<number[]> {
   const samples: number[] = [];
@@ -804,7 +829,8 @@ async function main(): Promise<void> {
         phaseSeconds: PHASE_S,
         startProduct: (ice) => startProduct('product', rig, browser, maxFps, undefined, ice),
         startPeer: (proxy) => startPeer(rig.display, browser, proxy),
-        waitForPicture: (sys) => waitForPicture(sys.page),
+        waitForPicture: (sys) => waitForPicture(sys.view),
+        resume: (sys, cut) => resumeAfterCut(win, sys, cut),
         phase: async (sys, mode, seconds) => {
           const p = await phase(win, sys, mode === 'scroll' ? SCROLL_MODE : mode, seconds);
           await win.mode('static');

@@ -35,6 +35,8 @@ export interface Figures {
   editor?: Figures;
   /** Only with `--link=…` (bench/links.ts): the figures over each emulated link measured. */
   links?: LinkResults;
+  /** Only with `--link=…`: ms from the end of a 5 s cut to the helper's next new picture (on `home` when measured). */
+  resumeMs?: number | null;
 }
 
 export interface Results {
