@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { Monitor, MonitorReading } from './agent/contract';
 import type { AskToSwitch } from './host/monitorRelay';
 import { askModal } from './prompts';
-import { plainText } from './text';
+import { plainText, statusBarText } from './text';
 
 interface MonitorItem extends vscode.QuickPickItem {
   readonly monitor: string;
@@ -29,7 +29,8 @@ export async function pickMonitor(reading: MonitorReading, options: { title: str
   const monitors = [...reading.monitors].sort((a, b) => Number(b.primary) - Number(a.primary));
   const items: MonitorItem[] = monitors.map((m) => ({
     // The icon stays outside the translated words, as in the status bar's menu.
-    label: `$(device-desktop) ${plainText(m.name, 64)}`,
+    // A name is the host's own (RandR), yet `$(…)` in it would still turn into an icon: shown as written.
+    label: `$(device-desktop) ${statusBarText(m.name, 64)}`,
     description: describe(m, m.name === reading.shared),
     detail: vscode.l10n.t('at {0}, {1} on your desktop', m.area.x, m.area.y),
     monitor: m.name,

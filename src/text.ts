@@ -24,7 +24,7 @@ export function plainText(text: string, max = MAX_TEXT): string {
   return bounded(text, max).replace(/\[/g, '(').replace(/\]/g, ')');
 }
 
-/** For a status-bar item's text: plain text (as above) in which `$(…)` shows as written instead of an icon. */
+/** For text where `$(…)` makes an icon (a status-bar item, a quick pick's label): plain text (as above) in which it shows as written. */
 export function statusBarText(text: string, max = MAX_TEXT): string {
   return plainText(text, max).replace(/\$\(/g, '\\$(');
 }
