@@ -189,7 +189,7 @@ async function startHost(name: RunName, rig: Rig, maxFps: number, frameSource: s
   const config: HostConfig = { root: ROOT, display: rig.display, peerPort: rig.peerPort, maxFps, ...(frameSource ? { frameSource } : {}), ...ice };
   const logFile = fs.openSync(path.join(LOGS, `host-${name}.log`), 'w');
   const host = fork(path.join(OUT, 'bundle/host.js'), [JSON.stringify(config)], {
-    env: { ...process.env, DISPLAY: rig.display, ...(PROFILE ? profilingEnv(path.join(PROFILES, name)) : {}) },
+    env: { ...process.env, DISPLAY: rig.display, ...(PROFILE ? profilingEnv(path.join(PROFILES, name), ROOT) : {}) },
     stdio: ['ignore', logFile, logFile, 'ipc'],
     execArgv: [],
   });

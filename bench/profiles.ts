@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- --profile`: where the host's time goes. The host's process and its agent (which inherits the
- * environment) run with Node's `--cpu-prof`; each writes a V8 CPU profile into out/bench/profiles/ when it exits.
+ * environment) run with V8's sampling profiler (`--cpu-prof`, or its preload cpuProfile.cjs where NODE_OPTIONS refuses it); each writes a V8 CPU profile into out/bench/profiles/ when it exits.
  * Summarised here: self time by function, per process, over the whole run of that system (every phase). Open the
  * .cpuprofile files in Chrome's DevTools (Performance) or VS Code for the call trees.
  */
@@ -20,10 +20,14 @@ interface CpuProfile {
   endTime: number;
 }
 
-/** The environment that makes a Node process (and the children that inherit it) write a CPU profile into `dir`. */
-export function profilingEnv(dir: string): NodeJS.ProcessEnv {
+/**
+ * The environment that makes a Node process (and the children that inherit it) write a CPU profile into `dir`:
+ * a preload (cpuProfile.cjs) rather than `--cpu-prof`, which Node 20 refuses in NODE_OPTIONS.
+ */
+export function profilingEnv(dir: string, root: string): NodeJS.ProcessEnv {
   fs.mkdirSync(dir, { recursive: true });
-  return { NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --cpu-prof --cpu-prof-dir=${dir}`.trim() };
+  const preload = path.join(root, 'bench', 'cpuProfile.cjs');
+  return { NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --require=${JSON.stringify(preload)}`.trim(), BENCH_CPU_PROF_DIR: dir };
 }
 
 /** Which of our processes wrote a profile: the agent's bundle, or the host session's. */

@@ -18,7 +18,8 @@ interface XClient {
   GetImage(format: number, drawable: number, x: number, y: number, width: number, height: number, planeMask: number, cb: (err: Error | null, image: { depth: number; data: Uint8Array }) => void): void;
   require(name: 'damage', cb: (err: Error | null, ext: DamageExt) => void): void;
   require(name: 'fixes', cb: (err: Error | null, ext: FixesExt) => void): void;
-  on(event: 'event', listener: (ev: { name?: string; area?: { x: number; y: number; w: number; h: number } }) => void): void;
+  require(name: 'xinput', cb: (err: Error | null, ext: XInputExt) => void): void;
+  on(event: 'event', listener: (ev: { name?: string; evtype?: number; area?: { x: number; y: number; w: number; h: number } }) => void): void;
   on(event: 'error' | 'end' | 'close', listener: (err?: Error) => void): void;
   terminate?(): void;
   close?(): void;
@@ -29,7 +30,13 @@ interface DamageExt {
   Destroy(damage: number): void;
 }
 interface FixesExt {
+  SelectCursorInput(window: number, eventMask: number): void;
   GetCursorImage(cb: (err: Error | null, image: { x: number; y: number; width: number; height: number; xhot: number; yhot: number; cursorSerial: number; cursorImage: Uint8Array }) => void): void;
+}
+interface XInputExt {
+  /** What XIQueryVersion(2, 2) answered; null when the server has no XI2. */
+  readonly xi2: { readonly majorVersion: number } | null;
+  XISelectEvents(window: number, masks: readonly { deviceId: number; mask: readonly number[] }[]): void;
 }
 interface XDisplay {
   readonly client: XClient;
@@ -44,6 +51,13 @@ export interface ChangeWatcher {
   changed(timeoutMs: number): Promise<void>;
   /** The rectangles that changed since the last take, and forgets them; undefined: everything may have. */
   take(): Rect[] | undefined;
+  /**
+   * Whether the pointer may have moved or changed shape since the last call; such a hint also wakes `changed()`.
+   * Undefined when the watcher cannot tell (then the pointer is polled). Optional, as the next one.
+   */
+  pointerHint?(): boolean | undefined;
+  /** Input injected here is about to move the pointer: the next `pointerHint()` says so, and `changed()` wakes. */
+  stirPointer?(): void;
   dispose(): void;
 }
 
@@ -66,6 +80,11 @@ export type PointerReader = () => Promise<PointerReading | undefined>;
 
 /** Above this many rectangles between two takes, they are folded into their bounds. */
 const MAX_RECTS = 256;
+/** XFixes: CursorNotify when the cursor shown changes shape. */
+const DISPLAY_CURSOR_NOTIFY_MASK = 1;
+/** XInput 2: raw motion of every device, through its master (XI2.h). */
+const XI_RAW_MOTION = 17;
+const XI_ALL_MASTER_DEVICES = 1;
 
 export class DamageWatcher implements ChangeWatcher {
   private rects: Rect[] = [];
@@ -73,6 +92,13 @@ export class DamageWatcher implements ChangeWatcher {
   private waiter: (() => void) | undefined;
   private disposed = false;
   private broken = false;
+  /**
+   * The pointer may have moved or changed shape since the last pointerHint(). Told by XInput 2 raw motion (every
+   * device's moves, injected ones too, but not XWarpPointer's: nut-js warps, hence stirPointer()) and XFixes
+   * CursorNotify; `hinting` once both are selected, else the pointer is polled.
+   */
+  private pointerStirred = true;
+  private hinting = false;
 
   get alive(): boolean {
     return !this.disposed && !this.broken;
@@ -141,13 +167,27 @@ export class DamageWatcher implements ChangeWatcher {
           watcher.root = d.screen[0]!.root;
           d.client.on('event', (ev) => {
             if (ev.name === 'DamageNotify' && ev.area) watcher.add({ x: ev.area.x, y: ev.area.y, width: ev.area.w, height: ev.area.h });
+            else if (ev.name === 'CursorNotify' || ev.evtype === XI_RAW_MOTION) watcher.stirPointer();
           });
           damage.Create(d.client.AllocID(), d.screen[0]!.root, damage.ReportLevel.RawRectangles);
           d.client.require('fixes', (fixesErr, fixes) => {
             if (fixesErr) log.warn(`no XFixes (${fixesErr.message}): the helper will not see the pointer`);
             else watcher.fixes = fixes;
-            settled = true;
-            resolve(watcher);
+            const done = () => {
+              settled = true;
+              resolve(watcher);
+            };
+            if (!fixes) return done();
+            d.client.require('xinput', (xiErr, xi) => {
+              if (xiErr || !xi?.xi2) {
+                log.debug(`no XInput 2 (${xiErr?.message ?? 'XIQueryVersion failed'}): the pointer is polled`);
+                return done();
+              }
+              fixes.SelectCursorInput(watcher.root, DISPLAY_CURSOR_NOTIFY_MASK);
+              xi.XISelectEvents(watcher.root, [{ deviceId: XI_ALL_MASTER_DEVICES, mask: [XI_RAW_MOTION] }]);
+              watcher.hinting = true;
+              done();
+            });
           });
         });
       });
@@ -168,7 +208,7 @@ export class DamageWatcher implements ChangeWatcher {
   }
 
   changed(timeoutMs: number): Promise<void> {
-    if (this.everything || this.rects.length > 0 || this.disposed) return Promise.resolve();
+    if (this.everything || this.rects.length > 0 || this.disposed || (this.hinting && this.pointerStirred)) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -186,6 +226,18 @@ export class DamageWatcher implements ChangeWatcher {
     this.rects = [];
     this.everything = false;
     return rects;
+  }
+
+  pointerHint(): boolean | undefined {
+    if (!this.hinting || !this.alive) return undefined;
+    const stirred = this.pointerStirred;
+    this.pointerStirred = false;
+    return stirred;
+  }
+
+  stirPointer(): void {
+    this.pointerStirred = true;
+    if (this.hinting) this.waiter?.();
   }
 
   /** The next take() reports everything (the caller lost track, say). */

@@ -30,6 +30,8 @@ export interface FrameSource {
   area(): Promise<ScreenArea | undefined>;
   /** The host chose another monitor: the part to capture is read again before the next capture, not when it is due. */
   relayout?(): void;
+  /** Input injected here is about to move the pointer, which the frames show: a source that reads it rarely reads it closely again. */
+  pointerMayMove?(): void;
   dispose(): void;
 }
 

@@ -73,6 +73,7 @@ class Agent {
     switch (request.type) {
       case 'input':
         this.input.apply(request.event);
+        if (request.event.type === 'pointerMove' || request.event.type === 'pointerButton') this.source.pointerMayMove?.();
         return;
       case 'capture':
         this.capture(request.id, {

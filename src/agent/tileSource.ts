@@ -17,14 +17,25 @@ import type { LossyEncoder } from './webp';
 /** Pixels of a part of the screen: 4 bytes each, blue first, rows `width * 4` bytes apart. */
 export type Grab = (area: ScreenArea | undefined) => Promise<Pixels>;
 
-/** When the X server reports changes, the whole screen is still compared this often, in case it missed one. */
+/**
+ * When the X server reports changes, the whole screen is still compared this often, in case it missed one; each
+ * check that finds nothing missed doubles the time to the next, up to SAFETY_CHECK_MAX_FACTOR times this (a whole
+ * grab is ~8 MB and ~10 ms at 1080p: every 2 s, it was most of what a still screen cost).
+ */
 const SAFETY_CHECK_MS = 2000;
+const SAFETY_CHECK_MAX_FACTOR = 16;
 /** Without change reports, the screen is compared this often while it changes, and this often once it is still. */
 const POLL_BUSY_MS = 16;
 const POLL_IDLE_MS = 200;
 const IDLE_AFTER_MS = 1000;
-/** While waiting for the screen to change, the pointer is read this often (it moves without damaging the screen). */
+/**
+ * While the pointer moves, it is read this often (it moves without damaging the screen). Where the watcher tells
+ * when it may move (`pointerHint`), it is read that often only for POINTER_AWAKE_MS after such a hint, and every
+ * POINTER_IDLE_MS otherwise (what no hint covers: another program warping the pointer); elsewhere, always.
+ */
 const POINTER_POLL_MS = 33;
+const POINTER_AWAKE_MS = 1000;
+const POINTER_IDLE_MS = 1000;
 /** Changed rectangles covering more than this share of the screen are captured in one grab of the whole. */
 const WHOLE_GRAB_SHARE = 0.3;
 /** More changed rectangles than this are captured as their bounds. */
@@ -48,6 +59,10 @@ export class TileSource implements FrameSource {
   /** The pointer as the helper last got it. */
   private pointerSent: { readonly x: number; readonly y: number; readonly serial: number } | undefined;
   private pointerReadAt = 0;
+  /** Until then the pointer is read every POINTER_POLL_MS (it was hinted to move). */
+  private pointerAwakeUntil = 0;
+  /** The time between two whole-screen checks, doubling while they find nothing missed. */
+  private safetyEvery: number;
   private layoutReading = false;
   /** Counts relayout() calls, so that a reading begun before one is not taken after it. */
   private layoutGeneration = 0;
@@ -77,6 +92,7 @@ export class TileSource implements FrameSource {
     this.pointer = options.pointer;
     this.grabSmall = options.grabSmall;
     this.safetyCheckMs = options.safetyCheckMs ?? SAFETY_CHECK_MS;
+    this.safetyEvery = this.safetyCheckMs;
     this.encoder = new ScreenEncoder(options.lossy ? { lossy: options.lossy } : {});
     const what = options.lossy ? 'lossless, video as WebP' : 'lossless';
     this.name = `changed tiles, ${what} (${this.watcher ? 'X DAMAGE' : 'polling'}${this.pointer ? ', pointer from XFixes' : ''})`;
@@ -101,13 +117,13 @@ export class TileSource implements FrameSource {
       let dirty: Rect[] | undefined;
       let check = false;
       if (watcher && !full) {
-        const safetyDue = this.lastWholeCompare + this.safetyCheckMs - Date.now();
+        const safetyDue = this.lastWholeCompare + this.safetyEvery - Date.now();
         // Pixels painted lossily are painted again exactly once they settle, whether or not anything else changes.
         const settleDue = this.encoder.settleDueIn() ?? Infinity;
-        await watcher.changed(Math.max(0, Math.min(deadline - Date.now(), safetyDue, settleDue, this.pointer ? POINTER_POLL_MS : Infinity)));
+        await watcher.changed(Math.max(0, Math.min(deadline - Date.now(), safetyDue, settleDue, this.pointerDueIn(watcher))));
         dirty = watcher.take();
         if (dirty === undefined || dirty.length > 0) this.reported = true;
-        check = Date.now() - this.lastWholeCompare >= this.safetyCheckMs;
+        check = Date.now() - this.lastWholeCompare >= this.safetyEvery;
         if (!watcher.alive || check) dirty = undefined;
       } else {
         watcher?.take();
@@ -148,6 +164,12 @@ export class TileSource implements FrameSource {
     return this.currentLayout();
   }
 
+  /** Input injected here is about to move the pointer (X reports no raw motion for a warp): it is read closely again. */
+  pointerMayMove(): void {
+    this.pointerAwakeUntil = Date.now() + POINTER_AWAKE_MS;
+    this.watcher?.stirPointer?.();
+  }
+
   relayout(): void {
     this.layout = undefined;
     // A reading under way began before the choice: its answer is dropped (see currentLayout).
@@ -161,6 +183,7 @@ export class TileSource implements FrameSource {
   private judgeWatcher(changed: boolean): void {
     this.misses = changed && !this.reported ? this.misses + 1 : 0;
     this.reported = false;
+    this.safetyEvery = this.misses > 0 ? this.safetyCheckMs : Math.min(this.safetyCheckMs * SAFETY_CHECK_MAX_FACTOR, this.safetyEvery * 2);
     if (this.misses >= 2 && !this.distrusted) {
       this.distrusted = true;
       this.log.warn('the X server does not report the changes the screen shows (a compositing window manager?): the screen is polled instead');
@@ -206,8 +229,9 @@ export class TileSource implements FrameSource {
   /** The pointer, when it moved or changed shape since the helper last got it (always with a key update). */
   private async pointerOp(area: ScreenArea | undefined, screen: Pixels, key: boolean): Promise<UpdateOp | undefined> {
     if (!this.pointer) return undefined;
-    // Read at most every POINTER_POLL_MS (a round trip to the X server), except for a key update.
-    if (!key && Date.now() - this.pointerReadAt < POINTER_POLL_MS) return undefined;
+    // Read when due (a round trip to the X server), and for a key update.
+    const watcher = this.watcher?.alive && !this.distrusted ? this.watcher : undefined;
+    if (!key && this.pointerDueIn(watcher) > 0) return undefined;
     this.pointerReadAt = Date.now();
     let reading: PointerReading | undefined;
     try {
@@ -226,6 +250,19 @@ export class TileSource implements FrameSource {
     this.pointerSent = { x: on ? x : -1, y: on ? y : -1, serial: reading.serial };
     const shape = shapeChanged ? pointerShape(reading) : undefined;
     return { kind: 'pointer', at: on ? { x, y } : undefined, ...(shape ? { shape } : {}) };
+  }
+
+  /**
+   * Milliseconds until the pointer is to be read (0 or less: now); Infinity without a pointer. A hint from the
+   * watcher (taken here) keeps it read every POINTER_POLL_MS for POINTER_AWAKE_MS; without hints it always is.
+   */
+  private pointerDueIn(watcher: ChangeWatcher | undefined): number {
+    if (!this.pointer) return Infinity;
+    const now = Date.now();
+    const hint = watcher?.pointerHint?.();
+    if (hint) this.pointerAwakeUntil = now + POINTER_AWAKE_MS;
+    const every = hint === undefined || now < this.pointerAwakeUntil ? POINTER_POLL_MS : POINTER_IDLE_MS;
+    return this.pointerReadAt + every - now;
   }
 
   /** The whole area's pixels, grabbing only `dirty` (area coordinates) when it is small enough. */

@@ -69,6 +69,13 @@ describe('host agent on Xvfb', { timeout: 90_000 }, () => {
     assert.deepEqual(await agent.screenSize(), { width: WIDTH, height: HEIGHT });
   });
 
+  it('runs with a small young generation and a fixed mmap threshold, so that few screen grabs are held (its memory stays small)', () => {
+    const argv = fs.readFileSync(`/proc/${agent.pid}/cmdline`, 'utf8').split('\0');
+    assert.ok(argv.includes('--max-semi-space-size=2'), argv.join(' '));
+    const environ = fs.readFileSync(`/proc/${agent.pid}/environ`, 'utf8').split('\0');
+    assert.ok(environ.includes('MALLOC_MMAP_THRESHOLD_=33554432'), environ.filter((e) => e.startsWith('MALLOC')).join(' ') || 'no MALLOC_ variable');
+  });
+
   it('captures the screen as a key update of its size, then only what changed, and nothing while it stands still', { timeout: 20_000 }, async () => {
     const title = 'agent-red';
     await startXterm(stack, display, ['-geometry', '40x10+100+100', '-bg', '#ff0000', '-fg', '#ff0000', '-cr', '#ff0000', '-e', 'sleep', '60'], title);

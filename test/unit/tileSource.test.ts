@@ -44,6 +44,9 @@ class FakeDamage implements ChangeWatcher {
     this.rects.push(r);
     this.wake?.();
   }
+  protected poke(): void {
+    this.wake?.();
+  }
   changed(timeoutMs: number): Promise<void> {
     if (this.rects.length > 0) return Promise.resolve();
     return new Promise((resolve) => {
@@ -60,9 +63,25 @@ class FakeDamage implements ChangeWatcher {
   dispose(): void {}
 }
 
-function rig(pointer?: () => Promise<PointerReading | undefined>, safetyCheckMs?: number) {
+/** Damage that also tells when the pointer may have moved (XInput 2 raw motion, XFixes cursor notifications). */
+class HintingDamage extends FakeDamage {
+  private stirred = false;
+  pointerHint(): boolean {
+    const was = this.stirred;
+    this.stirred = false;
+    return was;
+  }
+  stirPointer(): void {
+    this.stirred = true;
+    this.poke();
+  }
+  override changed(timeoutMs: number): Promise<void> {
+    return this.stirred ? Promise.resolve() : super.changed(timeoutMs);
+  }
+}
+
+function rig(pointer?: () => Promise<PointerReading | undefined>, safetyCheckMs?: number, damage = new FakeDamage()) {
   const screen = new FakeScreen();
-  const damage = new FakeDamage();
   const source = new TileSource({
     log,
     grab: async (area) => {
@@ -162,6 +181,39 @@ describe('TileSource: damage, partial grabs, the pointer', () => {
       await new Promise((r) => setTimeout(r, 120));
     }
     assert.deepEqual(warnings, []);
+  });
+
+  it('while nothing changes, the whole screen is checked less and less often', async () => {
+    const { screen, source } = rig(undefined, 50);
+    await source.capture({ full: true });
+    screen.grabs.length = 0;
+    assert.equal(await source.capture({ waitMs: 1600 }), undefined);
+    // Every 50 ms that would be 32 grabs; doubling from 50 ms (50, 100, 200, 400, 800), five.
+    assert.ok(screen.grabs.length >= 3 && screen.grabs.length <= 7, `${screen.grabs.length} whole-screen checks in a still 1.6 s`);
+  });
+
+  it('with hints of the pointer\'s moves, a still pointer is not read; a hinted move is read at once', async () => {
+    let reads = 0;
+    let reading: PointerReading = { x: 700, y: 50, serial: 1, width: 2, height: 2, hotX: 0, hotY: 0, argb: new Uint8Array(16).fill(255) };
+    const damage = new HintingDamage();
+    const { source } = rig(async () => {
+      reads++;
+      return reading;
+    }, undefined, damage);
+    await source.capture({ full: true });
+    const before = reads;
+    assert.equal(await source.capture({ waitMs: 900 }), undefined);
+    assert.ok(reads - before <= 1, `${reads - before} reads of a still pointer in 0.9 s`);
+    const waiting = source.capture({ waitMs: 5000 });
+    const t = Date.now();
+    setTimeout(() => {
+      reading = { ...reading, x: 800 };
+      damage.stirPointer();
+    }, 50);
+    const frame = await waiting;
+    assert.ok(frame && Date.now() - t < 400, `the hinted move came after ${Date.now() - t} ms`);
+    const ops = parseUpdate(frame.data, AREA.width, AREA.height)!.ops;
+    assert.ok(ops[0]?.kind === 'pointer' && ops[0].at?.x === 160);
   });
 
   it('sends the pointer with a key update, then only when it moves or changes shape; off this monitor it is hidden', async () => {
