@@ -19,6 +19,7 @@
 
 import type { Logger } from '../shared/log';
 import type { LaserPoint } from '../shared/protocol';
+import { ask } from './xRequest';
 
 /** How long the laser pointer stays up without a move. */
 export const LASER_STILL_MS = 1000;
@@ -215,16 +216,6 @@ const INPUT_OUTPUT = 1;
 const ABOVE = 0;
 const CONNECT_TIMEOUT_MS = 5000;
 
-/** An answer as a promise; the callback returns true so that x11 does not also emit the error. */
-function ask<T>(send: (cb: (err: Error | null, result: T) => unknown) => void): Promise<T> {
-  return new Promise((resolve, reject) => {
-    send((err, result) => {
-      if (err) reject(err);
-      else resolve(result);
-      return true;
-    });
-  });
-}
 
 /** The ring as two X windows on the first screen of DISPLAY. */
 export class X11Laser implements LaserSurface {

@@ -17,6 +17,7 @@
 
 import type { Logger } from '../shared/log';
 import { describeArea, errorText, sameArea, withTimeout, type ScreenArea } from './frameSource';
+import { ask } from './xRequest';
 
 /** A monitor as RandR describes it, in root-window pixels. */
 export interface Monitor {
@@ -161,16 +162,6 @@ interface XDisplay {
   readonly screen: readonly { readonly root: number }[];
 }
 
-/** An X request as a promise. The callback returns true: the error is handled, x11 must not also emit it. */
-function ask<T>(send: (cb: (err: Error | null, result: T) => unknown) => void): Promise<T> {
-  return new Promise((resolve, reject) => {
-    send((err, result) => {
-      if (err) reject(err);
-      else resolve(result);
-      return true;
-    });
-  });
-}
 
 /** RandR 1.5's GetMonitors, which the x11 package does not implement. */
 const X_RRGetMonitors = 42;

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, Stack, launchChromium, startPeerServer, startXvfb, waitFor } from '../support/env';
-import { startCodeServer, type CodeServer } from '../support/codeServer';
+import { startEditorServer, type CodeServer } from '../support/codeServer';
 import { clickDialogButton, invitationCode, join, openWorkbench, runCommand, statusBarItem, webview } from '../support/workbench';
 
 const stack = new Stack();
@@ -62,20 +62,10 @@ describe('shared context and chat in a real VS Code', { timeout: 420_000 }, () =
   before(async () => {
     const display = await startXvfb(stack, 1280, 800);
     const peerPort = await startPeerServer(stack);
-    server = await startCodeServer({
-      stack,
-      installExtension: true,
-      env: { DISPLAY: display },
-      userSettings: {
-        'remoteAssist.signaling.host': '127.0.0.1',
-        'remoteAssist.signaling.port': peerPort,
-        'remoteAssist.signaling.secure': false,
-        'remoteAssist.iceServers': [],
-        'remoteAssist.displayName': 'Ada',
-        'debug.openDebug': 'neverOpen',
-        'terminal.integrated.shellIntegration.enabled': true,
-        'terminal.integrated.defaultProfile.linux': 'bash',
-      },
+    server = await startEditorServer(stack, display, peerPort, {
+      'debug.openDebug': 'neverOpen',
+      'terminal.integrated.shellIntegration.enabled': true,
+      'terminal.integrated.defaultProfile.linux': 'bash',
     });
     fs.mkdirSync(path.join(server.workspaceDir, 'src'), { recursive: true });
     fs.mkdirSync(path.join(server.workspaceDir, '.vscode'), { recursive: true });

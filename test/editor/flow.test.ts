@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createInvitation } from '../../src/shared/invitation';
 import { ROOT, Stack, launchChromium, startPeerServer, startXterm, startXvfb, typePhysically, waitFor } from '../support/env';
-import { startCodeServer, type CodeServer } from '../support/codeServer';
+import { startEditorServer, type CodeServer } from '../support/codeServer';
 import { canvasPixel, clickDialogButton, clickViewButton, dialogText, invitationCode, join, openWorkbench, runCommand, sessionRow, sessionView, statusBarItem, webview } from '../support/workbench';
 
 const stack = new Stack();
@@ -65,18 +65,7 @@ describe('Remote Assist in a real VS Code, through its UI', { timeout: 300_000 }
   before(async () => {
     display = await startXvfb(stack, 1280, 800);
     const peerPort = await startPeerServer(stack);
-    server = await startCodeServer({
-      stack,
-      installExtension: true,
-      env: { DISPLAY: display },
-      userSettings: {
-        'remoteAssist.signaling.host': '127.0.0.1',
-        'remoteAssist.signaling.port': peerPort,
-        'remoteAssist.signaling.secure': false,
-        'remoteAssist.iceServers': [],
-        'remoteAssist.displayName': 'Ada',
-      },
-    });
+    server = await startEditorServer(stack, display, peerPort);
     browser = await launchChromium(stack);
     await startXterm(stack, display, ['-geometry', '40x8+700+80', '-bg', '#ff00ff', '-fg', '#ff00ff', '-e', 'sleep', '900'], 'ra-magenta');
     await startXterm(stack, display, ['-geometry', '100x12+40+420', '-bg', 'black', '-fg', 'white', '-e', 'sh', '-c', `cd '${server.workspaceDir}' && exec sh`], 'ra-shell');

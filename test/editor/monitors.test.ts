@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, Stack, launchChromium, startPeerServer, startXterm, startXvfb, waitFor } from '../support/env';
-import { startCodeServer, type CodeServer } from '../support/codeServer';
+import { startEditorServer, type CodeServer } from '../support/codeServer';
 import {
   canvasPixel, canvasSize, clickDialogButton, clickViewButton, dialogText, invitationCode, join, openWorkbench, runCommand, sessionRow, sessionView, statusBarItem, webview,
 } from '../support/workbench';
@@ -128,18 +128,7 @@ describe('choosing the monitor to share, in a real VS Code', { timeout: 300_000 
     xrandr('--setmonitor', 'RIGHT-2', '800/211x600/159+1280+0', 'none');
     assert.match(xrandr('--listmonitors'), /Monitors: 2[\s\S]*\*LEFT-1[\s\S]*RIGHT-2/);
     const peerPort = await startPeerServer(stack);
-    server = await startCodeServer({
-      stack,
-      installExtension: true,
-      env: { DISPLAY: display },
-      userSettings: {
-        'remoteAssist.signaling.host': '127.0.0.1',
-        'remoteAssist.signaling.port': peerPort,
-        'remoteAssist.signaling.secure': false,
-        'remoteAssist.iceServers': [],
-        'remoteAssist.displayName': 'Ada',
-      },
-    });
+    server = await startEditorServer(stack, display, peerPort);
     browser = await launchChromium(stack);
     const onConsole = (line: string) => consoleLines.push(line);
     [host, helper] = await Promise.all([openWorkbench(browser, server.url, { onConsole }), openWorkbench(browser, server.url, { onConsole })]);

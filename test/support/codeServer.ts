@@ -263,3 +263,23 @@ async function stopGroup(child: ChildProcess): Promise<void> {
   const hard = Date.now() + 2_000;
   while (alive() && Date.now() < hard) await new Promise((r) => setTimeout(r, 50));
 }
+
+/**
+ * code-server as the editor tests use it: the extension installed, pointed at a PeerServer on 127.0.0.1 with no ICE
+ * servers (loopback only), its user called Ada, sharing the X display `display`; `settings` adds to or overrides that.
+ */
+export function startEditorServer(stack: Stack, display: string, peerPort: number, settings: Record<string, unknown> = {}): Promise<CodeServer> {
+  return startCodeServer({
+    stack,
+    installExtension: true,
+    env: { DISPLAY: display },
+    userSettings: {
+      'remoteAssist.signaling.host': '127.0.0.1',
+      'remoteAssist.signaling.port': peerPort,
+      'remoteAssist.signaling.secure': false,
+      'remoteAssist.iceServers': [],
+      'remoteAssist.displayName': 'Ada',
+      ...settings,
+    },
+  });
+}
