@@ -483,6 +483,9 @@ describe('security: the safeguards hold against the real pieces', { timeout: 600
       await page.keyboard.down('ShiftLeft');
       await page.mouse.move(from.x + 30, from.y + 10);
       await waitFor('a button and Shift held on the host', () => heldDown(rig).length >= 2, 5_000);
+      // The drag's move has landed too: one still on its way would put the pointer back after the host's own move
+      // below (CI saw the host's move go unnoticed so, the pause only coming a test later).
+      await waitFor('the drag on the host', () => pointer(rig).x > 305, 5_000);
     }
 
     async function letGo(): Promise<void> {
