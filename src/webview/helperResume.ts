@@ -3,8 +3,10 @@
  * helper dials new connections (hostLink.ts) and proves itself with the session's resume key (helperHandshake.ts,
  * SECURITY.md "Resuming after a network cut"). This file only paces the attempts and keeps the deadline:
  *
- * - an attempt every RESUME_ATTEMPT_MS; one that has not opened by then is replaced by a fresh one (a dial made
- *   while the path was down may never complete, and the host takes the newest candidate that has not begun proving);
+ * - attempts RESUME_ATTEMPT_MS apart at first; one that has not opened is replaced by a fresh one (a dial made
+ *   while the path was down may never complete, and the host takes the newest candidate that has not begun proving),
+ *   the n-th after n times RESUME_ATTEMPT_MS, up to RESUME_ATTEMPT_MAX_MS: on a slow link (120 ms of round trip, loss)
+ *   a dial needs more than a second to open through TURN, and replacing it every second meant none ever opened;
  *   one that opened gets RESUME_PROOF_MS to finish;
  * - the signaling server, if it was lost too, is rejoined first (`peer.reconnect()`, same id);
  * - after RESUME_WINDOW_MS from the cut the session ends (`linkLost`).
@@ -21,6 +23,8 @@ import type { SessionTimers, Timer } from './sessionTimers';
  * retransmissions that back off, a fresh one opens in a few hundred milliseconds once the path is back.
  */
 export const RESUME_ATTEMPT_MS = 1_000;
+/** The longest an attempt that has not opened is given before a fresh one replaces it. */
+export const RESUME_ATTEMPT_MAX_MS = 4_000;
 /** An attempt whose control connection opened has this long to be proved and to reopen the media connection. */
 export const RESUME_PROOF_MS = 8_000;
 
@@ -40,6 +44,7 @@ export class HelperResume {
   private deadline: Timer | undefined;
   private cutAt = 0;
   private attempts = 0;
+  private dialledAt = 0;
   private cut: { close(): void } | undefined;
 
   constructor(
@@ -89,7 +94,9 @@ export class HelperResume {
     }
     const opened = this.port.attemptOpenedAt();
     if (opened !== undefined && performance.now() - opened < RESUME_PROOF_MS) return;
+    if (opened === undefined && this.attempts > 0 && performance.now() - this.dialledAt < Math.min(RESUME_ATTEMPT_MS * this.attempts, RESUME_ATTEMPT_MAX_MS) - 50) return;
     this.attempts++;
+    this.dialledAt = performance.now();
     this.port.log('info', `dialling the host again (attempt ${this.attempts}, ${Math.round(this.elapsed / 100) / 10} s after the cut)`);
     this.port.dial();
   }

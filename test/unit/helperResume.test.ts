@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { channelBinding, deriveResumeKey, makeProof, newNonce } from '../../src/shared/proof';
-import { HelperResume, RESUME_ATTEMPT_MS } from '../../src/webview/helperResume';
+import { HelperResume, RESUME_ATTEMPT_MAX_MS, RESUME_ATTEMPT_MS } from '../../src/webview/helperResume';
 import { SessionTimers } from '../../src/webview/sessionTimers';
 import { tick, until, verified, type FakeConnection, type Run } from '../support/fakeHelperPeer';
 
@@ -121,5 +121,21 @@ describe('helper resume: the pace and the deadline (helperResume.ts)', () => {
     assert.equal(peer.reconnects, 1);
     assert.equal(calls.dial, 0, 'no dial before the server is back (the peer dials when it opens)');
     timers.clear();
+  });
+
+  it('gives each attempt that has not opened longer than the last (a slow link needs more than a second to open one)', async () => {
+    const timers = new SessionTimers();
+    const { calls, p } = port({ disconnected: false, destroyed: false, reconnect: () => undefined });
+    const dials: number[] = [];
+    const counting = { ...p, dial: () => (p.dial(), dials.push(performance.now())) };
+    const t0 = performance.now();
+    new HelperResume(timers, counting, 20_000).start();
+    await new Promise((r) => setTimeout(r, RESUME_ATTEMPT_MS * 6.5));
+    timers.clear();
+    // At once, then after 1, 2 and 3 s: never an attempt replaced before the one before it had its turn.
+    const at = dials.map((t) => Math.round((t - t0) / RESUME_ATTEMPT_MS));
+    assert.deepEqual(at, [0, 1, 3, 6], `dialled at ${at.join(', ')} s`);
+    assert.ok(RESUME_ATTEMPT_MAX_MS >= 3 * RESUME_ATTEMPT_MS);
+    assert.equal(calls.dial, dials.length);
   });
 });
