@@ -30,6 +30,8 @@ export interface LinkFigures {
   linkDropPct: number | null;
   /** After a cut of RESUME_CUT_S while the screen changes: from the link's return to the first new picture (ms). */
   resumeMs: number | null;
+  /** When this profile was measured (bench/merge.ts: a later run of other profiles keeps it). */
+  date?: string;
 }
 
 /** The cut that `resumeMs` measures (issue 14: the picture back within 2 s of a 5 s cut's end). */

@@ -28,6 +28,7 @@ import type { IceServer } from '../src/shared/settings';
 import type { HostConfig } from './host';
 import { installProbe, type Probe, type ProbeConfig } from './probe';
 import { profilingEnv, summariseProfiles } from './profiles';
+import { mergeResults } from './merge';
 import { childrenNamed, cpuMark, cpuPercent, rssByProcess, rssMb } from './proc';
 import { linkProfilesFrom, linksTable, measureLinks } from './links';
 import { emptyFigures, percentile, percentiles, psnr, round, table, type Figures, type Results } from './stats';
@@ -845,7 +846,7 @@ async function main(): Promise<void> {
   }
 
   const file = path.join(RESULTS, 'latest.json');
-  fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  fs.writeFileSync(file, JSON.stringify(mergeResults(results, readEarlier(file), LINKS.length > 0), null, 2) + '\n');
   console.log('');
   console.log(`Remote Assist benchmark, ${results.date}`);
   console.log(`machine: ${results.machine.cores} cores, ${results.machine.cpuModel}; screen ${SCREEN.width}x${SCREEN.height}; helper view ${VIEWPORT.width}x${VIEWPORT.height}`);
@@ -861,6 +862,15 @@ async function main(): Promise<void> {
     }
   }
   console.log(`written: ${path.relative(ROOT, file)} (logs and fidelity images: out/bench/logs/)`);
+}
+
+/** The results file as it was, parsed; undefined when absent or unreadable (mergeResults checks its shape). */
+function readEarlier(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 main().then(
