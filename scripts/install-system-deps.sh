@@ -10,12 +10,13 @@
 #   libkrb5-dev, ripgrep, g++, make, python3: code-server's install (scripts/ensure-code-server.js) builds
 #     kerberos, node-pty and friends from source (node-gyp runs python3), and hands Debian's rg to @vscode/ripgrep
 #     instead of a download
+#   git: code-server's built-in Git extension runs it in the editor tests and the demo (nothing of ours does)
 #   coturn: turnserver, the TURN relay that test/integration/turn.test.ts runs on 127.0.0.1 (both peers relay-only)
 # test/unit/systemPackages.test.ts checks that every program the code, the tests, the demo and the bench start
 # comes from a package named here or by bench/install-*.sh.
 # With arguments, installs those packages instead (the bench's extras use this).
 set -euo pipefail
-default_packages=(xvfb xterm xdotool x11-utils x11-xkb-utils xkb-data x11-xserver-utils xinput imagemagick libxtst6 libx11-6 libxext6 chromium binutils gcc libc6-dev libkrb5-dev ripgrep g++ make python3 coturn)
+default_packages=(xvfb xterm xdotool x11-utils x11-xkb-utils xkb-data x11-xserver-utils xinput imagemagick libxtst6 libx11-6 libxext6 chromium binutils gcc libc6-dev libkrb5-dev ripgrep g++ make python3 git coturn)
 if [ "$#" -gt 0 ]; then packages=("$@"); else packages=("${default_packages[@]}"); fi
 missing=()
 for p in "${packages[@]}"; do

@@ -75,6 +75,9 @@ export const PROGRAMS: Readonly<Record<string, Source>> = {
   python3: { package: 'python3', by: DEPS, note: 'node-gyp runs it' },
   rg: { package: 'ripgrep', by: DEPS },
   'krb5-config': { package: 'libkrb5-dev', by: DEPS, note: 'owned by krb5-multidev' },
+  // VS Code's built-in Git extension, inside code-server (the editor tests, the demo, the bench's --editor): it looks
+  // for git at start and runs it on the workspace. The host's context asks that extension, never git itself.
+  git: { package: 'git', by: DEPS, indirect: "code-server's built-in Git extension (test/support/codeServer.ts starts code-server)" },
   tar: { package: 'tar', by: 'essential' },
   sh: { package: 'dash', by: 'essential' },
   bash: { package: 'bash', by: 'essential' },
