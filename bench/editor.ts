@@ -11,7 +11,7 @@
  */
 
 import type { Browser, Frame, Page } from 'playwright-core';
-import { startCodeServer } from '../test/support/codeServer';
+import { loopbackSettings, startCodeServer } from '../test/support/codeServer';
 import { type Stack, waitFor } from '../test/support/env';
 import { runCommand, waitForWorkbench } from '../test/support/workbench';
 import { installProbe, type ProbeConfig } from './probe';
@@ -42,13 +42,7 @@ export async function openEditorHelper(options: EditorHelperOptions): Promise<Ed
   const server = await startCodeServer({
     stack,
     installExtension: true,
-    userSettings: {
-      'remoteAssist.signaling.host': '127.0.0.1',
-      'remoteAssist.signaling.port': options.peerPort,
-      'remoteAssist.signaling.secure': false,
-      'remoteAssist.iceServers': [],
-      'remoteAssist.displayName': 'Bench helper',
-    },
+    userSettings: { ...loopbackSettings(options.peerPort), 'remoteAssist.displayName': 'Bench helper' },
   });
   const page = await browser.newPage({ viewport: options.viewport });
   stack.add(() => page.close());

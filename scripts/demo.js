@@ -111,14 +111,7 @@ async function main() {
       installExtension: true,
       env: { DISPLAY: display },
       onOutput: (line) => log.write(`${line}\n`),
-      userSettings: {
-        'remoteAssist.signaling.host': '127.0.0.1',
-        'remoteAssist.signaling.port': peerPort,
-        'remoteAssist.signaling.secure': false,
-        'remoteAssist.signaling.path': '/',
-        // Both sides are on this machine: loopback host candidates are enough, and nothing leaves it.
-        'remoteAssist.iceServers': [],
-      },
+      userSettings: parts.loopbackSettings(peerPort),
     });
     console.log('');
     console.log(`Remote Assist demo: ${server.url}`);

@@ -149,27 +149,16 @@ async function take(parts, stack) {
   const peerPort = await parts.startPeerServer(stack);
   step(`PeerServer on 127.0.0.1:${peerPort}`);
   step("starting code-server with the extension's VSIX…");
-  const server = await parts.startCodeServer({
-    stack,
-    installExtension: true,
-    env: { DISPLAY: display },
-    userSettings: {
-      'remoteAssist.signaling.host': '127.0.0.1',
-      'remoteAssist.signaling.port': peerPort,
-      'remoteAssist.signaling.secure': false,
-      'remoteAssist.signaling.path': '/',
-      'remoteAssist.iceServers': [],
-      'remoteAssist.displayName': 'Ada',
-      'workbench.colorTheme': 'Default Dark Modern',
-      'workbench.layoutControl.enabled': false,
-      'window.commandCenter': false,
-      'editor.minimap.enabled': false,
-      'editor.fontSize': 15,
-      'breadcrumbs.enabled': true,
-      'debug.toolBarLocation': 'floating',
-      'debug.internalConsoleOptions': 'neverOpen',
-      'workbench.editor.enablePreview': false,
-    },
+  const server = await parts.startEditorServer(stack, display, peerPort, {
+    'workbench.colorTheme': 'Default Dark Modern',
+    'workbench.layoutControl.enabled': false,
+    'window.commandCenter': false,
+    'editor.minimap.enabled': false,
+    'editor.fontSize': 15,
+    'breadcrumbs.enabled': true,
+    'debug.toolBarLocation': 'floating',
+    'debug.internalConsoleOptions': 'neverOpen',
+    'workbench.editor.enablePreview': false,
   });
   const project = path.join(server.workspaceDir, 'checkout');
   writeProject(project);

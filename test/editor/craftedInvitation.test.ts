@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createInvitation, makeInvitationFile } from '../../src/shared/invitation';
-import { startCodeServer, type CodeServer } from '../support/codeServer';
+import { loopbackSettings, startCodeServer, type CodeServer } from '../support/codeServer';
 import { ROOT, Stack, launchChromium } from '../support/env';
 import { openThroughJoinFolderButton, openWorkbench, runCommand, statusBarItem } from '../support/workbench';
 
@@ -61,13 +61,7 @@ describe('a crafted invitation file in a real VS Code', { timeout: 240_000 }, ()
     server = await startCodeServer({
       stack,
       installExtension: true,
-      userSettings: {
-        'remoteAssist.signaling.host': '127.0.0.1',
-        'remoteAssist.signaling.port': 9,
-        'remoteAssist.signaling.secure': false,
-        'remoteAssist.iceServers': [],
-        'remoteAssist.displayName': 'Grace',
-      },
+      userSettings: { ...loopbackSettings(9), 'remoteAssist.displayName': 'Grace' },
     });
     browser = await launchChromium(stack);
     page = await openWorkbench(browser, server.url);

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import { createInvitation, makeInvitationFile } from '../../src/shared/invitation';
-import { startCodeServer, type CodeServer } from '../support/codeServer';
+import { loopbackSettings, startCodeServer, type CodeServer } from '../support/codeServer';
 import { ROOT, Stack, launchChromium, waitFor } from '../support/env';
 import { openThroughJoinFolderButton, openWorkbench, runCommand, statusBarItem } from '../support/workbench';
 
@@ -91,13 +91,7 @@ describe('Join without typing, in a real VS Code', { timeout: 240_000 }, () => {
     server = await startCodeServer({
       stack,
       installExtension: true,
-      userSettings: {
-        'remoteAssist.signaling.host': '127.0.0.1',
-        'remoteAssist.signaling.port': 9,
-        'remoteAssist.signaling.secure': false,
-        'remoteAssist.iceServers': [],
-        'remoteAssist.displayName': 'Grace',
-      },
+      userSettings: { ...loopbackSettings(9), 'remoteAssist.displayName': 'Grace' },
     });
     // Written before the workbench opens, so that the Explorer lists it at once.
     code = writeInvitation('from-ada.remoteassist', 5).code;

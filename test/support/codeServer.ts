@@ -265,21 +265,29 @@ async function stopGroup(child: ChildProcess): Promise<void> {
 }
 
 /**
- * code-server as the editor tests use it: the extension installed, pointed at a PeerServer on 127.0.0.1 with no ICE
- * servers (loopback only), its user called Ada, sharing the X display `display`; `settings` adds to or overrides that.
+ * The extension's settings for a PeerServer on 127.0.0.1 at `peerPort` and no ICE servers: both sides are on this
+ * machine, loopback host candidates are enough, and nothing leaves it. The editor tests, the demo and the screenshot
+ * script all start from these.
+ */
+export function loopbackSettings(peerPort: number): Record<string, unknown> {
+  return {
+    'remoteAssist.signaling.host': '127.0.0.1',
+    'remoteAssist.signaling.port': peerPort,
+    'remoteAssist.signaling.secure': false,
+    'remoteAssist.signaling.path': '/',
+    'remoteAssist.iceServers': [],
+  };
+}
+
+/**
+ * code-server as the editor tests use it: the extension installed, on loopback (loopbackSettings), its user called
+ * Ada, sharing the X display `display`; `settings` adds to or overrides that.
  */
 export function startEditorServer(stack: Stack, display: string, peerPort: number, settings: Record<string, unknown> = {}): Promise<CodeServer> {
   return startCodeServer({
     stack,
     installExtension: true,
     env: { DISPLAY: display },
-    userSettings: {
-      'remoteAssist.signaling.host': '127.0.0.1',
-      'remoteAssist.signaling.port': peerPort,
-      'remoteAssist.signaling.secure': false,
-      'remoteAssist.iceServers': [],
-      'remoteAssist.displayName': 'Ada',
-      ...settings,
-    },
+    userSettings: { ...loopbackSettings(peerPort), 'remoteAssist.displayName': 'Ada', ...settings },
   });
 }
