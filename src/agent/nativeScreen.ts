@@ -26,40 +26,6 @@ export interface NativeScreen {
   size(): { width: number; height: number };
 }
 
-/**
- * After this many bytes of grabs, a young-generation collection is asked for (when the agent runs with
- * --expose-gc: agentClient.ts). A grab is a small object on V8's heap holding megabytes outside it (8 MB at
- * 1080p); V8 frees those only when it collects the small object, and it collects by what its heap allocates, which
- * a grab hardly touches: while a page scrolled, dead grabs piled up to tens of MB before a collection came.
- * Measured on Xvfb 1080p, 300 whole grabs in a row: RSS median 85-93 MB without, 68 MB with; the collection costs
- * well under a millisecond (the young generation is 2 MB and nearly all dead).
- */
-const COLLECT_AFTER_BYTES = 16 * 1024 * 1024;
-
-/** Counts the bytes grabbed, and calls `collect` each time they pass `budget` since the last call. */
-export class GrabCollector {
-  private bytes = 0;
-
-  constructor(
-    private readonly collect: (() => void) | undefined,
-    private readonly budget = COLLECT_AFTER_BYTES,
-  ) {}
-
-  grabbed(bytes: number): void {
-    if (!this.collect) return;
-    this.bytes += bytes;
-    if (this.bytes < this.budget) return;
-    this.bytes = 0;
-    this.collect();
-  }
-}
-
-/** V8's young-generation collection, when the process runs with --expose-gc. */
-function minorCollection(): (() => void) | undefined {
-  const gc = (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc;
-  return typeof gc === 'function' ? () => gc({ type: 'minor' }) : undefined;
-}
-
 /** Loads libnut's binary for this platform (the package nut-js itself loads; the VSIX ships it as a folder). */
 export function loadNativeScreen(): NativeScreen {
   /* eslint-disable @typescript-eslint/no-require-imports -- lazily, after the display check; one per platform */
@@ -71,12 +37,10 @@ export function loadNativeScreen(): NativeScreen {
         : require('@nut-tree-fork/libnut-linux')
   ) as Libnut;
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const collector = new GrabCollector(minorCollection());
   return {
     grab: (area) => {
       const shot = area ? libnut.screen.capture(area.x, area.y, area.width, area.height) : libnut.screen.capture();
       if (!shot) throw new Error('Unable to fetch screen content.');
-      collector.grabbed(shot.image.length);
       return { data: shot.image, width: shot.width, height: shot.height };
     },
     size: () => libnut.getScreenSize(),

@@ -67,10 +67,8 @@ const OUTPUT_DRAIN_MS = 200;
  * ~125-140 MB, at the same frame rate; either setting alone changed nothing. Other C libraries ignore the variable,
  * and one the user set is kept. (Inherited Node options are not passed: an extension host under a debugger would
  * make the agent fight for the inspector's port.)
- * - `--expose-gc`, so that the agent asks for a young-generation collection after every 16 MB of grabs
- *   (nativeScreen.ts): V8 collects by what its own heap allocates, which a grab hardly touches.
  */
-export const AGENT_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=2', '--expose-gc'];
+export const AGENT_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=2'];
 export function agentMemoryEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return env['MALLOC_MMAP_THRESHOLD_'] === undefined ? { ...env, MALLOC_MMAP_THRESHOLD_: String(32 * 1024 * 1024) } : env;
 }
