@@ -9,10 +9,21 @@ const ROOT = path.resolve(__dirname, '..');
 
 /**
  * Left in node_modules, not bundled, in every Node bundle: `vscode` (the extension host provides it), the native
- * or platform-specific packages (node-datachannel, nut-js, screenshot-desktop's per-OS scripts) and ws's optional
- * native add-ons. Everything else is bundled (and the VSIX ships these packages: see .vscodeignore).
+ * or platform-specific packages (node-datachannel, nut-js and libnut's per-OS loaders, which the agent also loads
+ * alone for its grabs, screenshot-desktop's per-OS scripts) and ws's optional native add-ons. Everything else is
+ * bundled (and the VSIX ships these packages: see .vscodeignore).
  */
-const nodeExternals = ['vscode', 'node-datachannel', '@nut-tree-fork/nut-js', 'screenshot-desktop', 'bufferutil', 'utf-8-validate'];
+const nodeExternals = [
+  'vscode',
+  'node-datachannel',
+  '@nut-tree-fork/nut-js',
+  '@nut-tree-fork/libnut-linux',
+  '@nut-tree-fork/libnut-darwin',
+  '@nut-tree-fork/libnut-win32',
+  'screenshot-desktop',
+  'bufferutil',
+  'utf-8-validate',
+];
 
 /** The tests, the bench and the demo also load the development tools that drive them from node_modules. */
 const testExternals = [...nodeExternals, 'playwright-core', 'peer', '@vscode/test-electron', 'mocha'];

@@ -47,7 +47,7 @@ const LIBNUT = { linux: '@nut-tree-fork/libnut-linux', darwin: '@nut-tree-fork/l
  * bundled xsel/clipboard.exe from a path relative to its own file). node-datachannel and screenshot-desktop stay
  * as they are in development (a native loader; scripts run from __dirname on Windows).
  */
-const VSIX_EXTERNALS = [...nodeExternals.filter((name) => name !== '@nut-tree-fork/nut-js'), ...Object.values(LIBNUT), 'clipboardy'];
+const VSIX_EXTERNALS = [...new Set([...nodeExternals.filter((name) => name !== '@nut-tree-fork/nut-js'), ...Object.values(LIBNUT), 'clipboardy'])];
 
 const CACHE = path.join(ROOT, '.cache', 'vsix');
 const OUT = path.join(ROOT, 'out', 'vsix');

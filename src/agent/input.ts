@@ -1,8 +1,10 @@
 /**
  * Input injection with nut-js, in the agent process.
  *
- * nut-js is required lazily, in `NutInput.create()`, which the agent calls only after `checkDisplay()`
- * passed: on Linux its first call segfaults the process when no X server answers.
+ * nut-js is required lazily, at the first input: on Linux its first call segfaults the process when no X server
+ * answers (the agent creates this only after `checkDisplay()` passed), and its JavaScript (~25 MB of memory) is
+ * never needed while the helper only views. The screen's pixels and size come from libnut, nut-js's native part,
+ * loaded in `NutInput.create()` (nativeScreen.ts), so a system that cannot run it still fails at start.
  *
  * Every key and button pressed here and not yet released is remembered, so that `releaseAll()` can undo
  * them when the helper's panel loses the focus, the helper goes away, or the agent stops: a modifier left
@@ -17,6 +19,7 @@
 
 import type { InputEvent } from './contract';
 import type { ScreenArea } from './frameSource';
+import { loadNativeScreen, type NativeScreen } from './nativeScreen';
 import type { Pixels } from './png';
 import type { Logger } from '../shared/log';
 import { nutKeyName, toPixel } from '../shared/keys';
@@ -60,17 +63,18 @@ interface Point {
 const ERROR_LOG_INTERVAL_MS = 5000;
 
 export class NutInput {
-  /** Loads nut-js and measures the screen. Call only when the display check has passed. */
+  /** Loads libnut (nut-js's native part) and measures the screen. Call only when the display check has passed. */
   static async create(log: Logger, options: NutInputOptions = {}): Promise<NutInput> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazily: nut-js segfaults without a display, so it loads only after the check
-    const nut = require('@nut-tree-fork/nut-js') as Nut;
-    // Defaults are 100 ms (mouse) and 300 ms (keyboard) of sleep after every action.
-    nut.mouse.config.autoDelayMs = 0;
-    nut.keyboard.config.autoDelayMs = 0;
+    const native = loadNativeScreen();
     const systemRepeatsKeys = options.systemRepeatsKeys ?? (process.platform !== 'win32' && process.platform !== 'darwin');
-    const input = new NutInput(nut, log, systemRepeatsKeys, options.onPause, await textTyper(nut, log), options.onInjected);
+    const input = new NutInput(native, log, systemRepeatsKeys, options.onPause, await textTyper(log), options.onInjected);
     await input.refreshScreenSize();
     return input;
+  }
+
+  /** nut-js, loaded at the first input (see the top of this file). */
+  get nut(): Nut {
+    return nutJs();
   }
 
   private screen = { width: 0, height: 0 };
@@ -95,7 +99,7 @@ export class NutInput {
   private droppedWhilePaused = 0;
 
   private constructor(
-    private readonly nut: Nut,
+    private readonly native: NativeScreen,
     private readonly log: Logger,
     private readonly systemRepeatsKeys: boolean,
     private readonly onPause: ((paused: boolean) => void) | undefined,
@@ -108,15 +112,13 @@ export class NutInput {
    * against ~110 ms for an encoded screenshot. Used to tell whether anything changed, not to encode.
    */
   async grab(area: ScreenArea | undefined): Promise<Pixels> {
-    const image = area
-      ? await this.nut.screen.grabRegion(new this.nut.Region(area.x, area.y, area.width, area.height))
-      : await this.nut.screen.grab();
-    return { data: image.data, width: image.width, height: image.height };
+    return this.native.grab(area);
   }
 
-  /** Reads the screen size from nut-js again (after a resolution change) and returns it. */
+  /** Reads the screen size from libnut again (after a resolution change) and returns it. */
   async refreshScreenSize(): Promise<{ width: number; height: number }> {
-    this.screen = { width: await this.nut.screen.width(), height: await this.nut.screen.height() };
+    const { width, height } = this.native.size();
+    this.screen = { width, height };
     return this.screen;
   }
 
@@ -422,7 +424,7 @@ export class NutInput {
  * nut-js's `type()`, which knows the US layout only and on Linux loses Shift (PLATFORM-FACTS.md); Windows'
  * KEYEVENTF_UNICODE and macOS's CGEventKeyboardSetUnicodeString are not reachable through nut-js.
  */
-async function textTyper(nut: Nut, log: Logger): Promise<TextTyper> {
+async function textTyper(log: Logger): Promise<TextTyper> {
   if (process.platform === 'linux') {
     try {
       return await XTextTyper.start(log);
@@ -432,10 +434,25 @@ async function textTyper(nut: Nut, log: Logger): Promise<TextTyper> {
   }
   return {
     type: async (text) => {
-      await nut.keyboard.type(text);
+      await nutJs().keyboard.type(text);
     },
     dispose: async () => undefined,
   };
+}
+
+let loadedNut: Nut | undefined;
+
+/** nut-js, loaded on first use (see the top of this file). */
+function nutJs(): Nut {
+  if (!loadedNut) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazily: only input needs it, and only after the display check
+    const nut = require('@nut-tree-fork/nut-js') as Nut;
+    // Defaults are 100 ms (mouse) and 300 ms (keyboard) of sleep after every action.
+    nut.mouse.config.autoDelayMs = 0;
+    nut.keyboard.config.autoDelayMs = 0;
+    loadedNut = nut;
+  }
+  return loadedNut;
 }
 
 /** The side buttons' numbers in X11 (and in xinput, xev and browsers on Linux). */

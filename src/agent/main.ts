@@ -232,11 +232,10 @@ async function watchHostKeys(input: NutInput): Promise<HostKeys | undefined> {
 
 /**
  * macOS's permissions are seen by trying: a grab of the screen and a one-pixel move of the pointer, read back
- * (platform.ts). nut-js is already loaded by NutInput.create, so this require only reuses it.
+ * (platform.ts). Moving the pointer loads nut-js there at start (input.ts loads it at the first input elsewhere).
  */
 function macProbe(input: NutInput): MacProbe {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the display check, as in input.ts
-  const nut = require('@nut-tree-fork/nut-js') as typeof import('@nut-tree-fork/nut-js');
+  const nut = input.nut;
   return {
     grab: () => input.grab(undefined),
     pointer: async () => {

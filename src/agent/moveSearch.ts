@@ -12,8 +12,8 @@ export const MOVE_MIN_TILES = 8;
 /** Pixels of a row hashed into the key of an anchor. */
 const KEY_LENGTH = 24;
 /**
- * About this many anchors are wanted from the old picture's changed box at most (one where every pixel is an
- * edge, as in a photograph): the share of places picked is set from the box's area, so that the cost of the
+ * About this many anchors are wanted from the old picture's changed tiles at most (one where every pixel is an
+ * edge, as in a photograph): the share of places picked is set from their area, so that the cost of the
  * tables stays bounded; a moved window of text still leaves hundreds.
  */
 const ANCHORS_WANTED = 16384;
@@ -38,21 +38,23 @@ export function countTiles(map: TileMap): number {
  * drew it again), as copies by (dx, dy) that are applied to `before` as they are found (the helper applies them in
  * that order). VNC servers learn this from the window system (CopyRect); here it is found from the pixels.
  *
- * Anchors: in both pictures, within the changed box, some of the places where a row's colour changes are picked
+ * Anchors: in both pictures, within the changed tiles, some of the places where a row's colour changes are picked
  * by the hash of the KEY_LENGTH pixels from there, which is also their key, so that content picks the same places
- * wherever it is (see anchors()). Every anchor of the changed tiles of `after` whose key is at few places in
- * `before` votes for the offsets to them. The most voted offsets are then checked tile by tile against the
- * pixels: the largest rectangle of changed tiles that the offset rebuilds exactly becomes a copy, widened pixel by
- * pixel to where the moved content ends. Cost: two passes over the changed box and a comparison per changed tile
- * and candidate, whatever the distance.
+ * wherever it is (see anchors()). Every anchor of `after` whose key is at few places in `before` votes for the
+ * offsets to them. The most voted offsets are then checked tile by tile against the pixels: the largest rectangle
+ * of changed tiles that the offset rebuilds exactly becomes a copy, widened pixel by pixel to where the moved
+ * content ends. Cost: two passes over the changed tiles and a comparison per changed tile and candidate, whatever
+ * the distance. Only changed tiles of `before` are looked at: a moved window's old place changed (what it uncovered,
+ * or the window's own content shifted), and the changed box may be far larger than they are (a page scrolled under
+ * a small change elsewhere leaves the rows that came in at the bottom and that change: the box was the screen).
  */
 export function findMoves(before: Uint8Array, after: Uint8Array, width: number, height: number, tiles: TileMap): { moves: { rect: Rect; dx: number; dy: number }[]; open: Uint8Array } {
   const box = tiles.bounds;
   const a32 = words(before);
   const b32 = words(after);
-  const bits = Math.max(3, Math.ceil(Math.log2((box.width * box.height) / ANCHORS_WANTED)));
+  const bits = Math.max(3, Math.ceil(Math.log2((countTiles(tiles) * TILE * TILE) / ANCHORS_WANTED)));
   const places = new Map<number, number[]>();
-  anchors(a32, width, box, 1, bits, undefined, (key, at) => {
+  anchors(a32, width, box, 1, bits, tiles, (key, at) => {
     const list = places.get(key);
     if (!list) places.set(key, [at]);
     else if (list.length <= PLACES_PER_KEY) list.push(at);
@@ -141,8 +143,9 @@ export function stillChanged(a: Uint8Array, b: Uint8Array, width: number, map: T
 /**
  * Calls `found(key, index)` for each anchor in `box` (rows `step` apart; only in changed tiles of `only`): the
  * places where a row's colour changes and the hash of the KEY_LENGTH pixels from there (the key) has its top
- * `bits` clear, so that the same content picks the same places wherever it is. The hash rolls along the row (two
- * multiplications a pixel), which is what keeps a pass over a 1080p box to a few milliseconds.
+ * `bits` clear, so that the same content picks the same places wherever it is. The hash rolls along each run of
+ * changed tiles of a row (two multiplications a pixel), which is what keeps a pass over a 1080p box to a few
+ * milliseconds; unchanged tiles cost nothing.
  */
 export function anchors(p32: Uint32Array, width: number, box: Rect, step: number, bits: number, only: TileMap | undefined, found: (key: number, at: number) => void): void {
   if (box.width <= KEY_LENGTH) return;
@@ -150,22 +153,31 @@ export function anchors(p32: Uint32Array, width: number, box: Rect, step: number
   let out = 1;
   for (let k = 0; k < KEY_LENGTH; k++) out = Math.imul(out, ROLL);
   const shift = 32 - bits;
+  const left = box.x;
+  const right = box.x + box.width;
+  const changed = (x: number, tileRow: number) => !only || only.changed[tileRow + ((x / TILE) | 0)] === 1;
+  const nextTile = (x: number) => (((x / TILE) | 0) + 1) * TILE;
   for (let y = box.y; y < box.y + box.height; y += step) {
     const base = y * width;
     const tileRow = ((y / TILE) | 0) * (only?.cols ?? 0);
-    const x0 = base + box.x;
-    const end = x0 + box.width;
-    // h: the hash of the KEY_LENGTH pixels from `start` (the window ends at i).
-    let h = 0;
-    for (let i = x0; i < x0 + KEY_LENGTH; i++) h = (Math.imul(h, ROLL) + (p32[i]! & 0xffffff)) | 0;
-    for (let i = x0 + KEY_LENGTH; ; i++) {
-      const start = i - KEY_LENGTH;
-      if (h >>> shift === 0 && start > x0 && ((p32[start]! ^ p32[start - 1]!) & 0xffffff) !== 0) {
-        const x = start - base;
-        if (!only || only.changed[tileRow + ((x / TILE) | 0)]) found(h >>> 0, start);
+    for (let from = left; from < right; ) {
+      while (from < right && !changed(from, tileRow)) from = nextTile(from);
+      let to = from;
+      while (to < right && changed(to, tileRow)) to = only ? nextTile(to) : right;
+      to = Math.min(to, right);
+      // Anchors start in [from, to); their keys may reach past `to`, never past the box.
+      const last = Math.min(to - 1, right - KEY_LENGTH);
+      if (from <= last) {
+        // h: the hash of the KEY_LENGTH pixels from `start`.
+        let h = 0;
+        for (let i = base + from; i < base + from + KEY_LENGTH; i++) h = (Math.imul(h, ROLL) + (p32[i]! & 0xffffff)) | 0;
+        for (let start = base + from; ; start++) {
+          if (h >>> shift === 0 && start > base + left && ((p32[start]! ^ p32[start - 1]!) & 0xffffff) !== 0) found(h >>> 0, start);
+          if (start >= base + last) break;
+          h = (Math.imul(h, ROLL) + (p32[start + KEY_LENGTH]! & 0xffffff) - Math.imul(p32[start]! & 0xffffff, out)) | 0;
+        }
       }
-      if (i >= end) break;
-      h = (Math.imul(h, ROLL) + (p32[i]! & 0xffffff) - Math.imul(p32[start]! & 0xffffff, out)) | 0;
+      from = to;
     }
   }
 }

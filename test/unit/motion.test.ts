@@ -281,11 +281,23 @@ describe('motion at 1080p: encode time (a micro benchmark; the figures are print
       for (let y = 500; y < 513; y++) for (let x = 900; x < 907; x++) d[(y * W + x) * 4 + 1] = 250;
       return { ...p, data: d };
     };
+    // What the bench's barcode does over a scrolling page: a box of its own changes too.
+    const typedBox = (p: Pixels) => {
+      const d = new Uint8Array(p.data);
+      for (let y = 160; y < 240; y++) {
+        for (let x = 640; x < 848; x++) {
+          const at = (y * W + x) * 4 + ((x >> 4) & 1);
+          d[at] = 255 - d[at]!;
+        }
+      }
+      return { ...p, data: d };
+    };
     const cases: [string, Pixels, Pixels][] = [
       ['scroll 12 px, every row unique', view(unique, 0, H), view(unique, 12, H)],
       ['scroll 16 px, lines alike', view(page, 0, H), view(page, 16, H)],
       ['scroll 7 px, lines alike', view(page, 100, H), view(page, 107, H)],
       ['scroll 900 px, lines alike', view(page, 0, H), view(page, 900, H)],
+      ['scroll 4 px, lines alike, a 208x80 region changing apart', view(page, 0, H), typedBox(view(page, 4, H))],
       ['drag 900x600 by (6, 4)', at(300, 200), at(306, 204)],
       ['typing 7x13', view(page, 0, H), typed(view(page, 0, H))],
       ['a new page of code', view(page, 0, H), view(codePage(W, 70, 55), 0, H)],

@@ -121,6 +121,25 @@ describe('TileSource: damage, partial grabs, the pointer', () => {
     assert.equal(screen.grabs.length, 2);
   });
 
+  it('grabs a dragged window\'s old and new places as their bounds, in parts, not the whole screen', async () => {
+    const { screen, damage, source, picture } = rig();
+    applyFrame((await source.capture({ full: true }))!, picture);
+    // A 400x300 window moved by (6, 4) reports where it was and where it is (each ~47 % of the captured monitor,
+    // 94 % together, 48 % as their bounds), and a small change elsewhere.
+    screen.fill({ x: 706, y: 44, width: 400, height: 300 }, [0, 120, 250]);
+    screen.fill({ x: 1200, y: 350, width: 20, height: 10 }, [250, 0, 0]);
+    damage.report({ x: 700, y: 40, width: 400, height: 300 });
+    damage.report({ x: 706, y: 44, width: 400, height: 300 });
+    damage.report({ x: 1200, y: 350, width: 20, height: 10 });
+    const frame = await source.capture({ waitMs: 1000 });
+    assert.ok(frame);
+    assert.deepEqual(screen.grabs.slice(1), ['small 700,40 406x304', 'small 1200,350 20x10']);
+    applyFrame(frame, picture);
+    assert.deepEqual(rgbAt(picture, AREA.width, 66, 44), [0, 120, 250]);
+    assert.deepEqual(rgbAt(picture, AREA.width, 60, 40), [40, 40, 40]);
+    assert.deepEqual(rgbAt(picture, AREA.width, 570, 355), [250, 0, 0]);
+  });
+
   it('waits for damage, and answers "nothing changed" when none comes', async () => {
     const { screen, damage, source } = rig();
     await source.capture({ full: true });
