@@ -138,9 +138,9 @@ export class HelperLink {
     if (this.media || conn.peer !== this.peerId) return false;
     this.media = conn;
     this.handshake.attachMedia(conn);
-    conn.on('open', () => {
-      if (this.port.current(this)) void this.handshake.checkMedia();
-    });
+    const check = (): void => void (this.port.current(this) && this.handshake.checkMedia());
+    conn.on('open', check);
+    if (conn.open) check(); // held while the resume's control connection opened here (resume.ts)
     conn.on('close', () => this.port.log.info('media connection closed'));
     return true;
   }

@@ -6,11 +6,14 @@
  *   hears nothing until ICE consent expires, ~30 s; a prompt close is the helper leaving, hostSession.ts). Control is
  *   dropped (the helper asks again) and held input released at once; the session shows `reconnecting`; the peer
  *   goes back on the signaling server (it left it at admission) so that the helper can dial it again.
- * - The resume: only while reconnecting, one candidate at a time (a newer one replaces one that has not started
- *   proving, so that a dial lost in the cut does not hold the slot). It runs the handshake with the session's resume
- *   key (derived after the first proof, never sent), then proves its new media connection; then it becomes the
- *   session's helper, the peer leaves the signaling server again, and the screen goes whole. No new prompt: it is the
- *   helper the host allowed, proved by a key only that helper holds. The audit records the cut and the resume.
+ * - The resume: only while reconnecting. The helper dials a fresh attempt every second while older ones still try
+ *   (one made during the cut waits on backed-off retransmissions when the path returns), so up to MAX_CANDIDATES
+ *   attempts wait for their control connection to open. One that opens is the candidate, replacing one that has not
+ *   started proving (so that a connection that never proves does not hold the place); none is taken while the
+ *   candidate proves. It runs the handshake with the session's resume key (derived after the
+ *   first proof, never sent), then proves its new media connection; then it becomes the session's helper, the peer
+ *   leaves the signaling server again, and the screen goes whole. No new prompt: it is the helper the host allowed,
+ *   proved by a key only that helper holds. The audit records the cut and the resume.
  * - Limits: MAX_FAILED_RESUMES wrong proofs over the session end it; so does the window running out (`linkLost`).
  */
 
@@ -25,6 +28,8 @@ import type { HostConnection } from './hostPeer';
 
 /** Wrong resume proofs a session takes before it ends: the real helper proves right the first time. */
 export const MAX_FAILED_RESUMES = 3;
+/** Resume attempts whose control connection has not opened that are kept at once (the oldest goes first). */
+export const MAX_CANDIDATES = 4;
 
 /** Runs `fn` after `ms`; `cancel` stops it. */
 export type Schedule = (fn: () => void, ms: number) => { cancel(): void };
@@ -61,7 +66,12 @@ export interface ResumePort {
 
 export class HostResume {
   private key: Uint8Array | undefined;
+  /** Attempts whose control connection has not opened yet, oldest first. */
+  private readonly waiting: HelperLink[] = [];
+  /** The attempt whose control connection opened first: the one being proved. */
   private candidate: HelperLink | undefined;
+  /** A media connection that came before any attempt's control connection opened here. */
+  private media: HostConnection | undefined;
   private cutAt = 0;
   private window: { cancel(): void } | undefined;
   /** Wrong resume proofs over the whole session, whoever made them. */
@@ -82,7 +92,7 @@ export class HostResume {
   }
 
   isCandidate(link: HelperLink): boolean {
-    return this.candidate === link;
+    return this.candidate === link || this.waiting.includes(link);
   }
 
   /**
@@ -108,20 +118,27 @@ export class HostResume {
   }
 
   /**
-   * A connection while reconnecting: a control connection becomes the resume candidate, a media connection goes to
-   * the candidate that dialled it. True when handled here (taken or refused); false when it is not a resume's.
+   * A connection while reconnecting: a control connection is a resume attempt (it waits to open), a media connection
+   * goes to the attempt being proved, which dialled it. True when handled here (taken or refused); false when it is
+   * not a resume's.
    */
   connection(conn: HostConnection, shownId: string): boolean {
     if (!this.reconnecting) return false;
     const { log } = this.port;
     if (conn.label === MEDIA_LABEL) {
       if (this.candidate?.attachMedia(conn)) return true;
-      log.warn(`refused a media connection from ${shownId} while reconnecting`);
-      conn.close();
+      if (this.candidate || !this.waiting.some((w) => w.peerId === conn.peer)) {
+        log.warn(`refused a media connection from ${shownId} while reconnecting`);
+        conn.close();
+        return true;
+      }
+      // The helper dials media once its side of the control connection is open, which may be before this side's
+      // is: the media waits for the attempt that opens.
+      this.media?.close();
+      this.media = conn;
       return true;
     }
-    const pending = this.candidate;
-    if (pending && pending.handshake.step !== 'awaitingResume') {
+    if (this.candidate && this.candidate.handshake.step !== 'awaitingResume') {
       log.warn(`refused a connection from ${shownId}: a resume is being proved`);
       conn.close();
       return true;
@@ -131,16 +148,43 @@ export class HostResume {
       conn.close();
       return true;
     }
-    if (pending) this.drop(pending);
+    if (this.waiting.length >= MAX_CANDIDATES) this.drop(this.waiting[0]!);
     log.info(`a helper dials in to resume (${shownId})`);
-    this.candidate = this.port.makeLink(conn, shownId, this.key);
+    const link = this.port.makeLink(conn, shownId, this.key);
+    this.waiting.push(link);
+    if (conn.open) this.opened(link);
+    else conn.on('open', () => this.opened(link));
     return true;
+  }
+
+  /**
+   * An attempt's control connection opened: it is the one to prove, replacing one that has not started proving (a
+   * stranger's connection must not hold the place, and the helper sends `resume` as soon as its side opens).
+   */
+  private opened(link: HelperLink): void {
+    const at = this.waiting.indexOf(link);
+    if (at < 0 || !this.reconnecting) return;
+    this.waiting.splice(at, 1);
+    const pending = this.candidate;
+    if (pending && pending.handshake.step !== 'awaitingResume') {
+      this.port.log.warn(`closed an attempt to resume from ${link.shownId}: a resume is being proved`);
+      return link.close();
+    }
+    if (pending) this.drop(pending);
+    this.port.log.info(`a resume's control connection is open, ${Date.now() - this.cutAt} ms after the cut`);
+    this.candidate = link;
+    const media = this.media;
+    this.media = undefined;
+    if (media && !link.attachMedia(media)) media.close();
   }
 
   /** The candidate's connections are both proved: it is the session's helper again. */
   resumed(link: HelperLink): void {
     if (this.candidate !== link || !this.reconnecting) return;
     this.candidate = undefined;
+    for (const other of this.waiting.splice(0)) other.close();
+    this.media?.close();
+    this.media = undefined;
     this.window?.cancel();
     this.window = undefined;
     const afterMs = Date.now() - this.cutAt;
@@ -156,10 +200,12 @@ export class HostResume {
     this.port.end('linkLost', `The session was ended after ${attempt} failed attempts to resume it (someone other than your helper may have tried).`);
   }
 
-  /** Sends the candidate away (wrong proof, timeout, malformed, closed): the next dial may try. True if it was the candidate. */
+  /** Sends a candidate away (wrong proof, timeout, malformed, closed): the next dial may try. True if it was one. */
   drop(link: HelperLink): boolean {
-    if (this.candidate !== link) return false;
-    this.candidate = undefined;
+    const at = this.waiting.indexOf(link);
+    if (at >= 0) this.waiting.splice(at, 1);
+    else if (this.candidate === link) this.candidate = undefined;
+    else return false;
     link.close();
     return true;
   }
@@ -167,9 +213,11 @@ export class HostResume {
   dispose(): void {
     this.window?.cancel();
     this.window = undefined;
-    const candidate = this.candidate;
+    const candidates = [...this.waiting.splice(0), ...(this.candidate ? [this.candidate] : [])];
     this.candidate = undefined;
-    candidate?.close();
+    for (const c of candidates) c.close();
+    this.media?.close();
+    this.media = undefined;
   }
 
   private expire(): void {

@@ -101,11 +101,12 @@ export class HelperSession {
       log: (level, message) => this.log(level, message),
     });
     this.hostName = settings.expectedHostName;
-    this.resume = new HelperResume(this.timers, {
+    this.resume = new HelperResume<HostLink>(this.timers, {
       log: (level, message) => this.log(level, message),
       peer: () => this.peer,
       attemptOpenedAt: () => (this.link?.controlOpen ? this.link.since : undefined),
       dial: () => this.dial(),
+      abandon: () => void (this.link?.close(), (this.link = undefined)),
       expire: () => this.finish('ended', describeEnd('linkLost'), { reason: 'linkLost', by: 'local' }),
     });
     this.updates = new HostUpdates({ guard: this.guard, events, state: () => this.state.kind, hostName: () => this.hostName, to: (kind) => this.to({ kind, hostName: this.hostName }),
@@ -232,17 +233,23 @@ export class HelperSession {
     this.dial();
   }
 
-  /** New connections to the host: the first, or a resume attempt's (replacing the last attempt). */
-  private dial(): void {
-    if (!this.peer || this.isDone()) return;
-    this.link?.close();
-    this.link = new HostLink(this.peer, this.settings.hostPeerId, {
-      open: (label) => (label === CONTROL_LABEL ? this.onControlOpen() : this.onMediaOpen()),
-      data: (label, data) => (label === CONTROL_LABEL ? this.onControlData(data) : ((this.lastHeard = performance.now()), this.receiver.push(data))),
-      closed: (label) => this.onConnectionClosed(label),
-      error: (label, error) => this.onConnectionError(label, error),
-      lost: (label, state) => void this.cut(`${label} connection ${state}`),
+  /** New connections to the host: the first, or a resume attempt's (they overlap: helperResume.ts). */
+  private dial(): HostLink | undefined {
+    if (!this.peer || this.isDone()) return undefined;
+    const first = this.state.kind !== 'reconnecting';
+    if (first) this.link?.close();
+    // Heard while it is the session's link; an attempt becomes that when its control connection opens first.
+    const heard = (label: LinkLabel, open = false): boolean => this.link === link ||
+      (open && label === CONTROL_LABEL && this.resume.isTrying(link) && (this.resume.opened(link), (this.link = link)) === link);
+    const link: HostLink = new HostLink(this.peer, this.settings.hostPeerId, {
+      open: (label) => heard(label, true) && (label === CONTROL_LABEL ? this.onControlOpen() : this.onMediaOpen()),
+      data: (label, data) => heard(label) && (label === CONTROL_LABEL ? this.onControlData(data) : ((this.lastHeard = performance.now()), this.receiver.push(data))),
+      closed: (label) => heard(label) && this.onConnectionClosed(label),
+      error: (label, error) => heard(label) && this.onConnectionError(label, error),
+      lost: (label, state) => heard(label) && this.cut(`${label} connection ${state}`),
     });
+    if (first) this.link = link;
+    return link;
   }
 
   private onControlOpen(): void {
@@ -300,6 +307,7 @@ export class HelperSession {
   private onConnectionClosed(label: string): void {
     if (this.isDone()) return;
     this.log('info', `${label} connection closed`);
+    if (this.state.kind === 'reconnecting') return this.resume.closed(); // an attempt the host closed: the next one dials
     if (this.cut(`${label} closed`)) return;
     const failure = connectionClosedFailure(this.state.kind === 'connecting');
     this.finish(failure.kind, failure.message, failure.end, failure.bye);

@@ -39,6 +39,8 @@ function fakeSdp(): string {
 /** One data connection as the host sees it; the test plays the other end. */
 export class FakeConnection extends Emitter {
   open = false;
+  /** The host closed it (open or not). */
+  closed = false;
   /** What the host sent, as sent. */
   readonly sent: unknown[] = [];
   readonly dataChannel = { bufferedAmount: 0 };
@@ -63,6 +65,7 @@ export class FakeConnection extends Emitter {
   }
 
   close(): void {
+    this.closed = true;
     if (!this.open) return;
     this.open = false;
     this.emit('close');
@@ -125,12 +128,12 @@ export class FakePeer extends Emitter {
     for (const c of this.connections) c.close();
   }
 
-  /** A helper dials the host: the host is told of the connection, which then opens. */
-  connect(helperPeerId: string, label: string, serialization = 'raw'): FakeConnection {
+  /** A helper dials the host: the host is told of the connection, which then opens (unless `opens` is false: `openNow()` later). */
+  connect(helperPeerId: string, label: string, serialization = 'raw', opens = true): FakeConnection {
     const conn = new FakeConnection(helperPeerId, label, serialization);
     this.connections.push(conn);
     this.emit('connection', conn);
-    conn.openNow();
+    if (opens) conn.openNow();
     return conn;
   }
 }
@@ -232,9 +235,12 @@ export interface FakeResumeRun {
  * A helper comes back after a cut over new connections, as the panel does: `resume`, the proof with `resumeKey`
  * (by default the one the first handshake `first` gives), the host's `resumed` checked, then its new media proved.
  */
-export async function fakeResume(peer: FakePeer, first: FakeHelperRun, options: { resumeKey?: Uint8Array; helperPeerId?: string } = {}): Promise<FakeResumeRun> {
+export async function fakeResume(peer: FakePeer, first: FakeHelperRun, options: { resumeKey?: Uint8Array; helperPeerId?: string; mediaFirst?: boolean } = {}): Promise<FakeResumeRun> {
   const key = options.resumeKey ?? (await deriveResumeKey(first.proofKey, first.transcript));
-  const control = peer.connect(options.helperPeerId ?? `helper-${Math.random().toString(36).slice(2)}`, 'control');
+  // `mediaFirst`: the media connection reaches the host before its side of the control connection opened.
+  const control = peer.connect(options.helperPeerId ?? `helper-${Math.random().toString(36).slice(2)}`, 'control', 'raw', !options.mediaFirst);
+  const early = options.mediaFirst ? peer.connect(control.peer, 'media') : undefined;
+  if (early) control.openNow();
   const helperNonce = newNonce();
   control.deliver({ type: 'resume', version: PROTOCOL_VERSION, helperNonce });
   const outcome = (m: HostMessage | undefined) => (m?.type === 'bye' ? `bye:${m.reason}` : control.open ? 'no answer' : 'closed');
@@ -245,7 +251,7 @@ export async function fakeResume(peer: FakePeer, first: FakeHelperRun, options: 
   const resumed = await answer(control, 'resumed');
   if (resumed?.type !== 'resumed') return { control, outcome: outcome(resumed) };
   if (!(await checkProof(key, 'resume-host', transcript, resumed.mac))) return { control, outcome: 'the host proof did not match' };
-  const media = peer.connect(control.peer, 'media');
+  const media = early ?? peer.connect(control.peer, 'media');
   control.deliver({ type: 'mediaProof', mac: await makeMediaProof(key, transcript, channelBinding(media.helperSdps.local, media.helperSdps.remote)) });
   return { control, media, outcome: 'resumed' };
 }

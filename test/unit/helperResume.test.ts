@@ -86,15 +86,22 @@ describe('helper session: resume after a cut', () => {
 
 describe('helper resume: the pace and the deadline (helperResume.ts)', () => {
   const port = (peer: { disconnected: boolean; destroyed: boolean; reconnect(): void }) => {
-    const calls = { dial: 0, expire: 0, reconnect: 0, opened: undefined as number | undefined };
+    const calls = { dial: 0, expire: 0, reconnect: 0, abandon: 0, opened: undefined as number | undefined };
+    const attempts: { since: number; closed: boolean; close(): void }[] = [];
     const p = {
       log: () => undefined,
       peer: () => peer as never,
       attemptOpenedAt: () => calls.opened,
-      dial: () => void calls.dial++,
+      dial: () => {
+        calls.dial++;
+        const a: { since: number; closed: boolean; close(): void } = { since: performance.now(), closed: false, close: () => void (a.closed = true) };
+        attempts.push(a);
+        return a;
+      },
+      abandon: () => void calls.abandon++,
       expire: () => void calls.expire++,
     };
-    return { calls, p };
+    return { calls, p, attempts };
   };
 
   it('dials at once, again each RESUME_ATTEMPT_MS while none opened, and ends at the deadline, closing the cut link', async () => {
@@ -123,19 +130,39 @@ describe('helper resume: the pace and the deadline (helperResume.ts)', () => {
     timers.clear();
   });
 
-  it('gives each attempt that has not opened longer than the last (a slow link needs more than a second to open one)', async () => {
+  it('dials a fresh attempt every second while the older ones keep trying up to RESUME_ATTEMPT_MAX_MS; the first to open closes the others', async () => {
+    // A dial made during the cut waits on backed-off retransmissions once the path is back, a fresh one does not; on a
+    // slow link an attempt needs more than a second to open, which the older ones still get.
     const timers = new SessionTimers();
-    const { calls, p } = port({ disconnected: false, destroyed: false, reconnect: () => undefined });
+    const { calls, p, attempts } = port({ disconnected: false, destroyed: false, reconnect: () => undefined });
     const dials: number[] = [];
-    const counting = { ...p, dial: () => (p.dial(), dials.push(performance.now())) };
+    const counting = { ...p, dial: () => (dials.push(performance.now()), p.dial()) };
     const t0 = performance.now();
-    new HelperResume(timers, counting, 20_000).start();
-    await new Promise((r) => setTimeout(r, RESUME_ATTEMPT_MS * 6.5));
-    timers.clear();
-    // At once, then after 1, 2 and 3 s: never an attempt replaced before the one before it had its turn.
+    const resume = new HelperResume(timers, counting, 20_000);
+    resume.start();
+    await new Promise((r) => setTimeout(r, RESUME_ATTEMPT_MS * 5.5));
     const at = dials.map((t) => Math.round((t - t0) / RESUME_ATTEMPT_MS));
-    assert.deepEqual(at, [0, 1, 3, 6], `dialled at ${at.join(', ')} s`);
-    assert.ok(RESUME_ATTEMPT_MAX_MS >= 3 * RESUME_ATTEMPT_MS);
+    assert.deepEqual(at, [0, 1, 2, 3, 4, 5], `dialled at ${at.join(', ')} s`);
+    const trying = attempts.filter((a) => !a.closed);
+    assert.equal(trying.length, RESUME_ATTEMPT_MAX_MS / RESUME_ATTEMPT_MS, 'the ones younger than RESUME_ATTEMPT_MAX_MS still try');
+    assert.ok(attempts.slice(0, 2).every((a) => a.closed), 'the oldest were closed');
+    // One opens: the others are closed, and no new one is dialled while it proves.
+    const winner = trying[1]!;
+    assert.equal(resume.isTrying(winner), true);
+    resume.opened(winner);
+    calls.opened = performance.now();
+    assert.deepEqual(attempts.filter((a) => !a.closed), [winner]);
+    assert.equal(resume.isTrying(winner), false);
+    await new Promise((r) => setTimeout(r, RESUME_ATTEMPT_MS * 1.2));
     assert.equal(calls.dial, dials.length);
+    assert.equal(dials.length, 6, 'none while the opened one proves');
+    // The host closed that one (it proved another that opened first on its side): let go of it, dial again at once.
+    calls.opened = undefined;
+    resume.closed();
+    assert.equal(calls.abandon, 1);
+    assert.equal(dials.length, 7);
+    resume.stop();
+    assert.ok(attempts.every((a) => a.closed || a === winner), 'stop closes the ones still trying');
+    timers.clear();
   });
 });

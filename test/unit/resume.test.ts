@@ -10,11 +10,11 @@ import { afterEach, describe, it } from 'node:test';
 import type { HostAgent, InputEvent } from '../../src/agent/contract';
 import { expected } from '../../src/host/guard';
 import { HostSession, type HostSessionOptions } from '../../src/host/hostSession';
-import { MAX_FAILED_RESUMES } from '../../src/host/resume';
+import { MAX_CANDIDATES, MAX_FAILED_RESUMES } from '../../src/host/resume';
 import { FrameAssembler } from '../../src/shared/frames';
 import { deriveResumeKey, newNonce } from '../../src/shared/proof';
 import { helperAuditEvents } from '../../src/shared/audit';
-import { RESUME_WINDOW_MS, describeEnd, parseHelperMessage, parseHostMessage } from '../../src/shared/protocol';
+import { PROTOCOL_VERSION, RESUME_WINDOW_MS, describeEnd, parseHelperMessage, parseHostMessage } from '../../src/shared/protocol';
 import { HELPER_TRANSITIONS, HOST_TRANSITIONS } from '../../src/shared/stateMachine';
 import { HOST_DEFAULTS, RecordingAudit, fakeHelper, fakePeers, fakeResume, proveMedia, until, type FakeConnection, type FakePeer } from '../support/fakePeer';
 import { QUIET_AGENT } from '../support/fakeAgent';
@@ -158,6 +158,40 @@ describe('resume after a network cut: the host', () => {
     await until('viewing', () => r.host.state.kind === 'viewing');
   });
 
+  it('keeps attempts that have not opened while newer ones come; the first to open is proved, the others closed once it resumed', async () => {
+    // The helper dials a fresh attempt every second while the older ones still try (helperResume.ts): a newer dial must
+    // not throw out an older one that may open first, nor may one that opened and never proves hold the place.
+    const r = await admittedWithControl();
+    await r.link.cut();
+    const helperId = r.first.control.peer;
+    const older = [r.peer.connect(helperId, 'control', 'raw', false), r.peer.connect(helperId, 'control', 'raw', false)];
+    const silent = r.peer.connect(helperId, 'control'); // opens, and never sends resume
+    const back = await fakeResume(r.peer, r.first, { helperPeerId: helperId });
+    assert.equal(back.outcome, 'resumed');
+    await until('viewing', () => r.host.state.kind === 'viewing');
+    await sleep(150); // a link closes its connections 100 ms after it is closed (a last message may leave)
+    assert.equal(silent.closed, true, 'the one that opened first and did not prove was replaced');
+    assert.ok(older.every((c) => c.closed), 'the attempts still trying are closed once resumed');
+    assert.equal(back.control.closed, false);
+    // The helper dials media once its side of the control connection is open, which may be before the host's is.
+    await heartbeats(back.control).cut();
+    const early = await fakeResume(r.peer, r.first, { helperPeerId: helperId, mediaFirst: true });
+    assert.equal(early.outcome, 'resumed');
+    await until('frames on the media connection that came first', () => frames(early.media!).length > 0);
+    // The oldest goes when more than MAX_CANDIDATES wait.
+    await heartbeats(early.control).cut();
+    const waiting = Array.from({ length: MAX_CANDIDATES + 1 }, () => r.peer.connect(helperId, 'control', 'raw', false));
+    await sleep(150);
+    assert.deepEqual(waiting.map((c) => c.closed), [true, ...Array<boolean>(MAX_CANDIDATES).fill(false)]);
+    waiting[2]!.openNow();
+    waiting[2]!.deliver({ type: 'resume', version: PROTOCOL_VERSION, helperNonce: newNonce() });
+    await until('challenged', () => waiting[2]!.messages().some((m) => m.type === 'challenge'));
+    waiting[3]!.openNow();
+    await sleep(150);
+    assert.equal(waiting[3]!.closed, true, 'none is taken while one proves');
+    assert.equal(waiting[2]!.closed, false);
+  });
+
   it(`ends the session after ${MAX_FAILED_RESUMES} wrong resume proofs`, async () => {
     const r = await admittedWithControl();
     await r.link.cut();
@@ -179,7 +213,8 @@ describe('resume after a network cut: the host', () => {
     assert.equal(back.outcome, 'resumed');
     await until('viewing', () => r.host.state.kind === 'viewing');
     await heartbeats(back.control).cut();
-    assert.equal(r.host.state.kind, 'reconnecting');
+    // Silence is checked every HEARTBEAT_MS (250 ms): a cut is seen 300 to 550 ms after the last heartbeat.
+    await until('reconnecting again', () => r.host.state.kind === 'reconnecting');
     const again = await fakeResume(r.peer, r.first);
     assert.equal(again.outcome, 'resumed');
     await until('viewing again', () => r.host.state.kind === 'viewing');
