@@ -74,6 +74,8 @@ export class HelperLink {
   readonly pump: FramePump;
   lastHeard = Date.now();
   askingControl = false;
+  /** A resume's: the last frame of the cut link the helper says it still shows (`resume.lastFrame`). */
+  resumeFrom: number | undefined;
   /** Viewing was granted: the screen's size is being read, then the helper is told. */
   private granting = false;
   /**

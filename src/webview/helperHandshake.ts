@@ -85,12 +85,15 @@ export class HelperHandshake {
     return this.resumeKey !== undefined;
   }
 
-  /** The first message on a resume attempt's new control connection, with a fresh nonce. */
-  resume(): Extract<HelperMessage, { type: 'resume' }> {
+  /**
+   * The first message on a resume attempt's new control connection, with a fresh nonce, and the last frame drawn when
+   * the picture is still shown (the host then sends only what may differ from it).
+   */
+  resume(lastFrame: number | undefined): Extract<HelperMessage, { type: 'resume' }> {
     const helperNonce = newNonce();
     this.current = { step: 'resumeSent', helperNonce };
     this.mediaProofMade = false;
-    return { type: 'resume', version: PROTOCOL_VERSION, helperNonce };
+    return { type: 'resume', version: PROTOCOL_VERSION, helperNonce, ...(lastFrame !== undefined ? { lastFrame } : {}) };
   }
 
   /** The helper's proof, bound to the control connection (made with the resume key on a resume). */

@@ -53,6 +53,8 @@ export interface SessionEvents extends SharedEvents {
   onViewGranted(width: number, height: number): void;
   /** A whole frame from the media connection, checked; the receiver calls `ackFrame(id)` when done with it. */
   onFrame(frame: ScreenFrame): void;
+  /** Whether the picture is still shown (a resume then asks only for what may differ from it); absent: no. */
+  holdsPicture?(): boolean;
   /** The host's laser pointer mode (on, switched off, or not seen on its screen): webview/laser.ts shows it. */
   onLaser?(mode: LaserMode): void;
   log(level: LogLevel, message: string): void;
@@ -144,10 +146,7 @@ export class HelperSession {
 
   /** Asks the host for control (from the toolbar or the extension). */
   requestControl(): void {
-    if (this.state.kind !== 'viewing') {
-      this.log('debug', `requestControl ignored in ${this.state.kind}`);
-      return;
-    }
+    if (this.state.kind !== 'viewing') return this.log('debug', `requestControl ignored in ${this.state.kind}`);
     this.events.onNotice('');
     this.send({ type: 'requestControl' });
     this.to({ kind: 'requestingControl', hostName: this.hostName });
@@ -255,7 +254,7 @@ export class HelperSession {
   private onControlOpen(): void {
     if (this.isDone() || !this.link) return;
     this.lastHeard = performance.now();
-    if (this.state.kind === 'reconnecting') this.send(this.handshake.resume());
+    if (this.state.kind === 'reconnecting') this.send(this.handshake.resume(this.events.holdsPicture?.() ? this.receiver.lastUpdate : undefined));
     else {
       this.to({ kind: 'verifying' });
       this.timers.every(HEARTBEAT_MS, () => this.onHeartbeatTick());

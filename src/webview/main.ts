@@ -159,6 +159,7 @@ function main(): void {
           onNotice: (text) => ui.setNotice(text),
           onViewGranted: (width, height) => display.setScreenSize(width, height),
           onFrame: (frame) => display.present(frame),
+          holdsPicture: () => display.holdsPicture,
           onSharing: (sharing) => pane.setSharing(sharing),
           onContext: (update) => pane.update(update),
           onChat: (text) => pane.receiveChat(text),

@@ -103,8 +103,11 @@ afterEach(() => {
   for (const s of running.splice(0)) s.dispose();
 });
 
-/** A session taken through the real handshake by a host that proves itself, up to `waitingForConsent`. */
-export async function verified(): Promise<Run> {
+/**
+ * A session taken through the real handshake by a host that proves itself, up to `waitingForConsent`. `holdsPicture`:
+ * what the panel's display answers (absent: the event is not given).
+ */
+export async function verified(holdsPicture?: () => boolean): Promise<Run> {
   const key = crypto.getRandomValues(new Uint8Array(32));
   const settings: ConnectSettings = {
     signaling: { host: '127.0.0.1', port: 9, path: '/', secure: false, key: 'peerjs' },
@@ -129,6 +132,7 @@ export async function verified(): Promise<Run> {
     onFrame: (f) => frames.push(f.id),
     onPaused: (p) => paused.push(p),
     log: (level, m) => lines.push(`${level} ${m}`),
+    ...(holdsPicture ? { holdsPicture } : {}),
   };
   const session = new HelperSession(
     settings,

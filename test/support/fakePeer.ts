@@ -235,14 +235,14 @@ export interface FakeResumeRun {
  * A helper comes back after a cut over new connections, as the panel does: `resume`, the proof with `resumeKey`
  * (by default the one the first handshake `first` gives), the host's `resumed` checked, then its new media proved.
  */
-export async function fakeResume(peer: FakePeer, first: FakeHelperRun, options: { resumeKey?: Uint8Array; helperPeerId?: string; mediaFirst?: boolean } = {}): Promise<FakeResumeRun> {
+export async function fakeResume(peer: FakePeer, first: FakeHelperRun, options: { resumeKey?: Uint8Array; helperPeerId?: string; mediaFirst?: boolean; lastFrame?: number } = {}): Promise<FakeResumeRun> {
   const key = options.resumeKey ?? (await deriveResumeKey(first.proofKey, first.transcript));
   // `mediaFirst`: the media connection reaches the host before its side of the control connection opened.
   const control = peer.connect(options.helperPeerId ?? `helper-${Math.random().toString(36).slice(2)}`, 'control', 'raw', !options.mediaFirst);
   const early = options.mediaFirst ? peer.connect(control.peer, 'media') : undefined;
   if (early) control.openNow();
   const helperNonce = newNonce();
-  control.deliver({ type: 'resume', version: PROTOCOL_VERSION, helperNonce });
+  control.deliver({ type: 'resume', version: PROTOCOL_VERSION, helperNonce, ...(options.lastFrame !== undefined ? { lastFrame: options.lastFrame } : {}) });
   const outcome = (m: HostMessage | undefined) => (m?.type === 'bye' ? `bye:${m.reason}` : control.open ? 'no answer' : 'closed');
   const challenge = await answer(control, 'challenge');
   if (challenge?.type !== 'challenge') return { control, outcome: outcome(challenge) };

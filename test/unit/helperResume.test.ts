@@ -9,12 +9,13 @@ import { describe, it } from 'node:test';
 
 import { channelBinding, deriveResumeKey, makeProof, newNonce } from '../../src/shared/proof';
 import { HelperResume, RESUME_ATTEMPT_MAX_MS, RESUME_ATTEMPT_MS } from '../../src/webview/helperResume';
+import { encodeUpdate } from '../../src/shared/screenUpdate';
 import { SessionTimers } from '../../src/webview/sessionTimers';
 import { tick, until, verified, type FakeConnection, type Run } from '../support/fakeHelperPeer';
 
 /** Verified, viewing and controlling. */
-async function controlling(): Promise<Run> {
-  const run = await verified();
+async function controlling(holdsPicture?: () => boolean): Promise<Run> {
+  const run = await verified(holdsPicture);
   run.control.say({ type: 'viewGranted', width: 1280, height: 800 });
   await until('viewing', () => run.state().kind === 'viewing');
   run.session.requestControl();
@@ -64,6 +65,26 @@ describe('helper session: resume after a cut', () => {
     assert.ok(run.notices.some((n) => /Reconnected/.test(n)));
     const since = run.states.findIndex((s) => s.kind === 'reconnecting');
     assert.deepEqual(run.states.slice(since).map((s) => s.kind), ['reconnecting', 'viewing'], 'control has to be asked for again');
+  });
+
+  it('the resume says the last frame drawn while the picture is held; without a picture, none (the whole screen comes)', async () => {
+    let holds = true;
+    const run = await controlling(() => holds);
+    const update = (full: boolean) => ({ format: 'update' as const, width: 64, height: 64, data: encodeUpdate({ full, ops: [{ kind: 'copy', rect: { x: 0, y: 0, width: 8, height: 8 }, dx: 8, dy: 0 }] }) });
+    run.frame(0, update(true));
+    run.frame(1, update(false));
+    await until('two frames handed on', () => run.frames.length === 2);
+    const before = run.connections.length;
+    run.control.emit('close');
+    const { control } = await resumeAttempt(run, before);
+    assert.equal(control.messages().find((m) => m.type === 'resume')?.['lastFrame'], 1);
+    // The attempt is closed by the host; the panel lost its picture meanwhile: the next attempt asks for all of it.
+    holds = false;
+    const next = run.connections.length;
+    control.emit('close');
+    const second = await resumeAttempt(run, next);
+    const resume = second.control.messages().find((m) => m.type === 'resume');
+    assert.ok(resume && !('lastFrame' in resume), JSON.stringify(resume));
   });
 
   it('a host that cannot prove itself back ends the session: not the host that made the invitation', async () => {

@@ -11,7 +11,9 @@ import type { HostAgent, InputEvent } from '../../src/agent/contract';
 import { expected } from '../../src/host/guard';
 import { HostSession, type HostSessionOptions } from '../../src/host/hostSession';
 import { MAX_CANDIDATES, MAX_FAILED_RESUMES } from '../../src/host/resume';
+import { encodeRgbaPng } from '../../src/agent/png';
 import { FrameAssembler } from '../../src/shared/frames';
+import { encodeUpdate, parseUpdate, type Rect } from '../../src/shared/screenUpdate';
 import { deriveResumeKey, newNonce } from '../../src/shared/proof';
 import { helperAuditEvents } from '../../src/shared/audit';
 import { PROTOCOL_VERSION, RESUME_WINDOW_MS, describeEnd, parseHelperMessage, parseHostMessage } from '../../src/shared/protocol';
@@ -21,16 +23,24 @@ import { QUIET_AGENT } from '../support/fakeAgent';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function countingAgent(): HostAgent & { captures: { full: boolean }[]; inputs: InputEvent[]; releases: number } {
+type Capture = { full: boolean; repaint?: readonly Rect[] };
+
+/** An agent whose captures are whole JPEG pictures, or (`updates`) screen updates: a key, then a 2x2 square each. */
+function countingAgent(updates = false): HostAgent & { captures: Capture[]; inputs: InputEvent[]; releases: number } {
+  const square = encodeRgbaPng(new Uint8Array(16).fill(200), 2, 2);
+  const key = encodeRgbaPng(new Uint8Array(64 * 64 * 4).fill(9), 64, 64);
   const agent = {
     ...QUIET_AGENT,
-    captures: [] as { full: boolean }[],
+    captures: [] as Capture[],
     inputs: [] as InputEvent[],
     releases: 0,
-    capture: async (request: { full: boolean }) => {
-      agent.captures.push({ full: request.full });
+    capture: async (request: Capture) => {
+      agent.captures.push({ full: request.full, ...(request.repaint ? { repaint: request.repaint } : {}) });
       await sleep(5);
-      return { format: 'jpeg' as const, width: 1, height: 1, data: new Uint8Array([0xff, 0xd8, agent.captures.length & 0xff, 0xd9]) };
+      if (!updates) return { format: 'jpeg' as const, width: 1, height: 1, data: new Uint8Array([0xff, 0xd8, agent.captures.length & 0xff, 0xd9]) };
+      const n = agent.captures.length;
+      const op = request.full ? { kind: 'image' as const, rect: { x: 0, y: 0, width: 64, height: 64 }, png: key } : { kind: 'image' as const, rect: { x: (n * 2) % 62, y: 10, width: 2, height: 2 }, png: square };
+      return { format: 'update' as const, width: 64, height: 64, data: encodeUpdate({ full: request.full, ops: [op] }) };
     },
     input: (e: InputEvent) => void agent.inputs.push(e),
     releaseAll: async () => void agent.releases++,
@@ -63,9 +73,9 @@ function heartbeats(conn: FakeConnection): { cut(): Promise<void> } {
 }
 
 /** A host whose helper is admitted, has its media proved and holds control. */
-async function admittedWithControl(overrides: Partial<HostSessionOptions> = {}) {
+async function admittedWithControl(overrides: Partial<HostSessionOptions> = {}, updates = false) {
   const peers = fakePeers();
-  const agent = countingAgent();
+  const agent = countingAgent(updates);
   const audit = new RecordingAudit();
   const asked = { view: 0, control: 0 };
   const host = new HostSession({
@@ -141,6 +151,32 @@ describe('resume after a network cut: the host', () => {
     back.control.deliver({ type: 'requestControl' });
     await until('controlled again', () => r.host.state.kind === 'controlled');
     assert.equal(r.asked.control, 2);
+  });
+
+  it('a helper that still shows frame N gets only what the frames after N painted (and what changed), not the whole screen', async () => {
+    const r = await admittedWithControl({}, true);
+    await until('two frames', () => frames(r.media).length >= 2);
+    r.first.control.deliver({ type: 'frameAck', id: 0 });
+    r.first.control.deliver({ type: 'frameAck', id: 1 });
+    await until('more frames, not drawn', () => frames(r.media).length >= 3);
+    await r.link.cut();
+    const sent = frames(r.media);
+    const lost = sent.filter((f) => f.id > 1).flatMap((f) => parseUpdate(f.data, f.width, f.height)!.ops.map((op) => (op.kind === 'image' ? op.rect : undefined)));
+    assert.ok(lost.length > 0, 'frames went out after the last one drawn');
+    const capturesBefore = r.agent.captures.length;
+    const back = await fakeResume(r.peer, r.first, { lastFrame: 1 });
+    assert.equal(back.outcome, 'resumed');
+    await until('a frame on the new media connection', () => frames(back.media!).length > 0);
+    const first = r.agent.captures[capturesBefore]!;
+    assert.equal(first.full, false, 'not the whole screen');
+    assert.deepEqual(first.repaint, lost, 'the parts of every frame sent after the one drawn');
+    // A helper that says it drew a frame that was never sent gets the whole screen.
+    await heartbeats(back.control).cut();
+    await until('reconnecting', () => r.host.state.kind === 'reconnecting');
+    const again = r.agent.captures.length;
+    assert.equal((await fakeResume(r.peer, r.first, { lastFrame: 1_000 })).outcome, 'resumed');
+    await until('a capture', () => r.agent.captures.length > again);
+    assert.equal(r.agent.captures[again]!.full, true);
   });
 
   it('a stranger with the invitation code gets nothing: hello is refused, a resume with a key from other nonces fails', async () => {
@@ -289,6 +325,9 @@ describe('resume: the pieces', () => {
     assert.deepEqual(parseHelperMessage({ type: 'resume', version: 4, helperNonce: nonce, extra: 1 }), { type: 'resume', version: 4, helperNonce: nonce });
     assert.equal(parseHelperMessage({ type: 'resume', version: 4, helperNonce: 'short' }), undefined);
     assert.equal(parseHelperMessage({ type: 'resume', version: '4', helperNonce: nonce }), undefined);
+    // The last frame the helper drew: optional (an older helper sends none), a frame id or nothing at all.
+    assert.deepEqual(parseHelperMessage({ type: 'resume', version: 4, helperNonce: nonce, lastFrame: 12 }), { type: 'resume', version: 4, helperNonce: nonce, lastFrame: 12 });
+    for (const lastFrame of [-1, 1.5, '12', 2 ** 32, null]) assert.equal(parseHelperMessage({ type: 'resume', version: 4, helperNonce: nonce, lastFrame }), undefined, String(lastFrame));
     assert.deepEqual(parseHostMessage({ type: 'resumed', mac: nonce }), { type: 'resumed', mac: nonce });
     assert.equal(parseHostMessage({ type: 'resumed', mac: 5 }), undefined);
     assert.deepEqual(parseHostMessage({ type: 'bye', reason: 'linkLost', message: 'x' }), { type: 'bye', reason: 'linkLost', message: 'x' });
