@@ -191,8 +191,8 @@ export class HelperSession {
    * each, so the host can count frames in flight either by id or by number.
    */
   ackFrame(id: number): void {
-    this.receiver.acknowledged(id);
-    if (!this.isDone()) this.send({ type: 'frameAck', id });
+    // A frame of a link cut before it was drawn is not acknowledged to the resumed one, whose ids start again at 0.
+    if (this.receiver.acknowledged(id) && !this.isDone()) this.send({ type: 'frameAck', id });
   }
 
   /** Sends a chat message to the host; false (and nothing sent) outside viewing or for an empty or too long text. */

@@ -77,12 +77,13 @@ export class MediaReceiver {
     this.onBytes(data);
   }
 
-  /** The display is done with frame `id` (drawn, skipped, or dropped before viewing). */
-  acknowledged(id: number): void {
+  /** The display is done with frame `id` (drawn, skipped, or dropped before viewing); false if it is not this connection's. */
+  acknowledged(id: number): boolean {
     const at = this.inFlight.findIndex((f) => f.id === id);
-    if (at < 0) return;
+    if (at < 0) return false;
     this.bytesInFlight -= this.inFlight[at]!.bytes;
     this.inFlight.splice(at, 1);
+    return true;
   }
 
   /**
