@@ -234,6 +234,7 @@ export class HostSession {
       log,
       notify: (message) => this.options.ui.notify(message),
       wanted: () => kind() === 'awaiting' || kind() === 'verifying' || kind() === 'asking' || kind() === 'reconnecting',
+      hurry: () => kind() === 'reconnecting',
     });
     if (isFinal(this.machine.state)) return this.link.dispose();
     log.info('registered; waiting for a helper');

@@ -109,6 +109,14 @@ export class HelperResume<A extends ResumeAttempt = ResumeAttempt> {
     this.attempt();
   }
 
+  /** Back on the signaling server (lost in the cut too): a fresh attempt at once, unless one has opened. */
+  rejoined(): void {
+    this.port.log('info', 'back on the signaling server');
+    if (!this.active || this.port.attemptOpenedAt() !== undefined) return;
+    this.tick = this.timers.cancel(this.tick);
+    this.attempt();
+  }
+
   /** Resumed (or the session is over): no more attempts, and the cut link is closed. */
   stop(): void {
     this.tick = this.timers.cancel(this.tick);

@@ -227,7 +227,8 @@ export class HelperSession {
   private onPeerOpen(id: string): void {
     if (this.isDone() || !this.peer) return;
     this.peerOpen = true;
-    if (this.link && this.state.kind !== 'reconnecting') return this.log('info', 'back on the signaling server');
+    if (this.state.kind === 'reconnecting') return this.resume.rejoined(); // its attempts are paced there
+    if (this.link) return this.log('info', 'back on the signaling server');
     this.log('info', `signaling server gave us id ${id}; calling the host`);
     this.dial();
   }

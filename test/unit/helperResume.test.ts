@@ -152,9 +152,13 @@ describe('helper resume: the pace and the deadline (helperResume.ts)', () => {
     const timers = new SessionTimers();
     const peer = { disconnected: true, destroyed: false, reconnects: 0, reconnect() { this.reconnects++; } };
     const { calls, p } = port(peer);
-    new HelperResume(timers, p).start();
+    const resume = new HelperResume(timers, p);
+    resume.start();
     assert.equal(peer.reconnects, 1);
-    assert.equal(calls.dial, 0, 'no dial before the server is back (the peer dials when it opens)');
+    assert.equal(calls.dial, 0, 'no dial before the server is back');
+    peer.disconnected = false;
+    resume.rejoined();
+    assert.equal(calls.dial, 1, 'back on it: a fresh attempt at once, one the pace knows of');
     timers.clear();
   });
 

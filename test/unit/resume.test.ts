@@ -179,6 +179,19 @@ describe('resume after a network cut: the host', () => {
     assert.equal(r.agent.captures[again]!.full, true);
   });
 
+  it('while reconnecting, a signaling server lost in the cut too is tried again every second, not after a doubling wait', async () => {
+    const r = await admittedWithControl();
+    await r.link.cut();
+    assert.equal(r.host.state.kind, 'reconnecting');
+    r.peer.onReconnect = () => setImmediate(() => r.peer.emit('disconnected'));
+    const before = r.peer.reconnects;
+    r.peer.disconnected = true;
+    r.peer.emit('disconnected');
+    await sleep(5_000);
+    // A doubling wait (0.5, 1, 2, 4 s) tries 3 times in 5 s; every second, 5 times.
+    assert.ok(r.peer.reconnects - before >= 4, `${r.peer.reconnects - before} reconnects in 5 s`);
+  });
+
   it('a stranger with the invitation code gets nothing: hello is refused, a resume with a key from other nonces fails', async () => {
     const r = await admittedWithControl();
     await r.link.cut();
