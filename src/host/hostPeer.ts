@@ -17,6 +17,9 @@ export interface HostConnection extends MediaChannel {
   readonly label: string;
   readonly serialization: string;
   readonly peerConnection?: unknown;
+  /** PeerJS's id of the connection, and what the dialling peer attached to it (untrusted). */
+  readonly connectionId?: string;
+  readonly metadata?: unknown;
   on(event: 'open' | 'close', listener: () => void): unknown;
   on(event: 'data', listener: (data: unknown) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;

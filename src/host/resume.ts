@@ -70,8 +70,8 @@ export class HostResume {
   private readonly waiting: HelperLink[] = [];
   /** The attempt whose control connection opened first: the one being proved. */
   private candidate: HelperLink | undefined;
-  /** A media connection that came before any attempt's control connection opened here. */
-  private media: HostConnection | undefined;
+  /** Media connections that came before their attempt's control connection opened here, oldest first. */
+  private readonly early: HostConnection[] = [];
   private cutAt = 0;
   private window: { cancel(): void } | undefined;
   /** Wrong resume proofs over the whole session, whoever made them. */
@@ -126,16 +126,17 @@ export class HostResume {
     if (!this.reconnecting) return false;
     const { log } = this.port;
     if (conn.label === MEDIA_LABEL) {
-      if (this.candidate?.attachMedia(conn)) return true;
-      if (this.candidate || !this.waiting.some((w) => w.peerId === conn.peer)) {
-        log.warn(`refused a media connection from ${shownId} while reconnecting`);
-        conn.close();
+      const candidate = this.candidate;
+      if (candidate && pairs(candidate, conn) && candidate.attachMedia(conn)) return true;
+      if (candidate?.handshake.step === 'awaitingResume' || (!candidate && this.waiting.some((w) => pairs(w, conn)))) {
+        // The panel dials an attempt's media with its control (a connection's set-up takes seconds on a slow link),
+        // so it may come before that control connection opens here: it waits for it.
+        this.early.push(conn);
+        if (this.early.length > MAX_CANDIDATES) this.early.shift()!.close();
         return true;
       }
-      // The helper dials media once its side of the control connection is open, which may be before this side's
-      // is: the media waits for the attempt that opens.
-      this.media?.close();
-      this.media = conn;
+      log.warn(`refused a media connection from ${shownId} while reconnecting`);
+      conn.close();
       return true;
     }
     if (this.candidate && this.candidate.handshake.step !== 'awaitingResume') {
@@ -173,8 +174,8 @@ export class HostResume {
     if (pending) this.drop(pending);
     this.port.log.info(`a resume's control connection is open, ${Date.now() - this.cutAt} ms after the cut`);
     this.candidate = link;
-    const media = this.media;
-    this.media = undefined;
+    const media = this.early.find((m) => pairs(link, m));
+    if (media) this.early.splice(this.early.indexOf(media), 1);
     if (media && !link.attachMedia(media)) media.close();
   }
 
@@ -183,8 +184,7 @@ export class HostResume {
     if (this.candidate !== link || !this.reconnecting) return;
     this.candidate = undefined;
     for (const other of this.waiting.splice(0)) other.close();
-    this.media?.close();
-    this.media = undefined;
+    for (const m of this.early.splice(0)) m.close();
     this.window?.cancel();
     this.window = undefined;
     const afterMs = Date.now() - this.cutAt;
@@ -216,8 +216,7 @@ export class HostResume {
     const candidates = [...this.waiting.splice(0), ...(this.candidate ? [this.candidate] : [])];
     this.candidate = undefined;
     for (const c of candidates) c.close();
-    this.media?.close();
-    this.media = undefined;
+    for (const m of this.early.splice(0)) m.close();
   }
 
   private expire(): void {
@@ -226,4 +225,13 @@ export class HostResume {
     this.port.log.warn(`the link did not come back within ${Math.round((Date.now() - this.cutAt) / 1000)} s`);
     this.port.end('linkLost', 'The connection to your helper was lost and did not come back in time; the session was ended.');
   }
+}
+
+/**
+ * Whether `media` is the media connection of `link`'s attempt: the panel tags it with its control connection's id;
+ * an untagged one (an older panel, which dials media once control is open) goes with whichever attempt is proved.
+ */
+function pairs(link: HelperLink, media: HostConnection): boolean {
+  const tag = (media.metadata as { control?: unknown } | undefined)?.control;
+  return tag === undefined || tag === link.control.connectionId;
 }

@@ -249,6 +249,7 @@ export class HelperSession {
       lost: (label, state) => heard(label) && this.cut(`${label} connection ${state}`),
     });
     if (first) this.link = link;
+    else link.openMedia(); // at once, not after control opens: a connection's set-up is seconds on a slow link
     return link;
   }
 
@@ -261,14 +262,12 @@ export class HelperSession {
       this.timers.every(HEARTBEAT_MS, () => this.onHeartbeatTick());
       this.send(this.handshake.hello(this.settings.helperName));
     }
-    // The host takes connections by label; media is dialled once control is up so it pairs with it.
-    this.link.openMedia();
+    this.link.openMedia(); // the first link's once control is up (a resume attempt dialled its own with it)
   }
 
   private onMediaOpen(): void {
     if (this.isDone()) return;
     this.log('info', 'media connection open');
-    if (this.state.kind === 'reconnecting') this.receiver.reset();
     void this.sendMediaProof();
     this.checkConnected();
   }
@@ -415,6 +414,7 @@ export class HelperSession {
     if (this.isDone()) return;
     if (!checked.ok) return this.handshakeFailed(checked.failure);
     this.log('info', 'the host proved itself over the new connection');
+    this.receiver.reset(); // frames come on the new media connection once it is proved, after this
     void this.sendMediaProof();
   }
 

@@ -37,7 +37,7 @@ export class HostLink {
     this.control = this.dial(CONTROL_LABEL);
   }
 
-  /** Dials the media connection (once control is up, so that the host pairs it with this link's control). */
+  /** Dials the media connection, tagged with this link's control connection so that the host pairs the two. */
   openMedia(): void {
     if (!this.media && !this.closed) this.media = this.dial(MEDIA_LABEL);
   }
@@ -64,7 +64,8 @@ export class HostLink {
   }
 
   private dial(label: LinkLabel): DataConnection {
-    const conn = this.peer.connect(this.hostPeerId, { label, reliable: true, serialization: 'raw' });
+    const metadata = label === MEDIA_LABEL ? { control: this.control.connectionId } : undefined;
+    const conn = this.peer.connect(this.hostPeerId, { label, reliable: true, serialization: 'raw', ...(metadata ? { metadata } : {}) });
     const live = (fn: () => void) => () => void (this.closed || fn());
     conn.on('open', live(() => {
       if (label === CONTROL_LABEL) this.controlOpen = true;

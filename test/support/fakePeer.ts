@@ -41,6 +41,9 @@ export class FakeConnection extends Emitter {
   open = false;
   /** The host closed it (open or not). */
   closed = false;
+  readonly connectionId = `dc_${Math.random().toString(36).slice(2)}`;
+  /** What the helper attached when it dialled (the panel tags a media connection with its control's id). */
+  metadata: unknown;
   /** What the host sent, as sent. */
   readonly sent: unknown[] = [];
   readonly dataChannel = { bufferedAmount: 0 };
@@ -129,8 +132,9 @@ export class FakePeer extends Emitter {
   }
 
   /** A helper dials the host: the host is told of the connection, which then opens (unless `opens` is false: `openNow()` later). */
-  connect(helperPeerId: string, label: string, serialization = 'raw', opens = true): FakeConnection {
+  connect(helperPeerId: string, label: string, serialization = 'raw', opens = true, metadata?: unknown): FakeConnection {
     const conn = new FakeConnection(helperPeerId, label, serialization);
+    conn.metadata = metadata;
     this.connections.push(conn);
     this.emit('connection', conn);
     if (opens) conn.openNow();
@@ -239,7 +243,7 @@ export async function fakeResume(peer: FakePeer, first: FakeHelperRun, options: 
   const key = options.resumeKey ?? (await deriveResumeKey(first.proofKey, first.transcript));
   // `mediaFirst`: the media connection reaches the host before its side of the control connection opened.
   const control = peer.connect(options.helperPeerId ?? `helper-${Math.random().toString(36).slice(2)}`, 'control', 'raw', !options.mediaFirst);
-  const early = options.mediaFirst ? peer.connect(control.peer, 'media') : undefined;
+  const early = options.mediaFirst ? peer.connect(control.peer, 'media', 'raw', true, { control: control.connectionId }) : undefined;
   if (early) control.openNow();
   const helperNonce = newNonce();
   control.deliver({ type: 'resume', version: PROTOCOL_VERSION, helperNonce, ...(options.lastFrame !== undefined ? { lastFrame: options.lastFrame } : {}) });

@@ -14,7 +14,7 @@ import { MAX_CANDIDATES, MAX_FAILED_RESUMES } from '../../src/host/resume';
 import { encodeRgbaPng } from '../../src/agent/png';
 import { FrameAssembler } from '../../src/shared/frames';
 import { encodeUpdate, parseUpdate, type Rect } from '../../src/shared/screenUpdate';
-import { deriveResumeKey, newNonce } from '../../src/shared/proof';
+import { channelBinding, deriveResumeKey, makeMediaProof, makeProof, newNonce } from '../../src/shared/proof';
 import { helperAuditEvents } from '../../src/shared/audit';
 import { PROTOCOL_VERSION, RESUME_WINDOW_MS, describeEnd, parseHelperMessage, parseHostMessage } from '../../src/shared/protocol';
 import { HELPER_TRANSITIONS, HOST_TRANSITIONS } from '../../src/shared/stateMachine';
@@ -227,8 +227,28 @@ describe('resume after a network cut: the host', () => {
     const early = await fakeResume(r.peer, r.first, { helperPeerId: helperId, mediaFirst: true });
     assert.equal(early.outcome, 'resumed');
     await until('frames on the media connection that came first', () => frames(early.media!).length > 0);
-    // The oldest goes when more than MAX_CANDIDATES wait.
+    // Media dialled with each attempt's control, tagged with it: an attempt gets its own, whichever came last.
     await heartbeats(early.control).cut();
+    const a = r.peer.connect(helperId, 'control', 'raw', false);
+    const b = r.peer.connect(helperId, 'control', 'raw', false);
+    const bMedia = r.peer.connect(helperId, 'media', 'raw', true, { control: b.connectionId });
+    const aMedia = r.peer.connect(helperId, 'media', 'raw', true, { control: a.connectionId });
+    a.openNow();
+    const key = await deriveResumeKey(r.first.proofKey, r.first.transcript);
+    const helperNonce = newNonce();
+    a.deliver({ type: 'resume', version: PROTOCOL_VERSION, helperNonce });
+    await until('challenged', () => a.messages().some((m) => m.type === 'challenge'));
+    const hostNonce = String(a.messages().find((m) => m.type === 'challenge')!['hostNonce']);
+    const transcript = { helperNonce, hostNonce, binding: channelBinding(a.helperSdps.local, a.helperSdps.remote) };
+    a.deliver({ type: 'proof', mac: await makeProof(key, 'resume-helper', transcript) });
+    await until('resumed', () => a.messages().some((m) => m.type === 'resumed'));
+    a.deliver({ type: 'mediaProof', mac: await makeMediaProof(key, transcript, channelBinding(aMedia.helperSdps.local, aMedia.helperSdps.remote)) });
+    await until('viewing over the older attempt', () => r.host.state.kind === 'viewing');
+    await until('frames on its own media connection', () => frames(aMedia).length > 0);
+    await sleep(150);
+    assert.deepEqual([b.closed, bMedia.closed, aMedia.closed], [true, true, false]);
+    // The oldest goes when more than MAX_CANDIDATES wait.
+    await heartbeats(a).cut();
     const waiting = Array.from({ length: MAX_CANDIDATES + 1 }, () => r.peer.connect(helperId, 'control', 'raw', false));
     await sleep(150);
     assert.deepEqual(waiting.map((c) => c.closed), [true, ...Array<boolean>(MAX_CANDIDATES).fill(false)]);
