@@ -10,10 +10,12 @@
  *   (one made during the cut waits on backed-off retransmissions when the path returns), so up to MAX_CANDIDATES
  *   attempts wait for their control connection to open. One that opens is the candidate, replacing one that has not
  *   started proving (so that a connection that never proves does not hold the place); none is taken while the
- *   candidate proves. It runs the handshake with the session's resume key (derived after the
- *   first proof, never sent), then proves its new media connection; then it becomes the session's helper, the peer
- *   leaves the signaling server again, and the screen goes whole. No new prompt: it is the helper the host allowed,
- *   proved by a key only that helper holds. The audit records the cut and the resume.
+ *   candidate proves. Each attempt's media connection is dialled with its control one and tagged with it; one that
+ *   comes before its control connection opened here waits for it. The candidate runs the handshake with the
+ *   session's resume key (derived after the first proof, never sent), then proves its new media connection; then it
+ *   becomes the session's helper, the peer leaves the signaling server again, and the screen goes again (only what
+ *   may differ from the helper's last frame: hostSession.ts, paintedLog.ts). No new prompt: it is the helper the
+ *   host allowed, proved by a key only that helper holds. The audit records the cut and the resume.
  * - Limits: MAX_FAILED_RESUMES wrong proofs over the session end it; so does the window running out (`linkLost`).
  */
 

@@ -8,8 +8,9 @@
  *   back off, so once the path is back a fresh one often opens first; on a slow link (120 ms of round trip, loss) a
  *   dial needs more than a second to open through TURN, which the older ones still get. The first whose control
  *   connection opens is the one (`opened`): the others are closed (the host, too, proves the first that opens), and it
- *   gets RESUME_PROOF_MS to finish;
- * - the signaling server, if it was lost too, is rejoined first (`peer.reconnect()`, same id);
+ *   gets RESUME_PROOF_MS to finish; each attempt dials its media connection with its control one (hostLink.ts);
+ * - the signaling server, if it was lost too, is rejoined first (`peer.reconnect()`, same id), and once back on it
+ *   a fresh attempt goes at once (`rejoined`);
  * - after RESUME_WINDOW_MS from the cut the session ends (`linkLost`).
  * No DOM; the session's timers, so that ending the session stops it.
  */

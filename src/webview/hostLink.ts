@@ -1,7 +1,8 @@
 /**
  * The helper's panel (webview): one set of connections to the host, `control` then `media`, each its own PeerJS
- * DataConnection (raw, reliable). The session makes one when it joins and a new one for each attempt to resume after
- * a network cut; a link that was closed or replaced never reaches the session again, so a late event of a dead
+ * DataConnection (raw, reliable; `media` tagged with its control's id, so that the host pairs them). The session makes
+ * one when it joins (media once control is open) and a new one for each attempt to resume after a network cut (both
+ * at once); a link that was closed or replaced never reaches the session again, so a late event of a dead
  * connection cannot end the session that replaced it. No DOM.
  */
 
