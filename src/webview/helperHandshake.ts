@@ -55,6 +55,8 @@ export class HelperHandshake {
   private current: Step = { step: 'notStarted' };
   private code: string | undefined;
   private mediaProofMade = false;
+  /** The last resume said which frame the panel still shows (the host then sends only what may differ from it). */
+  askedForChanges = false;
   /** The session's resume key, once the host proved itself; media proofs use it after a resume. */
   private resumeKey: Uint8Array | undefined;
   private resumed = false;
@@ -93,6 +95,7 @@ export class HelperHandshake {
     const helperNonce = newNonce();
     this.current = { step: 'resumeSent', helperNonce };
     this.mediaProofMade = false;
+    this.askedForChanges = lastFrame !== undefined;
     return { type: 'resume', version: PROTOCOL_VERSION, helperNonce, ...(lastFrame !== undefined ? { lastFrame } : {}) };
   }
 

@@ -49,8 +49,8 @@ export interface SessionEvents extends SharedEvents {
   onState(state: HelperState, verificationCode: string | undefined): void;
   /** A one-off remark for the person (control refused, taken back...); empty string clears it. */
   onNotice(text: string): void;
-  /** The host allowed viewing: the size of its screen. */
-  onViewGranted(width: number, height: number): void;
+  /** The host allowed viewing: the size of its screen; `changesOnly`: after a resume that asked only for changes. */
+  onViewGranted(width: number, height: number, changesOnly?: boolean): void;
   /** A whole frame from the media connection, checked; the receiver calls `ackFrame(id)` when done with it. */
   onFrame(frame: ScreenFrame): void;
   /** Whether the picture is still shown (a resume then asks only for what may differ from it); absent: no. */
@@ -356,7 +356,7 @@ export class HelperSession {
         this.consentTimer = this.timers.cancel(this.consentTimer);
         this.log('info', resumed ? `resumed ${Math.round(this.resume.elapsed)} ms after the cut (${message.width}x${message.height})` : `view granted (${message.width}x${message.height})`);
         this.resume.stop();
-        this.events.onViewGranted(message.width, message.height);
+        this.events.onViewGranted(message.width, message.height, resumed && this.handshake.askedForChanges);
         this.to({ kind: 'viewing', hostName: this.hostName });
         if (resumed) this.events.onNotice('Reconnected. Ask for control again if you need it.');
         return;

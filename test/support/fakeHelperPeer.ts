@@ -88,6 +88,8 @@ export interface Run {
   lines: string[];
   /** What `onPaused` was told. */
   paused: boolean[];
+  /** What `onViewGranted` was told of `changesOnly`, each time. */
+  granted: (boolean | undefined)[];
   state(): HelperState;
   /** Sends a frame's chunks on the media connection. */
   frame(id: number, frame: EncodedFrame): void;
@@ -125,10 +127,11 @@ export async function verified(holdsPicture?: () => boolean): Promise<Run> {
   const notices: string[] = [];
   const lines: string[] = [];
   const paused: boolean[] = [];
+  const granted: (boolean | undefined)[] = [];
   const events: SessionEvents = {
     onState: (s) => states.push(s),
     onNotice: (t) => notices.push(t),
-    onViewGranted: () => undefined,
+    onViewGranted: (_w, _h, changesOnly) => void granted.push(changesOnly),
     onFrame: (f) => frames.push(f.id),
     onPaused: (p) => paused.push(p),
     log: (level, m) => lines.push(`${level} ${m}`),
@@ -167,6 +170,7 @@ export async function verified(holdsPicture?: () => boolean): Promise<Run> {
     notices,
     lines,
     paused,
+    granted,
     state,
     key,
     transcript,

@@ -94,6 +94,25 @@ describe('helper session: resume after a cut', () => {
     assert.ok(!second.control.messages().some((m) => m.type === 'frameAck'), second.control.types().join(','));
   });
 
+  it('the view back after a resume that asked only for changes says so (the panel asks for the whole screen if it lost its picture since)', async () => {
+    const run = await controlling(() => true);
+    run.frame(0, { format: 'update', width: 64, height: 64, data: encodeUpdate({ full: true, ops: [{ kind: 'copy', rect: { x: 0, y: 0, width: 8, height: 8 }, dx: 8, dy: 0 }] }) });
+    await until('a frame handed on', () => run.frames.length === 1);
+    const before = run.connections.length;
+    run.control.emit('close');
+    const { control, transcript } = await resumeAttempt(run, before);
+    assert.equal(control.messages().find((m) => m.type === 'resume')?.['lastFrame'], 0);
+    const rk = await deriveResumeKey(run.key, run.transcript);
+    control.say({ type: 'resumed', mac: await makeProof(rk, 'resume-host', transcript) });
+    const media = run.connections.slice(before).find((c) => c.label === 'media')!;
+    media.open = true;
+    media.emit('open');
+    await until('the new media proof', () => control.messages().some((m) => m.type === 'mediaProof'));
+    control.say({ type: 'viewGranted', width: 64, height: 64 });
+    await until('viewing again', () => run.state().kind === 'viewing');
+    assert.deepEqual(run.granted, [false, true]);
+  });
+
   it('a host that cannot prove itself back ends the session: not the host that made the invitation', async () => {
     const run = await controlling();
     const before = run.connections.length;
