@@ -18,6 +18,7 @@
 import type { EncodedFrame } from '../shared/frames';
 import { isInputBlockedReason, type InputBlockedReason } from '../shared/inputBlocked';
 import type { LaserPoint, MouseButton } from '../shared/protocol';
+import type { Rect } from '../shared/screenUpdate';
 import type { MonitorReading } from './monitors';
 
 export { checkDisplay, type DisplayCheck } from './display';
@@ -39,9 +40,10 @@ export interface HostAgent {
    * Captures the screen and returns it encoded: a whole picture, or a screen update (what changed since the
    * last frame; `full` asks for every pixel). Resolves undefined when nothing changed within `waitMs`. Rejects
    * (never hangs) within a few seconds on failure. `lossyBps`: the lossy pictures' bit budget from now on (what the
-   * link leaves room for; absent: the agent's own, VIDEO_BUDGET_BPS).
+   * link leaves room for; absent: the agent's own, VIDEO_BUDGET_BPS). `repaint`: parts of the screen the helper may
+   * not have as sent (frames lost in a network cut): the update paints them again exactly first, then what changed.
    */
-  capture(request?: { readonly full?: boolean; readonly waitMs?: number; readonly lossyBps?: number }): Promise<EncodedFrame | undefined>;
+  capture(request?: { readonly full?: boolean; readonly waitMs?: number; readonly lossyBps?: number; readonly repaint?: readonly Rect[] }): Promise<EncodedFrame | undefined>;
   /** Injects one input event; events are applied in order. Errors are logged, not thrown. */
   input(event: InputEvent): void;
   /** Releases every key and button that input() pressed and did not release. Resolves when done. */
@@ -88,7 +90,7 @@ export type AgentRequest =
    * Capture the screen (see `CaptureRequest`). Answered by `frame`, by `unchanged` when nothing changed within
    * `waitMs`, or by `requestFailed`.
    */
-  | { readonly type: 'capture'; readonly id: number; readonly full?: boolean; readonly waitMs?: number; readonly lossyBps?: number }
+  | { readonly type: 'capture'; readonly id: number; readonly full?: boolean; readonly waitMs?: number; readonly lossyBps?: number; readonly repaint?: readonly Rect[] }
   /** The size of what is captured and driven, measured again. Answered by `screenSize` or `requestFailed`. */
   | { readonly type: 'screenSize'; readonly id: number }
   /** Inject one input event. Not answered: events are applied in the order sent, failures are logged. */
@@ -155,6 +157,10 @@ const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafe
 /** A bit rate: 1 kbit/s to 1 Gbit/s. */
 const isBitRate = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 1000 && v <= 1e9;
 const isSize = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
+/** The most rectangles one capture may be asked to repaint (the host merges more into the whole screen). */
+export const MAX_REPAINT_RECTS = 4096;
+const isRects = (v: unknown): boolean => Array.isArray(v) && v.length <= MAX_REPAINT_RECTS &&
+  v.every((r) => isRecord(r) && Number.isInteger(r['x']) && Number.isInteger(r['y']) && isSize(r['width']) && isSize(r['height']));
 const isUnit = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1;
 /** A monitor's name from RandR (an atom's text): any text, bounded. */
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 256;
@@ -171,7 +177,7 @@ export function isAgentRequest(value: unknown): value is AgentRequest {
   switch (value['type']) {
     case 'capture':
       return isId(value['id']) && (value['full'] === undefined || typeof value['full'] === 'boolean') && (value['waitMs'] === undefined || (typeof value['waitMs'] === 'number' && value['waitMs'] >= 0)) &&
-        (value['lossyBps'] === undefined || isBitRate(value['lossyBps']));
+        (value['lossyBps'] === undefined || isBitRate(value['lossyBps'])) && (value['repaint'] === undefined || isRects(value['repaint']));
     case 'screenSize':
     case 'releaseAll':
     case 'monitors':

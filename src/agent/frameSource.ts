@@ -5,6 +5,7 @@
  */
 
 import type { EncodedFrame } from '../shared/frames';
+import type { Rect } from '../shared/screenUpdate';
 
 /** A rectangle of the desktop, in the pixels the input is injected in (X11: the root window). */
 export interface ScreenArea {
@@ -43,6 +44,8 @@ export interface CaptureRequest {
   readonly waitMs?: number;
   /** The lossy pictures' bit budget from now on (what the link leaves room for); absent: unchanged. */
   readonly lossyBps?: number;
+  /** Parts of the screen the helper may not have as sent (frames lost in a cut): painted again exactly, at once. */
+  readonly repaint?: readonly Rect[];
 }
 
 export const CAPTURE_TIMEOUT_MS = 5000;

@@ -80,6 +80,7 @@ class Agent {
           ...(request.full !== undefined ? { full: request.full } : {}),
           ...(request.waitMs !== undefined ? { waitMs: request.waitMs } : {}),
           ...(request.lossyBps !== undefined ? { lossyBps: request.lossyBps } : {}),
+          ...(request.repaint !== undefined ? { repaint: request.repaint } : {}),
         });
         return;
       case 'screenSize':

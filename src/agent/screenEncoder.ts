@@ -51,6 +51,8 @@ export class ScreenEncoder {
   private width = 0;
   private height = 0;
   private keyNeeded = true;
+  /** Parts to paint again exactly from `shown` before the next changes (see `repaint`). */
+  private repaints: Rect[] = [];
   /** Where content changes every frame, and which pixels the helper has only approximately (with `lossy` only). */
   private video: VideoRegions | undefined;
   private readonly quality = new VideoQuality();
@@ -64,6 +66,14 @@ export class ScreenEncoder {
   }
 
   /**
+   * The helper may not have these parts as they were sent (updates lost in a network cut, whose copies it may or may
+   * not have applied): the next update first paints them exactly, then what else changed.
+   */
+  repaint(rects: readonly Rect[]): void {
+    this.repaints.push(...rects);
+  }
+
+  /**
    * The update that turns what the helper shows into `current`, or undefined when nothing changed. `dirty`:
    * where the screen may have changed since the last call (undefined: anywhere); pixels outside it are taken
    * to be unchanged. At `now` (ms), pixels painted lossily that have settled are painted again exactly.
@@ -73,9 +83,10 @@ export class ScreenEncoder {
     if (current.data.length < width * height * 4) throw new RangeError('capture smaller than its size');
     if (this.keyNeeded || !this.shown || width !== this.width || height !== this.height) return this.key(current);
     const ops: UpdateOp[] = [];
+    const repainted = this.repainted(current, ops);
     const { scrolled, moved, bytes, lossyBytes } = this.changes(current, dirty, now, ops);
     const refreshed = this.settle(now, ops);
-    this.last = { scrolled, moved, rects: ops.length, bytes: bytes + refreshed, lossyBytes, settledBytes: refreshed };
+    this.last = { scrolled, moved, rects: ops.length, bytes: bytes + refreshed + repainted, lossyBytes, settledBytes: refreshed };
     return ops.length > 0 ? { full: false, ops } : undefined;
   }
 
@@ -166,6 +177,34 @@ export class ScreenEncoder {
     return { scrolled, moved, bytes: bytes + lossyBytes, lossyBytes };
   }
 
+  /**
+   * Adds to `ops` the exact pixels of `current` over the parts to repaint, in whole tiles, and makes `shown` so there
+   * (what changed there is then sent once, not painted as it was and again as it is); returns their bytes.
+   */
+  private repainted(current: Pixels, ops: UpdateOp[]): number {
+    const rects = this.repaints.splice(0);
+    if (rects.length === 0) return 0;
+    const { width, height } = this;
+    const cols = Math.ceil(width / TILE);
+    const rows = Math.ceil(height / TILE);
+    const tiles = new Uint8Array(cols * rows);
+    for (const r of rects) {
+      const c = clip(r, width, height);
+      if (!c) continue;
+      for (let row = Math.floor(c.y / TILE); row < Math.ceil((c.y + c.height) / TILE); row++) tiles.fill(1, row * cols + Math.floor(c.x / TILE), row * cols + Math.ceil((c.x + c.width) / TILE));
+    }
+    const map = tileMap(tiles, cols, rows, width, height);
+    let bytes = 0;
+    for (const r of map ? tileRects(map) : []) {
+      const png = encodePng(current, r.x, r.y, r.width, r.height, r.width * r.height > LARGE_RECT ? 1 : 6);
+      bytes += png.length;
+      ops.push({ kind: 'image', rect: r, png });
+      copyRect(current.data, this.shown!, width, r);
+      this.video?.paintedExact(r);
+    }
+    return bytes;
+  }
+
   /** Adds to `ops` the exact pixels of what was painted lossily and has settled; returns their bytes. */
   private settle(now: number, ops: UpdateOp[]): number {
     const settled = this.video?.settled(now);
@@ -186,6 +225,7 @@ export class ScreenEncoder {
     this.height = height;
     this.shown = new Uint8Array(current.data.subarray(0, width * height * 4));
     this.keyNeeded = false;
+    this.repaints = [];
     // Every pixel is exact again; what played keeps playing, and is found again within a second.
     this.video = this.options.lossy ? new VideoRegions(width, height) : undefined;
     const ops: UpdateOp[] = [];

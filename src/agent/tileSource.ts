@@ -119,6 +119,7 @@ export class TileSource implements FrameSource {
     if (this.disposed) throw new Error('The screen capture was stopped.');
     if (request.full) this.encoder.reset();
     if (request.lossyBps !== undefined) this.encoder.lossyBudget(request.lossyBps);
+    if (request.repaint) this.encoder.repaint(request.repaint);
     const deadline = Date.now() + (request.waitMs ?? 0);
     let full = request.full === true;
     for (;;) {
@@ -153,7 +154,8 @@ export class TileSource implements FrameSource {
       this.sayVideo();
       if (check) this.judgeWatcher(update !== undefined);
       full = false;
-      const pointer = await this.pointerOp(area, pixels, update?.full === true);
+      // After a cut the pointer goes again too, as with a key update: the helper may have missed its last move.
+      const pointer = await this.pointerOp(area, pixels, update?.full === true || request.repaint !== undefined);
       if (update || pointer) {
         if (update) this.lastChange = Date.now();
         const ops = [...(update?.ops ?? []), ...(pointer ? [pointer] : [])];

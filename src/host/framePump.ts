@@ -14,7 +14,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { HostAgent } from '../agent/contract';
 import { chunkFrame } from '../shared/frames';
 import type { Logger } from '../shared/log';
+import type { Rect } from '../shared/screenUpdate';
 import { LinkEstimator, MIN_FRAMES_IN_FLIGHT } from './linkEstimate';
+import { PaintedLog } from './paintedLog';
 
 /** Frames sent and not yet drawn by the helper before the link is measured: one on the wire, one being drawn. */
 export const FRAMES_IN_FLIGHT = MIN_FRAMES_IN_FLIGHT;
@@ -60,8 +62,12 @@ export class FramePump {
   framesAcked = 0;
   /** What the link to the helper carries, from the acks. */
   readonly link: LinkEstimator;
+  /** What the frames not yet acknowledged painted: after a cut, what the resumed helper may lack (paintedLog.ts). */
+  readonly painted = new PaintedLog();
   private running = false;
   private keyWanted = false;
+  /** The first capture repaints these parts instead of the whole screen (`resumeOver`). */
+  private repaint: readonly Rect[] | undefined;
   private waiter: (() => void) | undefined;
 
   constructor(
@@ -76,7 +82,16 @@ export class FramePump {
     if (id >= this.framesSent) return;
     this.framesAcked = Math.max(this.framesAcked, id + 1);
     this.link.acked(id);
+    this.painted.acked(id);
     this.wake();
+  }
+
+  /**
+   * A resumed helper that still shows its picture, but perhaps not these parts as the last pump sent them: the first
+   * frame paints them again (and what changed), not the whole screen. Before `run`.
+   */
+  resumeOver(parts: readonly Rect[]): void {
+    this.repaint = parts;
   }
 
   /** The helper lost its picture: the whole screen goes again. */
@@ -106,7 +121,7 @@ export class FramePump {
     let failures = 0;
     let last = 0;
     let previous: Uint8Array | undefined;
-    let needKey = true;
+    let needKey = this.repaint === undefined;
     let saidLink = Date.now();
     try {
       while (this.session.showing()) {
@@ -138,13 +153,16 @@ export class FramePump {
         const asked = Date.now();
         try {
           const full = needKey || this.keyWanted;
+          const repaint = full ? undefined : this.repaint;
           this.keyWanted = false;
-          frame = await this.session.capture({ full, waitMs: full ? 0 : CHANGE_WAIT_MS, lossyBps: this.link.lossyBps });
+          this.repaint = undefined;
+          frame = await this.session.capture({ full, waitMs: full || repaint ? 0 : CHANGE_WAIT_MS, lossyBps: this.link.lossyBps, ...(repaint ? { repaint } : {}) });
           failures = 0;
         } catch (error) {
           failures++;
           // An update the agent made after we gave up on it would be lost: start again from a whole screen.
           needKey = true;
+          this.painted.failed();
           const text = error instanceof Error ? error.message : String(error);
           log.warn(`capture failed (${failures} in a row): ${text}`);
           if (failures >= MAX_CAPTURE_FAILURES) {
@@ -164,6 +182,7 @@ export class FramePump {
         credit -= 1;
         if (!this.session.showing() || this.session.paused?.() || this.session.media() !== media || !media.open) {
           needKey = true;
+          this.painted.dropped(frame);
           continue;
         }
         if (frame.format === 'update') {
@@ -176,6 +195,7 @@ export class FramePump {
         }
         const id = this.framesSent++;
         this.link.sent(id, frame.data.length);
+        this.painted.sent(id, frame);
         for (const chunk of chunkFrame(id, frame)) media.send(chunk);
       }
     } finally {

@@ -74,6 +74,8 @@ export class HelperLink {
   readonly pump: FramePump;
   lastHeard = Date.now();
   askingControl = false;
+  /** A resume's: the last frame of the cut link the helper says it still shows (`resume.lastFrame`). */
+  resumeFrom: number | undefined;
   /** Viewing was granted: the screen's size is being read, then the helper is told. */
   private granting = false;
   /**
@@ -138,9 +140,9 @@ export class HelperLink {
     if (this.media || conn.peer !== this.peerId) return false;
     this.media = conn;
     this.handshake.attachMedia(conn);
-    conn.on('open', () => {
-      if (this.port.current(this)) void this.handshake.checkMedia();
-    });
+    const check = (): void => void (this.port.current(this) && this.handshake.checkMedia());
+    conn.on('open', check);
+    if (conn.open) check(); // held while the resume's control connection opened here (resume.ts)
     conn.on('close', () => this.port.log.info('media connection closed'));
     return true;
   }

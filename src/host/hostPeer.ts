@@ -17,6 +17,9 @@ export interface HostConnection extends MediaChannel {
   readonly label: string;
   readonly serialization: string;
   readonly peerConnection?: unknown;
+  /** PeerJS's id of the connection, and what the dialling peer attached to it (untrusted). */
+  readonly connectionId?: string;
+  readonly metadata?: unknown;
   on(event: 'open' | 'close', listener: () => void): unknown;
   on(event: 'data', listener: (data: unknown) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
@@ -67,6 +70,11 @@ const peerJs: HostPeerFactory = async (id, options, log) => {
 /** Reconnects wait this long at first, doubling up to the cap; the person hears of it at the third in a row. */
 const RECONNECT_FIRST_MS = 500;
 const RECONNECT_MAX_MS = 30_000;
+/**
+ * The cap while a helper waits to resume (`hurry`): the server was most likely lost in the same cut as the helper,
+ * and comes back with the path; a doubling wait would leave the host off it for seconds after that.
+ */
+const RECONNECT_HURRY_MS = 1_000;
 const RECONNECT_NOTIFY_AT = 3;
 
 export interface SignalingLinkOptions {
@@ -77,6 +85,8 @@ export interface SignalingLinkOptions {
   readonly notify: (message: string) => void;
   /** Whether helpers still need the server (before one is admitted, or while one resumes): only then is a lost server come back to. */
   readonly wanted: () => boolean;
+  /** Whether a helper waits to resume: a lost server is then tried again every RECONNECT_HURRY_MS at most. */
+  readonly hurry?: () => boolean;
 }
 
 export class SignalingLink {
@@ -164,7 +174,7 @@ export class SignalingLink {
     if (this.closed || !this.options.wanted() || this.peer.destroyed || this.reconnectTimer) return;
     const { log, notify } = this.options;
     this.reconnects++;
-    const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** (this.reconnects - 1));
+    const delay = Math.min(this.options.hurry?.() ? RECONNECT_HURRY_MS : RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** (this.reconnects - 1));
     log.warn(`lost the signaling server (attempt ${this.reconnects}); reconnecting in ${delay} ms`);
     if (this.reconnects === RECONNECT_NOTIFY_AT) notify('Remote Assist lost its signaling server: your helper cannot reach you until it is back. Retrying.');
     this.reconnectTimer = setTimeout(() => {

@@ -234,6 +234,7 @@ export class HostSession {
       log,
       notify: (message) => this.options.ui.notify(message),
       wanted: () => kind() === 'awaiting' || kind() === 'verifying' || kind() === 'asking' || kind() === 'reconnecting',
+      hurry: () => kind() === 'reconnecting',
     });
     if (isFinal(this.machine.state)) return this.link.dispose();
     log.info('registered; waiting for a helper');
@@ -335,6 +336,7 @@ export class HostSession {
         helper.name = message.helperName || 'A helper';
         return helper.handshake.onHello(message);
       case 'resume':
+        helper.resumeFrom = message.lastFrame;
         return helper.handshake.onHello(message);
       case 'proof':
         return helper.handshake.onProof(message.mac);
@@ -417,11 +419,17 @@ export class HostSession {
     this.machine.to({ kind: 'reconnecting', helperName: this.helper?.name ?? '' });
   }
 
-  /** The resumed helper's link takes the old one's place; the screen goes whole, with what else is shared. */
+  /**
+   * The resumed helper's link takes the old one's place; the screen goes again, with what else is shared: only what
+   * may differ from the frame the helper says it still shows (paintedLog.ts), else the whole screen.
+   */
   private adopt(link: HelperLink): void {
     const old = this.helper;
     this.helper = link;
     old?.close();
+    const parts = old?.pump.painted.since(link.resumeFrom);
+    if (parts) link.pump.resumeOver(parts);
+    this.options.log.info(parts ? `the helper still shows frame ${link.resumeFrom}: ${parts.length} part(s) painted again, not the whole screen` : 'the whole screen goes again');
     this.machine.to({ kind: 'viewing', helperName: link.name });
     this.watch(link);
     link.grantView();

@@ -6,11 +6,16 @@
  *   hears nothing until ICE consent expires, ~30 s; a prompt close is the helper leaving, hostSession.ts). Control is
  *   dropped (the helper asks again) and held input released at once; the session shows `reconnecting`; the peer
  *   goes back on the signaling server (it left it at admission) so that the helper can dial it again.
- * - The resume: only while reconnecting, one candidate at a time (a newer one replaces one that has not started
- *   proving, so that a dial lost in the cut does not hold the slot). It runs the handshake with the session's resume
- *   key (derived after the first proof, never sent), then proves its new media connection; then it becomes the
- *   session's helper, the peer leaves the signaling server again, and the screen goes whole. No new prompt: it is the
- *   helper the host allowed, proved by a key only that helper holds. The audit records the cut and the resume.
+ * - The resume: only while reconnecting. The helper dials a fresh attempt every second while older ones still try
+ *   (one made during the cut waits on backed-off retransmissions when the path returns), so up to MAX_CANDIDATES
+ *   attempts wait for their control connection to open. One that opens is the candidate, replacing one that has not
+ *   started proving (so that a connection that never proves does not hold the place); none is taken while the
+ *   candidate proves. Each attempt's media connection is dialled with its control one and tagged with it; one that
+ *   comes before its control connection opened here waits for it. The candidate runs the handshake with the
+ *   session's resume key (derived after the first proof, never sent), then proves its new media connection; then it
+ *   becomes the session's helper, the peer leaves the signaling server again, and the screen goes again (only what
+ *   may differ from the helper's last frame: hostSession.ts, paintedLog.ts). No new prompt: it is the helper the
+ *   host allowed, proved by a key only that helper holds. The audit records the cut and the resume.
  * - Limits: MAX_FAILED_RESUMES wrong proofs over the session end it; so does the window running out (`linkLost`).
  */
 
@@ -25,6 +30,8 @@ import type { HostConnection } from './hostPeer';
 
 /** Wrong resume proofs a session takes before it ends: the real helper proves right the first time. */
 export const MAX_FAILED_RESUMES = 3;
+/** Resume attempts whose control connection has not opened that are kept at once (the oldest goes first). */
+export const MAX_CANDIDATES = 4;
 
 /** Runs `fn` after `ms`; `cancel` stops it. */
 export type Schedule = (fn: () => void, ms: number) => { cancel(): void };
@@ -61,7 +68,12 @@ export interface ResumePort {
 
 export class HostResume {
   private key: Uint8Array | undefined;
+  /** Attempts whose control connection has not opened yet, oldest first. */
+  private readonly waiting: HelperLink[] = [];
+  /** The attempt whose control connection opened first: the one being proved. */
   private candidate: HelperLink | undefined;
+  /** Media connections that came before their attempt's control connection opened here, oldest first. */
+  private readonly early: HostConnection[] = [];
   private cutAt = 0;
   private window: { cancel(): void } | undefined;
   /** Wrong resume proofs over the whole session, whoever made them. */
@@ -82,7 +94,7 @@ export class HostResume {
   }
 
   isCandidate(link: HelperLink): boolean {
-    return this.candidate === link;
+    return this.candidate === link || this.waiting.includes(link);
   }
 
   /**
@@ -108,20 +120,28 @@ export class HostResume {
   }
 
   /**
-   * A connection while reconnecting: a control connection becomes the resume candidate, a media connection goes to
-   * the candidate that dialled it. True when handled here (taken or refused); false when it is not a resume's.
+   * A connection while reconnecting: a control connection is a resume attempt (it waits to open), a media connection
+   * goes to the attempt being proved, which dialled it. True when handled here (taken or refused); false when it is
+   * not a resume's.
    */
   connection(conn: HostConnection, shownId: string): boolean {
     if (!this.reconnecting) return false;
     const { log } = this.port;
     if (conn.label === MEDIA_LABEL) {
-      if (this.candidate?.attachMedia(conn)) return true;
+      const candidate = this.candidate;
+      if (candidate && pairs(candidate, conn) && candidate.attachMedia(conn)) return true;
+      if (candidate?.handshake.step === 'awaitingResume' || (!candidate && this.waiting.some((w) => pairs(w, conn)))) {
+        // The panel dials an attempt's media with its control (a connection's set-up takes seconds on a slow link),
+        // so it may come before that control connection opens here: it waits for it.
+        this.early.push(conn);
+        if (this.early.length > MAX_CANDIDATES) this.early.shift()!.close();
+        return true;
+      }
       log.warn(`refused a media connection from ${shownId} while reconnecting`);
       conn.close();
       return true;
     }
-    const pending = this.candidate;
-    if (pending && pending.handshake.step !== 'awaitingResume') {
+    if (this.candidate && this.candidate.handshake.step !== 'awaitingResume') {
       log.warn(`refused a connection from ${shownId}: a resume is being proved`);
       conn.close();
       return true;
@@ -131,16 +151,42 @@ export class HostResume {
       conn.close();
       return true;
     }
-    if (pending) this.drop(pending);
+    if (this.waiting.length >= MAX_CANDIDATES) this.drop(this.waiting[0]!);
     log.info(`a helper dials in to resume (${shownId})`);
-    this.candidate = this.port.makeLink(conn, shownId, this.key);
+    const link = this.port.makeLink(conn, shownId, this.key);
+    this.waiting.push(link);
+    if (conn.open) this.opened(link);
+    else conn.on('open', () => this.opened(link));
     return true;
+  }
+
+  /**
+   * An attempt's control connection opened: it is the one to prove, replacing one that has not started proving (a
+   * stranger's connection must not hold the place, and the helper sends `resume` as soon as its side opens).
+   */
+  private opened(link: HelperLink): void {
+    const at = this.waiting.indexOf(link);
+    if (at < 0 || !this.reconnecting) return;
+    this.waiting.splice(at, 1);
+    const pending = this.candidate;
+    if (pending && pending.handshake.step !== 'awaitingResume') {
+      this.port.log.warn(`closed an attempt to resume from ${link.shownId}: a resume is being proved`);
+      return link.close();
+    }
+    if (pending) this.drop(pending);
+    this.port.log.info(`a resume's control connection is open, ${Date.now() - this.cutAt} ms after the cut`);
+    this.candidate = link;
+    const media = this.early.find((m) => pairs(link, m));
+    if (media) this.early.splice(this.early.indexOf(media), 1);
+    if (media && !link.attachMedia(media)) media.close();
   }
 
   /** The candidate's connections are both proved: it is the session's helper again. */
   resumed(link: HelperLink): void {
     if (this.candidate !== link || !this.reconnecting) return;
     this.candidate = undefined;
+    for (const other of this.waiting.splice(0)) other.close();
+    for (const m of this.early.splice(0)) m.close();
     this.window?.cancel();
     this.window = undefined;
     const afterMs = Date.now() - this.cutAt;
@@ -156,10 +202,12 @@ export class HostResume {
     this.port.end('linkLost', `The session was ended after ${attempt} failed attempts to resume it (someone other than your helper may have tried).`);
   }
 
-  /** Sends the candidate away (wrong proof, timeout, malformed, closed): the next dial may try. True if it was the candidate. */
+  /** Sends a candidate away (wrong proof, timeout, malformed, closed): the next dial may try. True if it was one. */
   drop(link: HelperLink): boolean {
-    if (this.candidate !== link) return false;
-    this.candidate = undefined;
+    const at = this.waiting.indexOf(link);
+    if (at >= 0) this.waiting.splice(at, 1);
+    else if (this.candidate === link) this.candidate = undefined;
+    else return false;
     link.close();
     return true;
   }
@@ -167,9 +215,10 @@ export class HostResume {
   dispose(): void {
     this.window?.cancel();
     this.window = undefined;
-    const candidate = this.candidate;
+    const candidates = [...this.waiting.splice(0), ...(this.candidate ? [this.candidate] : [])];
     this.candidate = undefined;
-    candidate?.close();
+    for (const c of candidates) c.close();
+    for (const m of this.early.splice(0)) m.close();
   }
 
   private expire(): void {
@@ -178,4 +227,13 @@ export class HostResume {
     this.port.log.warn(`the link did not come back within ${Math.round((Date.now() - this.cutAt) / 1000)} s`);
     this.port.end('linkLost', 'The connection to your helper was lost and did not come back in time; the session was ended.');
   }
+}
+
+/**
+ * Whether `media` is the media connection of `link`'s attempt: the panel tags it with its control connection's id;
+ * an untagged one (an older panel, which dials media once control is open) goes with whichever attempt is proved.
+ */
+function pairs(link: HelperLink, media: HostConnection): boolean {
+  const tag = (media.metadata as { control?: unknown } | undefined)?.control;
+  return tag === undefined || tag === link.control.connectionId;
 }

@@ -81,8 +81,10 @@ export type HelperMessage =
   /**
    * First message on a new control connection after a cut, instead of `hello`: the same helper comes back. The host
    * answers with a `challenge`; the `proof` that follows is made with the session's resume key (proof.ts).
+   * `lastFrame`: the last frame the helper drew (it still shows that picture): the host then sends only what may
+   * differ from it (src/host/paintedLog.ts); absent, the whole screen. Optional, so older peers still agree.
    */
-  | { readonly type: 'resume'; readonly version: number; readonly helperNonce: string }
+  | { readonly type: 'resume'; readonly version: number; readonly helperNonce: string; readonly lastFrame?: number }
   /** Answer to the host's challenge: HMAC over the transcript with the proof key (the resume key when resuming). */
   | { readonly type: 'proof'; readonly mac: string }
   /**
@@ -317,10 +319,13 @@ export function parseHelperMessage(data: unknown): HelperMessage | undefined {
       return typeof m['version'] === 'number' && Number.isSafeInteger(m['version']) && isShortString(m['helperName'], MAX_NAME) && isB64(m['helperNonce'])
         ? { type: 'hello', version: m['version'], helperName: cleanName(m['helperName']), helperNonce: m['helperNonce'] }
         : undefined;
-    case 'resume':
+    case 'resume': {
+      const last = m['lastFrame'];
+      if (last !== undefined && !(typeof last === 'number' && Number.isInteger(last) && last >= 0 && last <= MAX_FRAME_ID)) return undefined;
       return typeof m['version'] === 'number' && Number.isSafeInteger(m['version']) && isB64(m['helperNonce'])
-        ? { type: 'resume', version: m['version'], helperNonce: m['helperNonce'] }
+        ? { type: 'resume', version: m['version'], helperNonce: m['helperNonce'], ...(last !== undefined ? { lastFrame: last } : {}) }
         : undefined;
+    }
     case 'proof':
     case 'mediaProof':
       return isB64(m['mac']) ? { type: m['type'], mac: m['mac'] } : undefined;

@@ -72,6 +72,11 @@ export class Display {
     this.pointer = pointerOverlay ? new RemotePointer(pointerOverlay, canvas) : undefined;
   }
 
+  /** Whether the picture is whole and exact as the updates made it (none failed since the last whole screen). */
+  get holdsPicture(): boolean {
+    return this.hasKey && !this.refreshAsked && !this.disposed;
+  }
+
   /** The host's screen size (from `viewGranted`, then from the frames), 0 x 0 before it is known. */
   get screenSize(): { readonly width: number; readonly height: number } {
     return this.screen;

@@ -55,6 +55,8 @@ export class HelperHandshake {
   private current: Step = { step: 'notStarted' };
   private code: string | undefined;
   private mediaProofMade = false;
+  /** The last resume said which frame the panel still shows (the host then sends only what may differ from it). */
+  askedForChanges = false;
   /** The session's resume key, once the host proved itself; media proofs use it after a resume. */
   private resumeKey: Uint8Array | undefined;
   private resumed = false;
@@ -85,12 +87,16 @@ export class HelperHandshake {
     return this.resumeKey !== undefined;
   }
 
-  /** The first message on a resume attempt's new control connection, with a fresh nonce. */
-  resume(): Extract<HelperMessage, { type: 'resume' }> {
+  /**
+   * The first message on a resume attempt's new control connection, with a fresh nonce, and the last frame drawn when
+   * the picture is still shown (the host then sends only what may differ from it).
+   */
+  resume(lastFrame: number | undefined): Extract<HelperMessage, { type: 'resume' }> {
     const helperNonce = newNonce();
     this.current = { step: 'resumeSent', helperNonce };
     this.mediaProofMade = false;
-    return { type: 'resume', version: PROTOCOL_VERSION, helperNonce };
+    this.askedForChanges = lastFrame !== undefined;
+    return { type: 'resume', version: PROTOCOL_VERSION, helperNonce, ...(lastFrame !== undefined ? { lastFrame } : {}) };
   }
 
   /** The helper's proof, bound to the control connection (made with the resume key on a resume). */

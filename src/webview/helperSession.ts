@@ -49,10 +49,12 @@ export interface SessionEvents extends SharedEvents {
   onState(state: HelperState, verificationCode: string | undefined): void;
   /** A one-off remark for the person (control refused, taken back...); empty string clears it. */
   onNotice(text: string): void;
-  /** The host allowed viewing: the size of its screen. */
-  onViewGranted(width: number, height: number): void;
+  /** The host allowed viewing: the size of its screen; `changesOnly`: after a resume that asked only for changes. */
+  onViewGranted(width: number, height: number, changesOnly?: boolean): void;
   /** A whole frame from the media connection, checked; the receiver calls `ackFrame(id)` when done with it. */
   onFrame(frame: ScreenFrame): void;
+  /** Whether the picture is still shown (a resume then asks only for what may differ from it); absent: no. */
+  holdsPicture?(): boolean;
   /** The host's laser pointer mode (on, switched off, or not seen on its screen): webview/laser.ts shows it. */
   onLaser?(mode: LaserMode): void;
   log(level: LogLevel, message: string): void;
@@ -101,11 +103,12 @@ export class HelperSession {
       log: (level, message) => this.log(level, message),
     });
     this.hostName = settings.expectedHostName;
-    this.resume = new HelperResume(this.timers, {
+    this.resume = new HelperResume<HostLink>(this.timers, {
       log: (level, message) => this.log(level, message),
       peer: () => this.peer,
       attemptOpenedAt: () => (this.link?.controlOpen ? this.link.since : undefined),
       dial: () => this.dial(),
+      abandon: () => void (this.link?.close(), (this.link = undefined)),
       expire: () => this.finish('ended', describeEnd('linkLost'), { reason: 'linkLost', by: 'local' }),
     });
     this.updates = new HostUpdates({ guard: this.guard, events, state: () => this.state.kind, hostName: () => this.hostName, to: (kind) => this.to({ kind, hostName: this.hostName }),
@@ -143,10 +146,7 @@ export class HelperSession {
 
   /** Asks the host for control (from the toolbar or the extension). */
   requestControl(): void {
-    if (this.state.kind !== 'viewing') {
-      this.log('debug', `requestControl ignored in ${this.state.kind}`);
-      return;
-    }
+    if (this.state.kind !== 'viewing') return this.log('debug', `requestControl ignored in ${this.state.kind}`);
     this.events.onNotice('');
     this.send({ type: 'requestControl' });
     this.to({ kind: 'requestingControl', hostName: this.hostName });
@@ -191,8 +191,8 @@ export class HelperSession {
    * each, so the host can count frames in flight either by id or by number.
    */
   ackFrame(id: number): void {
-    this.receiver.acknowledged(id);
-    if (!this.isDone()) this.send({ type: 'frameAck', id });
+    // A frame of a link cut before it was drawn is not acknowledged to the resumed one, whose ids start again at 0.
+    if (this.receiver.acknowledged(id) && !this.isDone()) this.send({ type: 'frameAck', id });
   }
 
   /** Sends a chat message to the host; false (and nothing sent) outside viewing or for an empty or too long text. */
@@ -227,41 +227,47 @@ export class HelperSession {
   private onPeerOpen(id: string): void {
     if (this.isDone() || !this.peer) return;
     this.peerOpen = true;
-    if (this.link && this.state.kind !== 'reconnecting') return this.log('info', 'back on the signaling server');
+    if (this.state.kind === 'reconnecting') return this.resume.rejoined(); // its attempts are paced there
+    if (this.link) return this.log('info', 'back on the signaling server');
     this.log('info', `signaling server gave us id ${id}; calling the host`);
     this.dial();
   }
 
-  /** New connections to the host: the first, or a resume attempt's (replacing the last attempt). */
-  private dial(): void {
-    if (!this.peer || this.isDone()) return;
-    this.link?.close();
-    this.link = new HostLink(this.peer, this.settings.hostPeerId, {
-      open: (label) => (label === CONTROL_LABEL ? this.onControlOpen() : this.onMediaOpen()),
-      data: (label, data) => (label === CONTROL_LABEL ? this.onControlData(data) : ((this.lastHeard = performance.now()), this.receiver.push(data))),
-      closed: (label) => this.onConnectionClosed(label),
-      error: (label, error) => this.onConnectionError(label, error),
-      lost: (label, state) => void this.cut(`${label} connection ${state}`),
+  /** New connections to the host: the first, or a resume attempt's (they overlap: helperResume.ts). */
+  private dial(): HostLink | undefined {
+    if (!this.peer || this.isDone()) return undefined;
+    const first = this.state.kind !== 'reconnecting';
+    if (first) this.link?.close();
+    // Heard while it is the session's link; an attempt becomes that when its control connection opens first.
+    const heard = (label: LinkLabel, open = false): boolean => this.link === link ||
+      (open && label === CONTROL_LABEL && this.resume.isTrying(link) && (this.resume.opened(link), (this.link = link)) === link);
+    const link: HostLink = new HostLink(this.peer, this.settings.hostPeerId, {
+      open: (label) => heard(label, true) && (label === CONTROL_LABEL ? this.onControlOpen() : this.onMediaOpen()),
+      data: (label, data) => heard(label) && (label === CONTROL_LABEL ? this.onControlData(data) : ((this.lastHeard = performance.now()), this.receiver.push(data))),
+      closed: (label) => heard(label) && this.onConnectionClosed(label),
+      error: (label, error) => heard(label) && this.onConnectionError(label, error),
+      lost: (label, state) => heard(label) && this.cut(`${label} connection ${state}`),
     });
+    if (first) this.link = link;
+    else link.openMedia(); // at once, not after control opens: a connection's set-up is seconds on a slow link
+    return link;
   }
 
   private onControlOpen(): void {
     if (this.isDone() || !this.link) return;
     this.lastHeard = performance.now();
-    if (this.state.kind === 'reconnecting') this.send(this.handshake.resume());
+    if (this.state.kind === 'reconnecting') this.send(this.handshake.resume(this.events.holdsPicture?.() ? this.receiver.lastUpdate : undefined));
     else {
       this.to({ kind: 'verifying' });
       this.timers.every(HEARTBEAT_MS, () => this.onHeartbeatTick());
       this.send(this.handshake.hello(this.settings.helperName));
     }
-    // The host takes connections by label; media is dialled once control is up so it pairs with it.
-    this.link.openMedia();
+    this.link.openMedia(); // the first link's once control is up (a resume attempt dialled its own with it)
   }
 
   private onMediaOpen(): void {
     if (this.isDone()) return;
     this.log('info', 'media connection open');
-    if (this.state.kind === 'reconnecting') this.receiver.reset();
     void this.sendMediaProof();
     this.checkConnected();
   }
@@ -300,6 +306,7 @@ export class HelperSession {
   private onConnectionClosed(label: string): void {
     if (this.isDone()) return;
     this.log('info', `${label} connection closed`);
+    if (this.state.kind === 'reconnecting') return this.resume.closed(); // an attempt the host closed: the next one dials
     if (this.cut(`${label} closed`)) return;
     const failure = connectionClosedFailure(this.state.kind === 'connecting');
     this.finish(failure.kind, failure.message, failure.end, failure.bye);
@@ -349,7 +356,7 @@ export class HelperSession {
         this.consentTimer = this.timers.cancel(this.consentTimer);
         this.log('info', resumed ? `resumed ${Math.round(this.resume.elapsed)} ms after the cut (${message.width}x${message.height})` : `view granted (${message.width}x${message.height})`);
         this.resume.stop();
-        this.events.onViewGranted(message.width, message.height);
+        this.events.onViewGranted(message.width, message.height, resumed && this.handshake.askedForChanges);
         this.to({ kind: 'viewing', hostName: this.hostName });
         if (resumed) this.events.onNotice('Reconnected. Ask for control again if you need it.');
         return;
@@ -407,6 +414,7 @@ export class HelperSession {
     if (this.isDone()) return;
     if (!checked.ok) return this.handshakeFailed(checked.failure);
     this.log('info', 'the host proved itself over the new connection');
+    this.receiver.reset(); // frames come on the new media connection once it is proved, after this
     void this.sendMediaProof();
   }
 

@@ -1,7 +1,8 @@
 /**
  * The helper's panel (webview): one set of connections to the host, `control` then `media`, each its own PeerJS
- * DataConnection (raw, reliable). The session makes one when it joins and a new one for each attempt to resume after
- * a network cut; a link that was closed or replaced never reaches the session again, so a late event of a dead
+ * DataConnection (raw, reliable; `media` tagged with its control's id, so that the host pairs them). The session makes
+ * one when it joins (media once control is open) and a new one for each attempt to resume after a network cut (both
+ * at once); a link that was closed or replaced never reaches the session again, so a late event of a dead
  * connection cannot end the session that replaced it. No DOM.
  */
 
@@ -37,7 +38,7 @@ export class HostLink {
     this.control = this.dial(CONTROL_LABEL);
   }
 
-  /** Dials the media connection (once control is up, so that the host pairs it with this link's control). */
+  /** Dials the media connection, tagged with this link's control connection so that the host pairs the two. */
   openMedia(): void {
     if (!this.media && !this.closed) this.media = this.dial(MEDIA_LABEL);
   }
@@ -64,7 +65,8 @@ export class HostLink {
   }
 
   private dial(label: LinkLabel): DataConnection {
-    const conn = this.peer.connect(this.hostPeerId, { label, reliable: true, serialization: 'raw' });
+    const metadata = label === MEDIA_LABEL ? { control: this.control.connectionId } : undefined;
+    const conn = this.peer.connect(this.hostPeerId, { label, reliable: true, serialization: 'raw', ...(metadata ? { metadata } : {}) });
     const live = (fn: () => void) => () => void (this.closed || fn());
     conn.on('open', live(() => {
       if (label === CONTROL_LABEL) this.controlOpen = true;

@@ -157,8 +157,14 @@ function main(): void {
         session = new HelperSession(message, {
           onState: showState,
           onNotice: (text) => ui.setNotice(text),
-          onViewGranted: (width, height) => display.setScreenSize(width, height),
+          onViewGranted: (width, height, changesOnly) => {
+            display.setScreenSize(width, height);
+            // The picture was lost after the resume asked only for changes (its request for the whole screen went
+            // into the cut): ask again, or the changes would have nothing to apply to.
+            if (changesOnly && !display.holdsPicture) session?.requestRefresh();
+          },
           onFrame: (frame) => display.present(frame),
+          holdsPicture: () => display.holdsPicture,
           onSharing: (sharing) => pane.setSharing(sharing),
           onContext: (update) => pane.update(update),
           onChat: (text) => pane.receiveChat(text),

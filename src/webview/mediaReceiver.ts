@@ -51,6 +51,11 @@ export class MediaReceiver {
   /** Set while Blob messages are being read, so that later chunks wait their turn. */
   private queue: Promise<void> | undefined;
   private stopped = false;
+  /**
+   * The last screen update handed on from this media connection (the display applies every one, in order), or
+   * undefined after a whole picture (which may be skipped) or a new connection. A resume tells the host.
+   */
+  lastUpdate: number | undefined;
 
   constructor(private readonly events: MediaEvents) {}
 
@@ -72,12 +77,13 @@ export class MediaReceiver {
     this.onBytes(data);
   }
 
-  /** The display is done with frame `id` (drawn, skipped, or dropped before viewing). */
-  acknowledged(id: number): void {
+  /** The display is done with frame `id` (drawn, skipped, or dropped before viewing); false if it is not this connection's. */
+  acknowledged(id: number): boolean {
     const at = this.inFlight.findIndex((f) => f.id === id);
-    if (at < 0) return;
+    if (at < 0) return false;
     this.bytesInFlight -= this.inFlight[at]!.bytes;
     this.inFlight.splice(at, 1);
+    return true;
   }
 
   /**
@@ -89,6 +95,7 @@ export class MediaReceiver {
     this.inFlight.length = 0;
     this.bytesInFlight = 0;
     this.queue = undefined;
+    this.lastUpdate = undefined;
   }
 
   /** Nothing more is handed on (the session is over). */
@@ -114,6 +121,7 @@ export class MediaReceiver {
     if (typeof checked === 'string') return this.refuse(checked);
     this.inFlight.push({ id: frame.id, bytes: frame.data.length });
     this.bytesInFlight += frame.data.length;
+    this.lastUpdate = checked.kind === 'update' && checked.update ? frame.id : undefined;
     this.events.frame(checked);
   }
 

@@ -2,12 +2,14 @@
  * Resume after a network cut, end to end with real connections: both sides relay-only through coturn on 127.0.0.1
  * with the link emulator (test/support/linkEmulator.ts) in front of it, so that cutting the emulator cuts the path
  * between the host session (Node, node-datachannel) and the panel (Chromium), as Wi-Fi roaming or a VPN would. The
- * signaling server stays reachable (it is not behind the emulator).
+ * signaling server stays reachable (it is not behind the emulator), except in the third case.
  *
  * - 5 s cut: both sides say reconnecting, control is dropped and nothing stays held; once the path is back the
  *   panel dials again, proves itself with the resume key, and the picture comes back (a window opened during the cut
  *   is seen) without a new prompt; control has to be asked for again.
  * - 40 s cut: both sides are told the session ended (`linkLost`) after RESUME_WINDOW_MS; nothing is held on the host.
+ * - 5 s cut of the signaling server too: both peers reach it through the emulator's TCP proxy, whose connections are
+ *   reset at the cut and refused during it (a Wi-Fi drop closes them): both sides rejoin it and the session resumes.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -16,7 +18,7 @@ import type { HostSession } from '../../src/host/hostSession';
 import { RESUME_WINDOW_MS } from '../../src/shared/protocol';
 import { Stack, launchChromium, startPageServer, startPeerServer, startXterm, startXvfb, waitFor } from '../support/env';
 import { startLinkEmulator, type LinkEmulator } from '../support/linkEmulator';
-import { MemoryAudit, allowView, canvasPixel, grantControl, heldDown, helperState, newHost, newPrompts, newRig, openHelper, pagepoint, stopRig, windowGeometry, type Prompts } from '../support/session';
+import { MemoryAudit, allowView, canvasPixel, grantControl, heldDown, helperState, newHost, newPrompts, newRig, openHelper, pagepoint, signalingOf, stopRig, windowGeometry, type Prompts } from '../support/session';
 import { withConnect } from '../support/turn';
 
 const stack = new Stack();
@@ -24,16 +26,20 @@ const rig = newRig();
 const near = (a: readonly number[], b: readonly number[], tolerance = 48) => a.every((v, i) => Math.abs(v - b[i]!) <= tolerance);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A host and a panel, relay-only through the emulated link, the helper viewing with control and holding Shift. */
-async function sessionWithControl(session: Stack): Promise<{ link: LinkEmulator; host: HostSession; page: Page; prompts: Prompts; audit: MemoryAudit }> {
+/**
+ * A host and a panel, relay-only through the emulated link, the helper viewing with control and holding Shift.
+ * `signalingCut`: both reach the signaling server through the link too, and lose it at a cut.
+ */
+async function sessionWithControl(session: Stack, signalingCut = false): Promise<{ link: LinkEmulator; host: HostSession; page: Page; prompts: Prompts; audit: MemoryAudit }> {
   const link = await startLinkEmulator(session, { profile: 'lan' });
+  const signaling = signalingCut ? { signaling: { ...signalingOf(rig), port: await link.proxyTcp(rig.peerPort, { dropOnCut: true }) } } : {};
   const relayOnly = { iceServers: link.iceServers, iceTransportPolicy: 'relay' as const };
   const prompts = newPrompts();
   const audit = new MemoryAudit();
-  const host = newHost(rig, prompts, { ...relayOnly, audit });
+  const host = newHost(rig, prompts, { ...relayOnly, ...signaling, audit });
   session.add(() => host.end());
   await host.start();
-  const page = await openHelper(withConnect(rig, relayOnly), host.code);
+  const page = await openHelper(withConnect(rig, { ...relayOnly, ...signaling }), host.code);
   session.add(() => page.close().catch(() => undefined));
   await allowView(page, prompts);
   const g = windowGeometry(rig, 'ra-magenta');
@@ -86,6 +92,30 @@ describe('resume after a network cut (relay-only through coturn behind the link 
       await page.keyboard.up('ShiftLeft');
       await grantControl(page, prompts);
       assert.equal(prompts.control.length, 2);
+    } finally {
+      await session.stop();
+    }
+  });
+
+  it('a 5 s cut of the signaling server as well: both sides rejoin it, and the session resumes', async () => {
+    const session = new Stack();
+    try {
+      const { link, host, page, prompts } = await sessionWithControl(session, true);
+      const cutAt = Date.now();
+      link.setCut(true);
+      await waitFor('the host reconnecting', () => host.state.kind === 'reconnecting', 6_000);
+      await waitFor('the panel reconnecting', async () => (await helperState(page)).kind === 'reconnecting', 8_000);
+      await startXterm(session, rig.display, ['-geometry', '30x6+100+300', '-bg', '#0000ff', '-fg', '#0000ff', '-e', 'sleep', '600'], 'ra-blue');
+      const blue = windowGeometry(rig, 'ra-blue');
+      await sleep(Math.max(0, 5_000 - (Date.now() - cutAt)));
+      link.setCut(false);
+      const backAt = Date.now();
+      await waitFor('the blue window in the helper picture', async () => near(await canvasPixel(page, blue.x + 20, blue.y + 20), [0, 0, 255]), 20_000, 20);
+      const resumeMs = Date.now() - backAt;
+      rig.lines.push(`test: with the signaling server cut too, the picture came back ${resumeMs} ms after the link`);
+      assert.equal(host.state.kind, 'viewing');
+      assert.equal(prompts.view.length, 1, 'no new consent prompt');
+      assert.ok(resumeMs < 4_000, `the picture back ${resumeMs} ms after the link and the signaling server`);
     } finally {
       await session.stop();
     }

@@ -88,6 +88,8 @@ export interface Run {
   lines: string[];
   /** What `onPaused` was told. */
   paused: boolean[];
+  /** What `onViewGranted` was told of `changesOnly`, each time. */
+  granted: (boolean | undefined)[];
   state(): HelperState;
   /** Sends a frame's chunks on the media connection. */
   frame(id: number, frame: EncodedFrame): void;
@@ -103,8 +105,11 @@ afterEach(() => {
   for (const s of running.splice(0)) s.dispose();
 });
 
-/** A session taken through the real handshake by a host that proves itself, up to `waitingForConsent`. */
-export async function verified(): Promise<Run> {
+/**
+ * A session taken through the real handshake by a host that proves itself, up to `waitingForConsent`. `holdsPicture`:
+ * what the panel's display answers (absent: the event is not given).
+ */
+export async function verified(holdsPicture?: () => boolean): Promise<Run> {
   const key = crypto.getRandomValues(new Uint8Array(32));
   const settings: ConnectSettings = {
     signaling: { host: '127.0.0.1', port: 9, path: '/', secure: false, key: 'peerjs' },
@@ -122,13 +127,15 @@ export async function verified(): Promise<Run> {
   const notices: string[] = [];
   const lines: string[] = [];
   const paused: boolean[] = [];
+  const granted: (boolean | undefined)[] = [];
   const events: SessionEvents = {
     onState: (s) => states.push(s),
     onNotice: (t) => notices.push(t),
-    onViewGranted: () => undefined,
+    onViewGranted: (_w, _h, changesOnly) => void granted.push(changesOnly),
     onFrame: (f) => frames.push(f.id),
     onPaused: (p) => paused.push(p),
     log: (level, m) => lines.push(`${level} ${m}`),
+    ...(holdsPicture ? { holdsPicture } : {}),
   };
   const session = new HelperSession(
     settings,
@@ -163,6 +170,7 @@ export async function verified(): Promise<Run> {
     notices,
     lines,
     paused,
+    granted,
     state,
     key,
     transcript,

@@ -39,6 +39,11 @@ function fakeSdp(): string {
 /** One data connection as the host sees it; the test plays the other end. */
 export class FakeConnection extends Emitter {
   open = false;
+  /** The host closed it (open or not). */
+  closed = false;
+  readonly connectionId = `dc_${Math.random().toString(36).slice(2)}`;
+  /** What the helper attached when it dialled (the panel tags a media connection with its control's id). */
+  metadata: unknown;
   /** What the host sent, as sent. */
   readonly sent: unknown[] = [];
   readonly dataChannel = { bufferedAmount: 0 };
@@ -63,6 +68,7 @@ export class FakeConnection extends Emitter {
   }
 
   close(): void {
+    this.closed = true;
     if (!this.open) return;
     this.open = false;
     this.emit('close');
@@ -125,12 +131,13 @@ export class FakePeer extends Emitter {
     for (const c of this.connections) c.close();
   }
 
-  /** A helper dials the host: the host is told of the connection, which then opens. */
-  connect(helperPeerId: string, label: string, serialization = 'raw'): FakeConnection {
+  /** A helper dials the host: the host is told of the connection, which then opens (unless `opens` is false: `openNow()` later). */
+  connect(helperPeerId: string, label: string, serialization = 'raw', opens = true, metadata?: unknown): FakeConnection {
     const conn = new FakeConnection(helperPeerId, label, serialization);
+    conn.metadata = metadata;
     this.connections.push(conn);
     this.emit('connection', conn);
-    conn.openNow();
+    if (opens) conn.openNow();
     return conn;
   }
 }
@@ -232,11 +239,14 @@ export interface FakeResumeRun {
  * A helper comes back after a cut over new connections, as the panel does: `resume`, the proof with `resumeKey`
  * (by default the one the first handshake `first` gives), the host's `resumed` checked, then its new media proved.
  */
-export async function fakeResume(peer: FakePeer, first: FakeHelperRun, options: { resumeKey?: Uint8Array; helperPeerId?: string } = {}): Promise<FakeResumeRun> {
+export async function fakeResume(peer: FakePeer, first: FakeHelperRun, options: { resumeKey?: Uint8Array; helperPeerId?: string; mediaFirst?: boolean; lastFrame?: number } = {}): Promise<FakeResumeRun> {
   const key = options.resumeKey ?? (await deriveResumeKey(first.proofKey, first.transcript));
-  const control = peer.connect(options.helperPeerId ?? `helper-${Math.random().toString(36).slice(2)}`, 'control');
+  // `mediaFirst`: the media connection reaches the host before its side of the control connection opened.
+  const control = peer.connect(options.helperPeerId ?? `helper-${Math.random().toString(36).slice(2)}`, 'control', 'raw', !options.mediaFirst);
+  const early = options.mediaFirst ? peer.connect(control.peer, 'media', 'raw', true, { control: control.connectionId }) : undefined;
+  if (early) control.openNow();
   const helperNonce = newNonce();
-  control.deliver({ type: 'resume', version: PROTOCOL_VERSION, helperNonce });
+  control.deliver({ type: 'resume', version: PROTOCOL_VERSION, helperNonce, ...(options.lastFrame !== undefined ? { lastFrame: options.lastFrame } : {}) });
   const outcome = (m: HostMessage | undefined) => (m?.type === 'bye' ? `bye:${m.reason}` : control.open ? 'no answer' : 'closed');
   const challenge = await answer(control, 'challenge');
   if (challenge?.type !== 'challenge') return { control, outcome: outcome(challenge) };
@@ -245,7 +255,7 @@ export async function fakeResume(peer: FakePeer, first: FakeHelperRun, options: 
   const resumed = await answer(control, 'resumed');
   if (resumed?.type !== 'resumed') return { control, outcome: outcome(resumed) };
   if (!(await checkProof(key, 'resume-host', transcript, resumed.mac))) return { control, outcome: 'the host proof did not match' };
-  const media = peer.connect(control.peer, 'media');
+  const media = early ?? peer.connect(control.peer, 'media');
   control.deliver({ type: 'mediaProof', mac: await makeMediaProof(key, transcript, channelBinding(media.helperSdps.local, media.helperSdps.remote)) });
   return { control, media, outcome: 'resumed' };
 }

@@ -13,7 +13,9 @@
  * one-way delay (half the RTT) and jitter (uniform, ± `jitterMs`), never reordering a flow: a packet is not
  * delivered before one that entered the same flow earlier (a flow is one peer socket's direction, or one TCP
  * connection's), so jitter shows as bunching, as netem's does with reordering off. A cut drops every datagram,
- * also those already in flight, and holds TCP bytes until the path is back.
+ * also those already in flight, and holds TCP bytes until the path is back (a path gone silent); a proxy made with
+ * `dropOnCut` instead resets its connections at the cut and refuses new ones during it (a Wi-Fi drop, where the
+ * system closes the sockets of an interface that went away).
  *
  * TCP cannot lose bytes: a segment (1448 bytes at most) that the link loses arrives one RTT late (a fast
  * retransmit) and holds those behind it (in-order delivery); the proxy reads no more from a sender while a window of
@@ -106,8 +108,11 @@ export interface LinkEmulator {
   readonly isCut: boolean;
   /** A snapshot of the counters since the start (subtract two snapshots for a phase). */
   readonly counters: LinkCounters;
-  /** A TCP proxy on 127.0.0.1 through the same link to `targetPort` on 127.0.0.1; resolves with its port. */
-  proxyTcp(targetPort: number): Promise<number>;
+  /**
+   * A TCP proxy on 127.0.0.1 through the same link to `targetPort` on 127.0.0.1; resolves with its port. A cut holds
+   * its bytes; with `dropOnCut` it resets its connections and refuses new ones while the path is down.
+   */
+  proxyTcp(targetPort: number, options?: { readonly dropOnCut?: boolean }): Promise<number>;
   /** Stops the relay and the proxies (the stack given to startLinkEmulator also does). */
   stop(): Promise<void>;
 }
@@ -151,6 +156,7 @@ class Link {
   /** When each direction's bottleneck has sent everything it holds (a virtual queue: no timer needed). */
   private readonly busyUntil: Record<Direction, number> = { up: 0, down: 0 };
   private readonly restoreWaiters = new Set<(since: number, length: number) => void>();
+  private readonly cutWaiters = new Set<() => void>();
   private cutSince = 0;
 
   constructor(public profile: LinkProfile, readonly random: () => number) {}
@@ -160,6 +166,7 @@ class Link {
     this.cut = cut;
     if (cut) {
       this.cutSince = now();
+      for (const w of [...this.cutWaiters]) w();
       return;
     }
     // The bottleneck sent nothing while the path was down: what it held then is sent after the cut.
@@ -167,6 +174,12 @@ class Link {
     const length = now() - since;
     for (const dir of ['up', 'down'] as const) if (this.busyUntil[dir] > since) this.busyUntil[dir] += length;
     for (const w of [...this.restoreWaiters]) w(since, length);
+  }
+
+  /** Calls `f` each time the path is cut; returns how to stop. */
+  onCut(f: () => void): () => void {
+    this.cutWaiters.add(f);
+    return () => this.cutWaiters.delete(f);
   }
 
   /** Calls `f` each time the path comes back, with when it was cut and for how long (ms); returns how to stop. */
@@ -407,10 +420,18 @@ function pipeStream(link: Link, dir: Direction, from: net.Socket, to: net.Socket
   return flow;
 }
 
-async function startTcpProxy(link: Link, targetPort: number): Promise<{ port: number; stop: () => Promise<void> }> {
+async function startTcpProxy(link: Link, targetPort: number, dropOnCut = false): Promise<{ port: number; stop: () => Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const flows = new Set<Flow>();
+  const reset = (s: net.Socket) => (s.resetAndDestroy ? s.resetAndDestroy() : s.destroy());
+  const offCut = dropOnCut ? link.onCut(() => {
+    for (const f of flows) f.stop();
+    flows.clear();
+    for (const s of sockets) reset(s);
+    sockets.clear();
+  }) : () => undefined;
   const server = net.createServer((client) => {
+    if (dropOnCut && link.cut) return void reset(client);
     const target = net.connect(targetPort, '127.0.0.1');
     for (const s of [client, target]) {
       s.setNoDelay(true);
@@ -425,6 +446,7 @@ async function startTcpProxy(link: Link, targetPort: number): Promise<{ port: nu
   return {
     port: (server.address() as net.AddressInfo).port,
     stop: async () => {
+      offCut();
       for (const f of flows) f.stop();
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -472,8 +494,8 @@ export async function startLinkEmulator(stack: Stack, options: LinkEmulatorOptio
     get counters() {
       return { up: copy(link.counters.up), down: copy(link.counters.down) };
     },
-    proxyTcp: async (targetPort) => {
-      const proxy = await startTcpProxy(link, targetPort);
+    proxyTcp: async (targetPort, proxyOptions) => {
+      const proxy = await startTcpProxy(link, targetPort, proxyOptions?.dropOnCut ?? false);
       stops.push(proxy.stop);
       return proxy.port;
     },

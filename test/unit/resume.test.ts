@@ -10,27 +10,37 @@ import { afterEach, describe, it } from 'node:test';
 import type { HostAgent, InputEvent } from '../../src/agent/contract';
 import { expected } from '../../src/host/guard';
 import { HostSession, type HostSessionOptions } from '../../src/host/hostSession';
-import { MAX_FAILED_RESUMES } from '../../src/host/resume';
+import { MAX_CANDIDATES, MAX_FAILED_RESUMES } from '../../src/host/resume';
+import { encodeRgbaPng } from '../../src/agent/png';
 import { FrameAssembler } from '../../src/shared/frames';
-import { deriveResumeKey, newNonce } from '../../src/shared/proof';
+import { encodeUpdate, parseUpdate, type Rect } from '../../src/shared/screenUpdate';
+import { channelBinding, deriveResumeKey, makeMediaProof, makeProof, newNonce } from '../../src/shared/proof';
 import { helperAuditEvents } from '../../src/shared/audit';
-import { RESUME_WINDOW_MS, describeEnd, parseHelperMessage, parseHostMessage } from '../../src/shared/protocol';
+import { PROTOCOL_VERSION, RESUME_WINDOW_MS, describeEnd, parseHelperMessage, parseHostMessage } from '../../src/shared/protocol';
 import { HELPER_TRANSITIONS, HOST_TRANSITIONS } from '../../src/shared/stateMachine';
 import { HOST_DEFAULTS, RecordingAudit, fakeHelper, fakePeers, fakeResume, proveMedia, until, type FakeConnection, type FakePeer } from '../support/fakePeer';
 import { QUIET_AGENT } from '../support/fakeAgent';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function countingAgent(): HostAgent & { captures: { full: boolean }[]; inputs: InputEvent[]; releases: number } {
+type Capture = { full: boolean; repaint?: readonly Rect[] };
+
+/** An agent whose captures are whole JPEG pictures, or (`updates`) screen updates: a key, then a 2x2 square each. */
+function countingAgent(updates = false): HostAgent & { captures: Capture[]; inputs: InputEvent[]; releases: number } {
+  const square = encodeRgbaPng(new Uint8Array(16).fill(200), 2, 2);
+  const key = encodeRgbaPng(new Uint8Array(64 * 64 * 4).fill(9), 64, 64);
   const agent = {
     ...QUIET_AGENT,
-    captures: [] as { full: boolean }[],
+    captures: [] as Capture[],
     inputs: [] as InputEvent[],
     releases: 0,
-    capture: async (request: { full: boolean }) => {
-      agent.captures.push({ full: request.full });
+    capture: async (request: Capture) => {
+      agent.captures.push({ full: request.full, ...(request.repaint ? { repaint: request.repaint } : {}) });
       await sleep(5);
-      return { format: 'jpeg' as const, width: 1, height: 1, data: new Uint8Array([0xff, 0xd8, agent.captures.length & 0xff, 0xd9]) };
+      if (!updates) return { format: 'jpeg' as const, width: 1, height: 1, data: new Uint8Array([0xff, 0xd8, agent.captures.length & 0xff, 0xd9]) };
+      const n = agent.captures.length;
+      const op = request.full ? { kind: 'image' as const, rect: { x: 0, y: 0, width: 64, height: 64 }, png: key } : { kind: 'image' as const, rect: { x: (n * 2) % 62, y: 10, width: 2, height: 2 }, png: square };
+      return { format: 'update' as const, width: 64, height: 64, data: encodeUpdate({ full: request.full, ops: [op] }) };
     },
     input: (e: InputEvent) => void agent.inputs.push(e),
     releaseAll: async () => void agent.releases++,
@@ -63,9 +73,9 @@ function heartbeats(conn: FakeConnection): { cut(): Promise<void> } {
 }
 
 /** A host whose helper is admitted, has its media proved and holds control. */
-async function admittedWithControl(overrides: Partial<HostSessionOptions> = {}) {
+async function admittedWithControl(overrides: Partial<HostSessionOptions> = {}, updates = false) {
   const peers = fakePeers();
-  const agent = countingAgent();
+  const agent = countingAgent(updates);
   const audit = new RecordingAudit();
   const asked = { view: 0, control: 0 };
   const host = new HostSession({
@@ -143,6 +153,45 @@ describe('resume after a network cut: the host', () => {
     assert.equal(r.asked.control, 2);
   });
 
+  it('a helper that still shows frame N gets only what the frames after N painted (and what changed), not the whole screen', async () => {
+    const r = await admittedWithControl({}, true);
+    await until('two frames', () => frames(r.media).length >= 2);
+    r.first.control.deliver({ type: 'frameAck', id: 0 });
+    r.first.control.deliver({ type: 'frameAck', id: 1 });
+    await until('more frames, not drawn', () => frames(r.media).length >= 3);
+    await r.link.cut();
+    const sent = frames(r.media);
+    const lost = sent.filter((f) => f.id > 1).flatMap((f) => parseUpdate(f.data, f.width, f.height)!.ops.map((op) => (op.kind === 'image' ? op.rect : undefined)));
+    assert.ok(lost.length > 0, 'frames went out after the last one drawn');
+    const capturesBefore = r.agent.captures.length;
+    const back = await fakeResume(r.peer, r.first, { lastFrame: 1 });
+    assert.equal(back.outcome, 'resumed');
+    await until('a frame on the new media connection', () => frames(back.media!).length > 0);
+    const first = r.agent.captures[capturesBefore]!;
+    assert.equal(first.full, false, 'not the whole screen');
+    assert.deepEqual(first.repaint, lost, 'the parts of every frame sent after the one drawn');
+    // A helper that says it drew a frame that was never sent gets the whole screen.
+    await heartbeats(back.control).cut();
+    await until('reconnecting', () => r.host.state.kind === 'reconnecting');
+    const again = r.agent.captures.length;
+    assert.equal((await fakeResume(r.peer, r.first, { lastFrame: 1_000 })).outcome, 'resumed');
+    await until('a capture', () => r.agent.captures.length > again);
+    assert.equal(r.agent.captures[again]!.full, true);
+  });
+
+  it('while reconnecting, a signaling server lost in the cut too is tried again every second, not after a doubling wait', async () => {
+    const r = await admittedWithControl();
+    await r.link.cut();
+    assert.equal(r.host.state.kind, 'reconnecting');
+    r.peer.onReconnect = () => setImmediate(() => r.peer.emit('disconnected'));
+    const before = r.peer.reconnects;
+    r.peer.disconnected = true;
+    r.peer.emit('disconnected');
+    await sleep(5_000);
+    // A doubling wait (0.5, 1, 2, 4 s) tries 3 times in 5 s; every second, 5 times.
+    assert.ok(r.peer.reconnects - before >= 4, `${r.peer.reconnects - before} reconnects in 5 s`);
+  });
+
   it('a stranger with the invitation code gets nothing: hello is refused, a resume with a key from other nonces fails', async () => {
     const r = await admittedWithControl();
     await r.link.cut();
@@ -156,6 +205,60 @@ describe('resume after a network cut: the host', () => {
     // The real helper still gets back.
     assert.equal((await fakeResume(r.peer, r.first)).outcome, 'resumed');
     await until('viewing', () => r.host.state.kind === 'viewing');
+  });
+
+  it('keeps attempts that have not opened while newer ones come; the first to open is proved, the others closed once it resumed', async () => {
+    // The helper dials a fresh attempt every second while the older ones still try (helperResume.ts): a newer dial must
+    // not throw out an older one that may open first, nor may one that opened and never proves hold the place.
+    const r = await admittedWithControl();
+    await r.link.cut();
+    const helperId = r.first.control.peer;
+    const older = [r.peer.connect(helperId, 'control', 'raw', false), r.peer.connect(helperId, 'control', 'raw', false)];
+    const silent = r.peer.connect(helperId, 'control'); // opens, and never sends resume
+    const back = await fakeResume(r.peer, r.first, { helperPeerId: helperId });
+    assert.equal(back.outcome, 'resumed');
+    await until('viewing', () => r.host.state.kind === 'viewing');
+    await sleep(150); // a link closes its connections 100 ms after it is closed (a last message may leave)
+    assert.equal(silent.closed, true, 'the one that opened first and did not prove was replaced');
+    assert.ok(older.every((c) => c.closed), 'the attempts still trying are closed once resumed');
+    assert.equal(back.control.closed, false);
+    // The helper dials media once its side of the control connection is open, which may be before the host's is.
+    await heartbeats(back.control).cut();
+    const early = await fakeResume(r.peer, r.first, { helperPeerId: helperId, mediaFirst: true });
+    assert.equal(early.outcome, 'resumed');
+    await until('frames on the media connection that came first', () => frames(early.media!).length > 0);
+    // Media dialled with each attempt's control, tagged with it: an attempt gets its own, whichever came last.
+    await heartbeats(early.control).cut();
+    const a = r.peer.connect(helperId, 'control', 'raw', false);
+    const b = r.peer.connect(helperId, 'control', 'raw', false);
+    const bMedia = r.peer.connect(helperId, 'media', 'raw', true, { control: b.connectionId });
+    const aMedia = r.peer.connect(helperId, 'media', 'raw', true, { control: a.connectionId });
+    a.openNow();
+    const key = await deriveResumeKey(r.first.proofKey, r.first.transcript);
+    const helperNonce = newNonce();
+    a.deliver({ type: 'resume', version: PROTOCOL_VERSION, helperNonce });
+    await until('challenged', () => a.messages().some((m) => m.type === 'challenge'));
+    const hostNonce = String(a.messages().find((m) => m.type === 'challenge')!['hostNonce']);
+    const transcript = { helperNonce, hostNonce, binding: channelBinding(a.helperSdps.local, a.helperSdps.remote) };
+    a.deliver({ type: 'proof', mac: await makeProof(key, 'resume-helper', transcript) });
+    await until('resumed', () => a.messages().some((m) => m.type === 'resumed'));
+    a.deliver({ type: 'mediaProof', mac: await makeMediaProof(key, transcript, channelBinding(aMedia.helperSdps.local, aMedia.helperSdps.remote)) });
+    await until('viewing over the older attempt', () => r.host.state.kind === 'viewing');
+    await until('frames on its own media connection', () => frames(aMedia).length > 0);
+    await sleep(150);
+    assert.deepEqual([b.closed, bMedia.closed, aMedia.closed], [true, true, false]);
+    // The oldest goes when more than MAX_CANDIDATES wait.
+    await heartbeats(a).cut();
+    const waiting = Array.from({ length: MAX_CANDIDATES + 1 }, () => r.peer.connect(helperId, 'control', 'raw', false));
+    await sleep(150);
+    assert.deepEqual(waiting.map((c) => c.closed), [true, ...Array<boolean>(MAX_CANDIDATES).fill(false)]);
+    waiting[2]!.openNow();
+    waiting[2]!.deliver({ type: 'resume', version: PROTOCOL_VERSION, helperNonce: newNonce() });
+    await until('challenged', () => waiting[2]!.messages().some((m) => m.type === 'challenge'));
+    waiting[3]!.openNow();
+    await sleep(150);
+    assert.equal(waiting[3]!.closed, true, 'none is taken while one proves');
+    assert.equal(waiting[2]!.closed, false);
   });
 
   it(`ends the session after ${MAX_FAILED_RESUMES} wrong resume proofs`, async () => {
@@ -179,7 +282,8 @@ describe('resume after a network cut: the host', () => {
     assert.equal(back.outcome, 'resumed');
     await until('viewing', () => r.host.state.kind === 'viewing');
     await heartbeats(back.control).cut();
-    assert.equal(r.host.state.kind, 'reconnecting');
+    // Silence is checked every HEARTBEAT_MS (250 ms): a cut is seen 300 to 550 ms after the last heartbeat.
+    await until('reconnecting again', () => r.host.state.kind === 'reconnecting');
     const again = await fakeResume(r.peer, r.first);
     assert.equal(again.outcome, 'resumed');
     await until('viewing again', () => r.host.state.kind === 'viewing');
@@ -254,6 +358,9 @@ describe('resume: the pieces', () => {
     assert.deepEqual(parseHelperMessage({ type: 'resume', version: 4, helperNonce: nonce, extra: 1 }), { type: 'resume', version: 4, helperNonce: nonce });
     assert.equal(parseHelperMessage({ type: 'resume', version: 4, helperNonce: 'short' }), undefined);
     assert.equal(parseHelperMessage({ type: 'resume', version: '4', helperNonce: nonce }), undefined);
+    // The last frame the helper drew: optional (an older helper sends none), a frame id or nothing at all.
+    assert.deepEqual(parseHelperMessage({ type: 'resume', version: 4, helperNonce: nonce, lastFrame: 12 }), { type: 'resume', version: 4, helperNonce: nonce, lastFrame: 12 });
+    for (const lastFrame of [-1, 1.5, '12', 2 ** 32, null]) assert.equal(parseHelperMessage({ type: 'resume', version: 4, helperNonce: nonce, lastFrame }), undefined, String(lastFrame));
     assert.deepEqual(parseHostMessage({ type: 'resumed', mac: nonce }), { type: 'resumed', mac: nonce });
     assert.equal(parseHostMessage({ type: 'resumed', mac: 5 }), undefined);
     assert.deepEqual(parseHostMessage({ type: 'bye', reason: 'linkLost', message: 'x' }), { type: 'bye', reason: 'linkLost', message: 'x' });

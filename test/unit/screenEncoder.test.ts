@@ -75,6 +75,30 @@ describe('screen updates', () => {
     assert.equal(enc.update(typed), undefined, 'nothing changed: no update');
   });
 
+  it('after updates lost in a cut, repaint() paints their parts exactly again first, then what changed: the picture is exact, not the whole screen', () => {
+    const enc = new ScreenEncoder();
+    const first = codeScreen(7);
+    const picture = new Uint8Array(W * H * 4);
+    apply(enc.update(first)!, picture, W);
+    // Two updates the helper never got: a scroll (a copy) and a typed block.
+    const scroll = scrolled(first, 16, codeScreen(8));
+    const lost1 = enc.update(scroll)!;
+    const typed = { ...scroll, data: new Uint8Array(scroll.data) };
+    for (let y = 120; y < 133; y++) for (let x = 40; x < 47; x++) typed.data[(y * W + x) * 4] = 250;
+    const lost2 = enc.update(typed)!;
+    const painted = [...lost1.ops, ...lost2.ops].flatMap((op) => (op.kind === 'copy' ? [{ ...op.rect, x: op.rect.x + op.dx, y: op.rect.y + op.dy }] : op.kind === 'pointer' ? [] : [op.rect]));
+    // Meanwhile, something else changed.
+    const later = { ...typed, data: new Uint8Array(typed.data) };
+    for (let y = 180; y < 190; y++) for (let x = 200; x < 230; x++) later.data[(y * W + x) * 4 + 2] = 200;
+    enc.repaint(painted);
+    const resumed = enc.update(later)!;
+    assert.equal(resumed.full, false);
+    apply(resumed, picture, W);
+    assert.deepEqual(picture, opaque(later.data), 'the picture the helper had, plus the update, is the screen');
+    // Nothing more to repaint: the next update is only what changes.
+    assert.equal(enc.update(later), undefined);
+  });
+
   it('a scroll is one copy plus the rows that scrolled in, far smaller than the screen', () => {
     const enc = new ScreenEncoder();
     const first = codeScreen(2);
