@@ -49,6 +49,11 @@ export interface HostAgent {
   /** Releases every key and button that input() pressed and did not release. Resolves when done. */
   releaseAll(): Promise<void>;
   /**
+   * Input may follow soon (the helper asked for control): the agent loads what injects it now, while the host reads
+   * the prompt, rather than at the first event (nut-js takes ~0.2 s to load, and is not loaded while only viewed).
+   */
+  prepareInput?(): void;
+  /**
    * Shows the helper's laser pointer at `at` (normalised as input, over the area input drives), or hides it
    * (undefined). It hides by itself after LASER_STILL_MS without a move. Not answered; where it cannot be drawn,
    * `onLaserUnavailable` hears why, once.
@@ -97,6 +102,8 @@ export type AgentRequest =
   | { readonly type: 'input'; readonly event: InputEvent }
   /** Release every key and button held, after the input sent before. Answered by `released`. */
   | { readonly type: 'releaseAll'; readonly id: number }
+  /** Load what injects input now: the helper asked for control. Not answered. */
+  | { readonly type: 'prepareInput' }
   /** Show the laser pointer at `at`, or hide it (no `at`). Not answered; `laserUnavailable` once if it cannot be drawn. */
   | { readonly type: 'laser'; readonly at?: LaserPoint }
   /** The monitors, read now. Answered by `monitors`. */
@@ -186,6 +193,8 @@ export function isAgentRequest(value: unknown): value is AgentRequest {
       return isId(value['id']) && (value['name'] === undefined || isName(value['name']));
     case 'input':
       return isRecord(value['event']) && typeof value['event']['type'] === 'string';
+    case 'prepareInput':
+      return true;
     case 'laser': {
       const at = value['at'];
       return at === undefined || (isRecord(at) && isUnit(at['x']) && isUnit(at['y']));

@@ -77,6 +77,16 @@ export class NutInput {
     return nutJs();
   }
 
+  /** Input may follow soon: nut-js is loaded now, so that the first event does not wait for it. */
+  prepare(): void {
+    try {
+      nutJs();
+    } catch (error) {
+      // The first input will fail the same way, and says so (apply() logs its errors).
+      this.log.warn(`nut-js could not be loaded: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   private screen = { width: 0, height: 0 };
   private area: ScreenArea | undefined;
   /** In the order they went down, so that releaseAll() unwinds them (Ctrl+C: C, then Ctrl). */

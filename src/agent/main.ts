@@ -86,6 +86,9 @@ class Agent {
       case 'screenSize':
         this.screenSize(request.id);
         return;
+      case 'prepareInput':
+        this.input.prepare();
+        return;
       case 'releaseAll':
         void this.input.releaseAll().then(() => send({ type: 'released', id: request.id }));
         return;

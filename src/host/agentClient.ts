@@ -221,6 +221,11 @@ class AgentProcess implements AgentHandle {
     this.post({ type: 'input', event });
   }
 
+  prepareInput(): void {
+    if (this.disposed || this.exited || !this.child.connected) return;
+    this.post({ type: 'prepareInput' });
+  }
+
   async releaseAll(): Promise<void> {
     await this.request({ type: 'releaseAll' }, REQUEST_TIMEOUT_MS);
   }

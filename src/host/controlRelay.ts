@@ -44,6 +44,7 @@ export class ControlRelay {
     helper.askingControl = true;
     port.log.info(`${helper.name} asks for control`);
     port.record({ event: 'controlRequested' }, helper);
+    port.agent()?.prepareInput?.();
     const granted = await port.askForControl({ helperName: helper.name, timeoutMs: port.consentTimeoutMs });
     helper.askingControl = false;
     if (port.helper() !== helper || port.state() !== 'viewing') return;

@@ -9,13 +9,15 @@ import { QUIET_AGENT } from '../support/fakeAgent';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** An agent with no desktop: counts captures, keeps input and releases. */
-function countingAgent(): HostAgent & { captures: number; inputs: InputEvent[]; releases: number } {
+function countingAgent(): HostAgent & { captures: number; inputs: InputEvent[]; releases: number; prepared: number } {
   const frame = { format: 'jpeg' as const, width: 1, height: 1, data: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]) };
   const agent = {
     ...QUIET_AGENT,
     captures: 0,
     inputs: [] as InputEvent[],
     releases: 0,
+    prepared: 0,
+    prepareInput: () => void agent.prepared++,
     capture: async () => {
       agent.captures++;
       await sleep(5);
@@ -218,6 +220,18 @@ describe('host session over a fake transport: the guard', () => {
       await sleep(100);
     }
     assert.ok(r.agent.releases > releases, 'the held key was released despite the junk');
+  });
+
+  it('asking for control has the agent load its input while the host is asked, not at the first event', async () => {
+    let answer: (granted: boolean) => void = () => undefined;
+    const r = await rig({ overrides: { ui: { askToView: async () => true, askForControl: () => new Promise<boolean>((resolve) => (answer = resolve)), notify: () => undefined } } });
+    const { run } = await admitted(r);
+    assert.equal(r.agent.prepared, 0, 'nothing loaded while only viewed');
+    run.control.deliver({ type: 'requestControl' });
+    await until('prepared', () => r.agent.prepared === 1);
+    assert.equal(r.host.state.kind, 'viewing', 'before the host answered');
+    answer(true);
+    await until('controlled', () => r.host.state.kind === 'controlled');
   });
 
   it('input before control is dropped and counted; a release without its press is not forwarded', async () => {
