@@ -8,12 +8,12 @@
  * as PNG, several times over the budget.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { HostSession } from '../../src/host/hostSession';
 import { Stack, startXterm, waitFor } from '../support/env';
 import { allowView, canvasPixel, newHost, newPrompts, newRig, openHelper, startRig, stopRig } from '../support/session';
+import { differences, helperPicture, hostPicture } from '../support/pictures';
 import { playVideo, type VideoWindow } from '../support/videoWindow';
 
 const stack = new Stack();
@@ -36,42 +36,6 @@ async function received(page: Page): Promise<number> {
     }
     return bytes;
   });
-}
-
-/** The helper's whole picture, RGB, read from its canvas. */
-async function helperPicture(page: Page): Promise<Buffer> {
-  const b64 = await page.evaluate(() => {
-    const canvas = document.querySelector('#screen') as HTMLCanvasElement;
-    const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-    let out = '';
-    const rgb = new Uint8Array((d.length / 4) * 3);
-    for (let i = 0, j = 0; i < d.length; i += 4, j += 3) {
-      rgb[j] = d[i]!;
-      rgb[j + 1] = d[i + 1]!;
-      rgb[j + 2] = d[i + 2]!;
-    }
-    for (let i = 0; i < rgb.length; i += 0x8000) out += String.fromCharCode(...rgb.subarray(i, i + 0x8000));
-    return btoa(out);
-  });
-  return Buffer.from(b64, 'base64');
-}
-
-/** The host's screen as the X server has it, RGB. */
-function hostPicture(): Buffer {
-  return execFileSync('import', ['-window', 'root', '-depth', '8', 'rgb:-'], { env: { ...process.env, DISPLAY: rig.display }, maxBuffer: 64 * 1024 * 1024, timeout: 10_000 });
-}
-
-/** Pixels that differ, and the first of them. */
-function differences(a: Buffer, b: Buffer): { count: number; first?: string } {
-  let count = 0;
-  let first: string | undefined;
-  for (let p = 0; p < SCREEN.width * SCREEN.height; p++) {
-    const i = p * 3;
-    if (a[i] === b[i] && a[i + 1] === b[i + 1] && a[i + 2] === b[i + 2]) continue;
-    count++;
-    first ??= `(${p % SCREEN.width},${Math.floor(p / SCREEN.width)}): host ${[...a.subarray(i, i + 3)]} helper ${[...b.subarray(i, i + 3)]}`;
-  }
-  return { count, ...(first ? { first } : {}) };
 }
 
 describe('video: lossy while it plays, exact once it stops', { timeout: 120_000 }, () => {
@@ -121,7 +85,7 @@ describe('video: lossy while it plays, exact once it stops', { timeout: 120_000 
     let last: { count: number; first?: string } = { count: -1 };
     // What was sent is drawn within moments; compare until it is, or say what differs.
     await waitFor('the helper\'s picture to equal the host\'s', async () => {
-      last = differences(hostPicture(), await helperPicture(page));
+      last = differences(hostPicture(rig.display), await helperPicture(page), SCREEN.width);
       return last.count === 0;
     }, 10_000, 500).catch(() => assert.fail(`${last.count} pixels differ, the first at ${last.first}`));
   });
