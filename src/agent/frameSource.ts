@@ -43,6 +43,11 @@ export interface CaptureRequest {
   readonly waitMs?: number;
   /** The lossy pictures' bit budget from now on (what the link leaves room for); absent: unchanged. */
   readonly lossyBps?: number;
+  /**
+   * The bytes an update's lossless part may take from now on (what the link carries in a moment; what is over it
+   * goes in the next updates); absent: unchanged, and no limit until one is given.
+   */
+  readonly losslessBytes?: number;
 }
 
 export const CAPTURE_TIMEOUT_MS = 5000;

@@ -80,6 +80,7 @@ class Agent {
           ...(request.full !== undefined ? { full: request.full } : {}),
           ...(request.waitMs !== undefined ? { waitMs: request.waitMs } : {}),
           ...(request.lossyBps !== undefined ? { lossyBps: request.lossyBps } : {}),
+          ...(request.losslessBytes !== undefined ? { losslessBytes: request.losslessBytes } : {}),
         });
         return;
       case 'screenSize':

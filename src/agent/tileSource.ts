@@ -102,6 +102,7 @@ export class TileSource implements FrameSource {
     if (this.disposed) throw new Error('The screen capture was stopped.');
     if (request.full) this.encoder.reset();
     if (request.lossyBps !== undefined) this.encoder.lossyBudget(request.lossyBps);
+    if (request.losslessBytes !== undefined) this.encoder.losslessBudget(request.losslessBytes);
     const deadline = Date.now() + (request.waitMs ?? 0);
     let full = request.full === true;
     for (;;) {
@@ -118,8 +119,9 @@ export class TileSource implements FrameSource {
       let check = false;
       if (watcher && !full) {
         const safetyDue = this.lastWholeCompare + this.safetyEvery - Date.now();
-        // Pixels painted lossily are painted again exactly once they settle, whether or not anything else changes.
-        const settleDue = this.encoder.settleDueIn() ?? Infinity;
+        // Pixels painted lossily are painted again exactly once they settle, and changes left over the budget go
+        // next, whether or not anything else changes.
+        const settleDue = this.encoder.hasPending ? 0 : (this.encoder.settleDueIn() ?? Infinity);
         await watcher.changed(Math.max(0, Math.min(deadline - Date.now(), safetyDue, settleDue, this.pointerDueIn(watcher))));
         dirty = watcher.take();
         if (dirty === undefined || dirty.length > 0) this.reported = true;

@@ -63,9 +63,10 @@ export class VideoRegions {
    * One capture's changes: the tiles set in `changed` changed in place at `now`; `moved` are the rectangles that
    * scrolls and moved windows covered (source and destination), whose tiles are motion, not video, and start over,
    * except inside `playing` (the regions found before this capture): a copy found over a video (text that repeats
-   * beside it, say) is painted over by the video's next picture, and must not stop it.
+   * beside it, say) is painted over by the video's next picture, and must not stop it. Tiles inside `stale`
+   * (changes the capture before left pending, over its budget) did not change again: they only still differ.
    */
-  observe(changed: Uint8Array | undefined, moved: readonly Rect[], now: number, playing: readonly Rect[] = []): void {
+  observe(changed: Uint8Array | undefined, moved: readonly Rect[], now: number, playing: readonly Rect[] = [], stale: readonly Rect[] = []): void {
     const motion = (t: number) => this.touches(t, moved) && !this.touches(t, playing);
     for (const r of moved) {
       this.forTiles(r, (t) => {
@@ -73,8 +74,10 @@ export class VideoRegions {
       });
     }
     if (!changed) return;
+    const pending = new Uint8Array(changed.length);
+    for (const r of stale) this.forTiles(r, (t) => (pending[t] = 1));
     for (let t = 0; t < changed.length; t++) {
-      if (!changed[t] || motion(t)) continue;
+      if (!changed[t] || pending[t] || motion(t)) continue;
       this.changes[t * HOT_CHANGES + this.next[t]!] = now;
       this.next[t] = (this.next[t]! + 1) % HOT_CHANGES;
     }
