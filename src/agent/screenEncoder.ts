@@ -19,9 +19,10 @@
 
 import { bounds, clip, type Rect, type ScreenUpdate, type UpdateOp } from '../shared/screenUpdate';
 import { sameBytes } from './bytes';
+import type { DamageReport } from './damage';
 import { MOVE_MIN_TILES, countTiles, findMoves, stillChanged } from './moveSearch';
-import { encodePng, type Pixels } from './png';
 import { paintOrder } from './paintOrder';
+import { encodePng, type Pixels } from './png';
 import { findScrolls } from './scrollSearch';
 import { TILE, changedRows, changedTiles, copyRect, exactBounds, moveRect, tileMap, tileRects, type TileMap } from './tiles';
 import { SETTLE_MS, VideoQuality, VideoRegions } from './video';
@@ -79,15 +80,16 @@ export class ScreenEncoder {
    * The update that turns what the helper shows into `current`, or undefined when nothing changed. `dirty`:
    * where the screen may have changed since the last call (undefined: anywhere); pixels outside it are taken
    * to be unchanged, except what earlier updates left pending. At `now` (ms), pixels painted lossily that have
-   * settled are painted again exactly.
+   * settled are painted again exactly. `reports`: what the X server reported changing since the last call, with
+   * the times (in area pixels), to judge how often content changes between captures.
    */
-  update(current: Pixels, dirty?: readonly Rect[], now = Date.now()): ScreenUpdate | undefined {
+  update(current: Pixels, dirty?: readonly Rect[], now = Date.now(), reports?: readonly DamageReport[]): ScreenUpdate | undefined {
     const { width, height } = current;
     if (current.data.length < width * height * 4) throw new RangeError('capture smaller than its size');
     if (this.keyNeeded || !this.shown || width !== this.width || height !== this.height) return this.key(current);
     const ops: UpdateOp[] = [];
     const stale = this.pending;
-    const { scrolled, moved, bytes, lossyBytes } = this.changes(current, dirty && [...dirty, ...stale], now, ops, stale);
+    const { scrolled, moved, bytes, lossyBytes } = this.changes(current, dirty && [...dirty, ...stale], now, ops, { reports, stale });
     const refreshed = this.settle(now, ops, this.budget - (bytes - lossyBytes));
     this.last = { scrolled, moved, rects: ops.length, bytes: bytes + refreshed, lossyBytes, settledBytes: refreshed, pending: this.pending.length };
     return ops.length > 0 ? { full: false, ops } : undefined;
@@ -115,10 +117,10 @@ export class ScreenEncoder {
 
   /**
    * Adds to `ops` what changed inside `dirty`, up to the budget, and makes `shown` what the helper will then show;
-   * what is over the budget becomes `pending`. `stale`: the changes the update before left pending (their pixels
-   * differ without having changed again: no sign of video).
+   * what is over the budget becomes `pending`. `heard`: for the video regions, the X server's reports, and the
+   * changes left pending by the update before (whose pixels differ without having changed again).
    */
-  private changes(current: Pixels, dirty: readonly Rect[] | undefined, now: number, ops: UpdateOp[], stale: readonly Rect[]): { scrolled: number; moved: number; bytes: number; lossyBytes: number } {
+  private changes(current: Pixels, dirty: readonly Rect[] | undefined, now: number, ops: UpdateOp[], heard: { reports: readonly DamageReport[] | undefined; stale: readonly Rect[] }): { scrolled: number; moved: number; bytes: number; lossyBytes: number } {
     const none = { scrolled: 0, moved: 0, bytes: 0, lossyBytes: 0 };
     this.pending = [];
     const { width, height } = current;
@@ -166,7 +168,7 @@ export class ScreenEncoder {
       playing?.changed.forEach((c, t) => {
         if (c) inPlace![t] = 1;
       });
-      video.observe(inPlace, motion, now, regions, stale);
+      video.observe(inPlace, motion, now, regions, heard);
       if (tiles) video.touched(tiles, now);
     }
     let bytes = 0;

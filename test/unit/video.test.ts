@@ -165,6 +165,51 @@ describe('video: content that changes every frame', () => {
     }
   });
 
+  it('on a slow link, with captures a second apart, a region the X server reports changing 30 times a second goes lossy', () => {
+    const enc = new ScreenEncoder({ lossy: webp });
+    const still = textScreen();
+    enc.update(still, undefined, 0, []);
+    const kindsSeen: string[] = [];
+    for (let k = 1; k <= 3; k++) {
+      // Thirty frames drawn since the capture before, each reported by DAMAGE; the capture sees the last.
+      const reports = Array.from({ length: 30 }, (_, j) => ({ rect: VIDEO, at: (k - 1) * 1000 + (j + 1) * FRAME_MS }));
+      kindsSeen.push(kinds(enc.update(withVideo(still, k * 30), [VIDEO], k * 1000, reports)).join('+'));
+    }
+    assert.ok(kindsSeen.slice(1).every((k) => k === 'lossy'), `captures: ${kindsSeen.join(' ')}`);
+    // Captured as rarely without the reports, it changes once a second: not video.
+    const blind = new ScreenEncoder({ lossy: webp });
+    blind.update(still, undefined, 0);
+    for (let k = 1; k <= 3; k++) assert.deepEqual(lossyRects(blind.update(withVideo(still, k * 30), [VIDEO], k * 1000)), [], `capture ${k}`);
+  });
+
+  it('a frame drawn in several requests is one change; changes that wait over the budget are no changes at all', () => {
+    // One frame a second, each drawn in five requests over it (a background, then the picture, ...) within a
+    // millisecond or two, each reported: not video.
+    const enc = new ScreenEncoder({ lossy: webp });
+    const still = textScreen();
+    enc.update(still, undefined, 0, []);
+    for (let k = 1; k <= 4; k++) {
+      const requests = Array.from({ length: 5 }, (_, r) => ({ rect: VIDEO, at: k * 1000 - 500 + r / 2 }));
+      assert.deepEqual(lossyRects(enc.update(withVideo(still, k), [VIDEO], k * 1000, requests)), [], `capture ${k}`);
+    }
+    // A large change over a small budget: it differs at every capture until it is all painted, changed only once.
+    const slow = new ScreenEncoder({ lossy: webp });
+    slow.losslessBudget(4096);
+    const picture = new Uint8Array(W * H * 4);
+    apply(slow.update(still, undefined, 0, [])!, picture, W);
+    const changed = withVideo(still, 1);
+    apply(slow.update(changed, [VIDEO], 10, [{ rect: VIDEO, at: 5 }])!, picture, W);
+    let t = 10;
+    while (slow.hasPending) {
+      t += 40;
+      const u = slow.update(changed, [], t, [])!;
+      assert.deepEqual(lossyRects(u), [], `at ${t} ms`);
+      apply(u, picture, W);
+    }
+    assert.ok(t >= 400, `painted over ${t} ms`);
+    assert.deepEqual(picture, opaque(changed.data));
+  });
+
   it('without a lossy encoder everything stays lossless', () => {
     const enc = new ScreenEncoder();
     const still = textScreen();
