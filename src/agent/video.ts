@@ -76,7 +76,9 @@ export class VideoRegions {
    *
    * When: at the times of the `reports` that touch a tile (the X server's, since the capture before), else at
    * `now`; but a tile inside `stale` (changes the capture before left pending) that no report touches did not
-   * change again, it only still differs.
+   * change again, it only still differs. A report that touches a scroll or a moved window dates nothing: it is the
+   * redraw that moved it, and tells nothing of what changed in place (else a page scrolled 60 times a second,
+   * reported whole each time, made every tile the scroll search missed hot at once).
    */
   observe(changed: Uint8Array | undefined, moved: readonly Rect[], now: number, playing: readonly Rect[] = [], heard: { readonly reports?: readonly DamageReport[] | undefined; readonly stale?: readonly Rect[] } = {}): void {
     this.observedAt = now;
@@ -90,6 +92,7 @@ export class VideoRegions {
     // Tiles that a report or the capture itself dates (1), and those left pending that nothing dates (2).
     const dated = new Uint8Array(changed.length);
     for (const { rect, at } of heard.reports ?? []) {
+      if (moved.some((m) => overlaps(m, rect))) continue;
       this.forTiles(rect, (t) => {
         if (!changed[t] || motion(t)) return;
         dated[t] = 1;
@@ -287,4 +290,8 @@ export class VideoQuality {
     if (bps > this.budgetBps) this.quality = Math.max(QUALITY_MIN, this.quality - 5);
     else if (bps < this.budgetBps * 0.7) this.quality = Math.min(QUALITY_MAX, this.quality + 1);
   }
+}
+
+function overlaps(a: Rect, b: Rect): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }

@@ -152,6 +152,36 @@ describe('video: content that changes every frame', () => {
     assert.deepEqual(picture, opaque(at(30 * STEP).data));
   });
 
+  it('a page scrolled 60 times a second between captures far apart, reported whole each time, is a copy, not video', () => {
+    // Code whose lines repeat (braces, blank lines), scrolled 4 px a redraw, each redraw reported for the whole
+    // screen (one copy of a back buffer, as the bench's window does); captured every 300 ms, as on a slow link.
+    const lines = 40;
+    const page = new Uint8Array(W * (H + 2000) * 4);
+    for (let y = 0; y < H + 2000; y++) {
+      const line = Math.floor(y / 14) % lines;
+      const kind = line % 5 === 0 ? 0 : line % 3 === 0 ? 1 : 2 + line;
+      for (let x = 0; x < W; x++) {
+        const ink = y % 14 > 2 && y % 14 < 11 && x < 40 + kind * 13 && ((x * 13 + kind * 7919) % 23) < 9;
+        page.set(ink ? [(kind * 40) & 0xff, 200, 100, 255] : [30, 30, 30, 255], (y * W + x) * 4);
+      }
+    }
+    const at = (offset: number): Pixels => ({ data: page.slice(offset * W * 4, (offset + H) * W * 4), width: W, height: H });
+    const enc = new ScreenEncoder({ lossy: webp });
+    enc.losslessBudget(1024);
+    const picture = new Uint8Array(W * H * 4);
+    apply(enc.update(at(0), undefined, 0, [])!, picture, W);
+    const whole = { x: 0, y: 0, width: W, height: H };
+    for (let n = 1; n <= 20; n++) {
+      const t = n * 300;
+      const reports = Array.from({ length: 18 }, (_, j) => ({ rect: whole, at: t - 300 + (j + 1) * 16 }));
+      const u = enc.update(at(n * 72), [whole], t, reports)!;
+      assert.deepEqual(lossyRects(u), [], `capture ${n}: ${kinds(u).join('+')}`);
+      apply(u, picture, W);
+    }
+    for (let t = 6010; enc.hasPending; t += 10) apply(enc.update(at(20 * 72), [], t, [])!, picture, W);
+    assert.deepEqual(picture, opaque(at(20 * 72).data));
+  });
+
   it('typing, a blinking caret or a small spinner, however often they change, stay lossless', () => {
     const enc = new ScreenEncoder({ lossy: webp });
     const still = textScreen();
