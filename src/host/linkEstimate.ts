@@ -4,11 +4,13 @@
  * transmission, the helper's decoding and the ack's way back included) and a delivery-rate sample (BBR's: the
  * bytes acknowledged between a frame's sending and its acknowledgement, over that time).
  *
- * The least round trip, which sizes what may be in flight, is taken from frames that went alone (nothing in flight
- * before them): any other waited behind frames of our own, and a window sized from such round trips grows the queue
- * that made them long, round after round (measured on the emulated mobile link: a least round trip of 1-2 s where
- * the link's is 120 ms, and keystrokes a second or more behind). When none went alone for PROBE_EVERY_MS, the pump
- * lets what is in flight drain and sends one frame alone (BBR's ProbeRTT, in frames).
+ * The least round trip, which sizes what may be in flight, must come now and then from a frame that went alone
+ * (nothing in flight before it): while the link is full every other frame waits behind frames of our own, and a
+ * window sized from such round trips grows the queue that made them long, round after round (measured on the
+ * emulated mobile link: a least round trip of 1-2 s where the link's is 120 ms, and keystrokes a second or more
+ * behind). So when none went alone for PROBE_EVERY_MS, the pump lets what is in flight drain and sends one frame
+ * alone (BBR's ProbeRTT, in frames). (Taking the least round trip from frames alone only was tried: while a video
+ * plays those are its large pictures, the least round trip read long, and the lossy budget saw no queue.)
  *
  * From those, what the pump may do now:
  * - `framesLimit`: frames in flight. Two suffice where a round trip is short; on a long one, two frames per
@@ -78,7 +80,6 @@ export class LinkEstimator {
   private readonly inFlight: Sent[] = [];
   private delivered = 0;
   private deliveredAt: number;
-  /** Round trips of frames that went alone. */
   private readonly rtts: { at: number; ms: number }[] = [];
   /** When a frame that went alone was last acknowledged (or the estimator began). */
   private aloneAt: number;
@@ -119,10 +120,8 @@ export class LinkEstimator {
     this.deliveredAt = now;
     const rtt = Math.max(1, now - last.at);
     this.srttMs = this.srttMs === undefined ? rtt : this.srttMs * 0.875 + rtt * 0.125;
-    if (last.alone) {
-      push(this.rtts, { at: now, ms: rtt }, now);
-      this.aloneAt = now;
-    }
+    push(this.rtts, { at: now, ms: rtt }, now);
+    if (last.alone) this.aloneAt = now;
     const span = now - last.deliveredAt;
     if (span > 0) {
       push(this.rates, { at: now, bps: ((this.delivered - last.delivered) * 8 * 1000) / span }, now);
