@@ -5,8 +5,7 @@
  * delivers in a moment and leaves the rest for the next: the smallest rectangles first (a keystroke, a caret, a
  * status line), a large one cut into pieces of whole tiles, top first, each of at most about as many pixels as the
  * budget has bytes (screen content rarely takes more than a byte a pixel as PNG), so that an update ends near its
- * budget: bands of tile rows, and a band wider than that in blocks along it. The pieces keep their rectangle's
- * place in the order: a word typed, cut in two, still goes before a page that scrolled in.
+ * budget: bands of tile rows, and a band wider than that in blocks along it.
  */
 
 import type { Rect } from '../shared/screenUpdate';
@@ -16,7 +15,7 @@ import { TILE } from './tiles';
 export function paintOrder(rects: readonly Rect[], budget: number): Rect[] {
   if (!Number.isFinite(budget)) return [...rects];
   const pieces: Rect[] = [];
-  for (const r of [...rects].sort((a, b) => a.width * a.height - b.width * b.height)) {
+  for (const r of rects) {
     if (r.width * r.height <= budget) {
       pieces.push(r);
       continue;
@@ -29,5 +28,6 @@ export function paintOrder(rects: readonly Rect[], budget: number): Rect[] {
       }
     }
   }
-  return pieces;
+  // Stable: the pieces of one rectangle keep their order, top first.
+  return pieces.sort((a, b) => a.width * a.height - b.width * b.height);
 }
