@@ -40,10 +40,12 @@ export interface HostAgent {
    * Captures the screen and returns it encoded: a whole picture, or a screen update (what changed since the
    * last frame; `full` asks for every pixel). Resolves undefined when nothing changed within `waitMs`. Rejects
    * (never hangs) within a few seconds on failure. `lossyBps`: the lossy pictures' bit budget from now on (what the
-   * link leaves room for; absent: the agent's own, VIDEO_BUDGET_BPS). `repaint`: parts of the screen the helper may
-   * not have as sent (frames lost in a network cut): the update paints them again exactly first, then what changed.
+   * link leaves room for; absent: the agent's own, VIDEO_BUDGET_BPS). `losslessBytes`: the bytes an update's
+   * lossless part may take from now on (what the link carries in a moment; absent: no limit). `repaint`: parts of
+   * the screen the helper may not have as sent (frames lost in a network cut): the update paints them again exactly
+   * first, then what changed.
    */
-  capture(request?: { readonly full?: boolean; readonly waitMs?: number; readonly lossyBps?: number; readonly repaint?: readonly Rect[] }): Promise<EncodedFrame | undefined>;
+  capture(request?: { readonly full?: boolean; readonly waitMs?: number; readonly lossyBps?: number; readonly losslessBytes?: number; readonly repaint?: readonly Rect[] }): Promise<EncodedFrame | undefined>;
   /** Injects one input event; events are applied in order. Errors are logged, not thrown. */
   input(event: InputEvent): void;
   /** Releases every key and button that input() pressed and did not release. Resolves when done. */
@@ -95,7 +97,7 @@ export type AgentRequest =
    * Capture the screen (see `CaptureRequest`). Answered by `frame`, by `unchanged` when nothing changed within
    * `waitMs`, or by `requestFailed`.
    */
-  | { readonly type: 'capture'; readonly id: number; readonly full?: boolean; readonly waitMs?: number; readonly lossyBps?: number; readonly repaint?: readonly Rect[] }
+  | { readonly type: 'capture'; readonly id: number; readonly full?: boolean; readonly waitMs?: number; readonly lossyBps?: number; readonly losslessBytes?: number; readonly repaint?: readonly Rect[] }
   /** The size of what is captured and driven, measured again. Answered by `screenSize` or `requestFailed`. */
   | { readonly type: 'screenSize'; readonly id: number }
   /** Inject one input event. Not answered: events are applied in the order sent, failures are logged. */
@@ -163,6 +165,7 @@ const isWarnings = (v: unknown): v is readonly string[] =>
 const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 /** A bit rate: 1 kbit/s to 1 Gbit/s. */
 const isBitRate = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 1000 && v <= 1e9;
+const isByteBudget = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1024 && v <= 1e9;
 const isSize = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
 /** The most rectangles one capture may be asked to repaint (the host merges more into the whole screen). */
 export const MAX_REPAINT_RECTS = 4096;
@@ -184,7 +187,8 @@ export function isAgentRequest(value: unknown): value is AgentRequest {
   switch (value['type']) {
     case 'capture':
       return isId(value['id']) && (value['full'] === undefined || typeof value['full'] === 'boolean') && (value['waitMs'] === undefined || (typeof value['waitMs'] === 'number' && value['waitMs'] >= 0)) &&
-        (value['lossyBps'] === undefined || isBitRate(value['lossyBps'])) && (value['repaint'] === undefined || isRects(value['repaint']));
+        (value['lossyBps'] === undefined || isBitRate(value['lossyBps'])) && (value['losslessBytes'] === undefined || isByteBudget(value['losslessBytes'])) &&
+        (value['repaint'] === undefined || isRects(value['repaint']));
     case 'screenSize':
     case 'releaseAll':
     case 'monitors':

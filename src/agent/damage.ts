@@ -43,6 +43,12 @@ interface XDisplay {
   readonly screen: readonly { readonly root: number; readonly pixel_width: number; readonly pixel_height: number }[];
 }
 
+/** A change the X server reported: where (root-window pixels), and when (Date.now()). */
+export interface DamageReport {
+  readonly rect: Rect;
+  readonly at: number;
+}
+
 /** Rectangles changed since the last `take()`, in root-window pixels. */
 export interface ChangeWatcher {
   /** False once the watcher can no longer tell (its connection broke, or it was disposed): poll instead. */
@@ -51,6 +57,11 @@ export interface ChangeWatcher {
   changed(timeoutMs: number): Promise<void>;
   /** The rectangles that changed since the last take, and forgets them; undefined: everything may have. */
   take(): Rect[] | undefined;
+  /**
+   * Each change reported since the last call, with its time, oldest first (the newest MAX_REPORTS of them), and
+   * forgets them: how often a region changes between two captures. Optional: without it, captures date changes.
+   */
+  takeReports?(): DamageReport[];
   /**
    * Whether the pointer may have moved or changed shape since the last call; such a hint also wakes `changed()`.
    * Undefined when the watcher cannot tell (then the pointer is polled). Optional, as the next one.
@@ -80,6 +91,8 @@ export type PointerReader = () => Promise<PointerReading | undefined>;
 
 /** Above this many rectangles between two takes, they are folded into their bounds. */
 const MAX_RECTS = 256;
+/** Reports kept between two takeReports(): beyond, the oldest half is dropped (a frame rate needs the recent ones). */
+const MAX_REPORTS = 1024;
 /** XFixes: CursorNotify when the cursor shown changes shape. */
 const DISPLAY_CURSOR_NOTIFY_MASK = 1;
 /** XInput 2: raw motion of every device, through its master (XI2.h). */
@@ -88,6 +101,7 @@ const XI_ALL_MASTER_DEVICES = 1;
 
 export class DamageWatcher implements ChangeWatcher {
   private rects: Rect[] = [];
+  private reports: DamageReport[] = [];
   private everything = true;
   private waiter: (() => void) | undefined;
   private disposed = false;
@@ -228,6 +242,12 @@ export class DamageWatcher implements ChangeWatcher {
     return rects;
   }
 
+  takeReports(): DamageReport[] {
+    const reports = this.reports;
+    this.reports = [];
+    return reports;
+  }
+
   pointerHint(): boolean | undefined {
     if (!this.hinting || !this.alive) return undefined;
     const stirred = this.pointerStirred;
@@ -267,6 +287,8 @@ export class DamageWatcher implements ChangeWatcher {
 
   private add(rect: Rect): void {
     if (rect.width <= 0 || rect.height <= 0) return;
+    if (this.reports.length >= MAX_REPORTS) this.reports = this.reports.slice(MAX_REPORTS / 2);
+    this.reports.push({ rect, at: Date.now() });
     if (this.rects.length >= MAX_RECTS) {
       this.rects = [bounds([...this.rects, rect])];
     } else {

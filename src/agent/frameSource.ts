@@ -46,6 +46,11 @@ export interface CaptureRequest {
   readonly lossyBps?: number;
   /** Parts of the screen the helper may not have as sent (frames lost in a cut): painted again exactly, at once. */
   readonly repaint?: readonly Rect[];
+  /**
+   * The bytes an update's lossless part may take from now on (what the link carries in a moment; what is over it
+   * goes in the next updates); absent: unchanged, and no limit until one is given.
+   */
+  readonly losslessBytes?: number;
 }
 
 export const CAPTURE_TIMEOUT_MS = 5000;

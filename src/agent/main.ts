@@ -81,6 +81,7 @@ class Agent {
           ...(request.waitMs !== undefined ? { waitMs: request.waitMs } : {}),
           ...(request.lossyBps !== undefined ? { lossyBps: request.lossyBps } : {}),
           ...(request.repaint !== undefined ? { repaint: request.repaint } : {}),
+          ...(request.losslessBytes !== undefined ? { losslessBytes: request.losslessBytes } : {}),
         });
         return;
       case 'screenSize':

@@ -9,16 +9,23 @@
  * none may be lost: when the link is busy the caller simply asks later, and the next update holds everything
  * that changed meanwhile (nothing is queued, the newest picture wins).
  *
+ * On a slow link an update's lossless part has a byte budget (`losslessBudget`): it paints the changed parts up to
+ * it, the small ones first (paintOrder.ts), and leaves the others pending: `shown` keeps the helper's old pixels
+ * there, so that copies stay right, and the next updates paint them even if nothing changes meanwhile. A keystroke
+ * then waits behind one budget's worth, not behind a whole large update.
+ *
  * Pure: no capture, no I/O. Pixels are 4 bytes each, blue first (what nut-js grabs).
  */
 
 import { bounds, clip, type Rect, type ScreenUpdate, type UpdateOp } from '../shared/screenUpdate';
 import { sameBytes } from './bytes';
+import type { DamageReport } from './damage';
 import { MOVE_MIN_TILES, countTiles, findMoves, stillChanged } from './moveSearch';
+import { paintOrder } from './paintOrder';
 import { encodePng, type Pixels } from './png';
 import { findScrolls } from './scrollSearch';
 import { TILE, changedRows, changedTiles, copyRect, exactBounds, moveRect, tileMap, tileRects, type TileMap } from './tiles';
-import { VideoQuality, VideoRegions } from './video';
+import { SETTLE_MS, VideoQuality, VideoRegions } from './video';
 import type { LossyEncoder } from './webp';
 
 /** A change over at least this share of the screen is checked for a vertical scroll first. */
@@ -39,6 +46,8 @@ export interface EncoderStats {
   readonly lossyBytes: number;
   /** Of those, the bytes that painted settled pixels exactly again (after lossy pictures). */
   readonly settledBytes: number;
+  /** Changed rectangles left for the next updates (over the budget). */
+  readonly pending: number;
 }
 
 export interface EncoderOptions {
@@ -56,7 +65,11 @@ export class ScreenEncoder {
   /** Where content changes every frame, and which pixels the helper has only approximately (with `lossy` only). */
   private video: VideoRegions | undefined;
   private readonly quality = new VideoQuality();
-  last: EncoderStats = { scrolled: 0, moved: 0, rects: 0, bytes: 0, lossyBytes: 0, settledBytes: 0 };
+  /** Bytes the lossless part of an update may take (the last rectangle may cross it). */
+  private budget = Infinity;
+  /** Where `shown` still differs from the last capture: changes that were over the budget. */
+  private pending: Rect[] = [];
+  last: EncoderStats = { scrolled: 0, moved: 0, rects: 0, bytes: 0, lossyBytes: 0, settledBytes: 0, pending: 0 };
 
   constructor(private readonly options: EncoderOptions = {}) {}
 
@@ -76,17 +89,20 @@ export class ScreenEncoder {
   /**
    * The update that turns what the helper shows into `current`, or undefined when nothing changed. `dirty`:
    * where the screen may have changed since the last call (undefined: anywhere); pixels outside it are taken
-   * to be unchanged. At `now` (ms), pixels painted lossily that have settled are painted again exactly.
+   * to be unchanged, except what earlier updates left pending. At `now` (ms), pixels painted lossily that have
+   * settled are painted again exactly. `reports`: what the X server reported changing since the last call, with
+   * the times (in area pixels), to judge how often content changes between captures.
    */
-  update(current: Pixels, dirty?: readonly Rect[], now = Date.now()): ScreenUpdate | undefined {
+  update(current: Pixels, dirty?: readonly Rect[], now = Date.now(), reports?: readonly DamageReport[]): ScreenUpdate | undefined {
     const { width, height } = current;
     if (current.data.length < width * height * 4) throw new RangeError('capture smaller than its size');
     if (this.keyNeeded || !this.shown || width !== this.width || height !== this.height) return this.key(current);
     const ops: UpdateOp[] = [];
     const repainted = this.repainted(current, ops);
-    const { scrolled, moved, bytes, lossyBytes } = this.changes(current, dirty, now, ops);
-    const refreshed = this.settle(now, ops);
-    this.last = { scrolled, moved, rects: ops.length, bytes: bytes + refreshed + repainted, lossyBytes, settledBytes: refreshed };
+    const stale = this.pending;
+    const { scrolled, moved, bytes, lossyBytes } = this.changes(current, dirty && [...dirty, ...stale], now, ops, { reports, stale });
+    const refreshed = this.settle(now, ops, this.budget - (bytes - lossyBytes));
+    this.last = { scrolled, moved, rects: ops.length, bytes: bytes + refreshed + repainted, lossyBytes, settledBytes: refreshed, pending: this.pending.length };
     return ops.length > 0 ? { full: false, ops } : undefined;
   }
 
@@ -95,14 +111,29 @@ export class ScreenEncoder {
     this.quality.budgetBps = bps;
   }
 
+  /** The bytes each update's lossless part may take from now on (what the link carries in a moment); Infinity: all. */
+  losslessBudget(bytes: number): void {
+    this.budget = bytes;
+  }
+
+  /** Whether changes wait to be painted (over the budget): the next update paints them, whether or not anything else changes. */
+  get hasPending(): boolean {
+    return this.pending.length > 0;
+  }
+
   /** Milliseconds from `now` until pixels painted lossily may settle (ask again then); undefined when there are none. */
   settleDueIn(now = Date.now()): number | undefined {
     return this.video?.settleDueIn(now);
   }
 
-  /** Adds to `ops` what changed inside `dirty`, and makes `shown` what the helper will then show. */
-  private changes(current: Pixels, dirty: readonly Rect[] | undefined, now: number, ops: UpdateOp[]): { scrolled: number; moved: number; bytes: number; lossyBytes: number } {
+  /**
+   * Adds to `ops` what changed inside `dirty`, up to the budget, and makes `shown` what the helper will then show;
+   * what is over the budget becomes `pending`. `heard`: for the video regions, the X server's reports, and the
+   * changes left pending by the update before (whose pixels differ without having changed again).
+   */
+  private changes(current: Pixels, dirty: readonly Rect[] | undefined, now: number, ops: UpdateOp[], heard: { reports: readonly DamageReport[] | undefined; stale: readonly Rect[] }): { scrolled: number; moved: number; bytes: number; lossyBytes: number } {
     const none = { scrolled: 0, moved: 0, bytes: 0, lossyBytes: 0 };
+    this.pending = [];
     const { width, height } = current;
     const roi = dirty === undefined ? { x: 0, y: 0, width, height } : clip(bounds(dirty), width, height);
     if (!roi) return none;
@@ -148,7 +179,7 @@ export class ScreenEncoder {
       playing?.changed.forEach((c, t) => {
         if (c) inPlace![t] = 1;
       });
-      video.observe(inPlace, motion, now, regions);
+      video.observe(inPlace, motion, now, regions, heard);
       if (tiles) video.touched(tiles, now);
     }
     let bytes = 0;
@@ -165,7 +196,11 @@ export class ScreenEncoder {
         video.paintedLossy(exact, now);
       }
     }
-    for (const r of tiles ? tileRects(tiles) : []) {
+    for (const r of paintOrder(tiles ? tileRects(tiles) : [], this.budget)) {
+      if (bytes >= this.budget) {
+        this.pending.push(r);
+        continue;
+      }
       const exact = exactBounds(shown, current.data, width, r);
       if (!exact) continue;
       const png = encodePng(current, exact.x, exact.y, exact.width, exact.height, exact.width * exact.height > LARGE_RECT ? 1 : 6);
@@ -205,13 +240,20 @@ export class ScreenEncoder {
     return bytes;
   }
 
-  /** Adds to `ops` the exact pixels of what was painted lossily and has settled; returns their bytes. */
-  private settle(now: number, ops: UpdateOp[]): number {
+  /**
+   * Adds to `ops` the exact pixels of what was painted lossily and has settled, up to `budget` bytes (what is
+   * over it settles at the next update); returns their bytes.
+   */
+  private settle(now: number, ops: UpdateOp[], budget: number): number {
     const settled = this.video?.settled(now);
     if (!settled) return 0;
     const shown: Pixels = { data: this.shown!, width: this.width, height: this.height };
     let bytes = 0;
-    for (const r of tileRects(settled)) {
+    for (const r of paintOrder(tileRects(settled), budget)) {
+      if (bytes >= budget) {
+        this.video!.paintedLossy(r, now - SETTLE_MS);
+        continue;
+      }
       const png = encodePng(shown, r.x, r.y, r.width, r.height, r.width * r.height > LARGE_RECT ? 1 : 6);
       bytes += png.length;
       ops.push({ kind: 'image', rect: r, png });
@@ -226,6 +268,7 @@ export class ScreenEncoder {
     this.shown = new Uint8Array(current.data.subarray(0, width * height * 4));
     this.keyNeeded = false;
     this.repaints = [];
+    this.pending = [];
     // Every pixel is exact again; what played keeps playing, and is found again within a second.
     this.video = this.options.lossy ? new VideoRegions(width, height) : undefined;
     const ops: UpdateOp[] = [];
@@ -236,7 +279,7 @@ export class ScreenEncoder {
       bytes += png.length;
       ops.push({ kind: 'image', rect, png });
     }
-    this.last = { scrolled: 0, moved: 0, rects: ops.length, bytes, lossyBytes: 0, settledBytes: 0 };
+    this.last = { scrolled: 0, moved: 0, rects: ops.length, bytes, lossyBytes: 0, settledBytes: 0, pending: 0 };
     return { full: true, ops };
   }
 }

@@ -8,7 +8,7 @@ import type { EncodedFrame } from '../shared/frames';
 import type { Logger } from '../shared/log';
 import { MAX_POINTER_SIZE, bounds, clip, encodeUpdate, type Rect, type UpdateOp } from '../shared/screenUpdate';
 import { sleep } from './bytes';
-import type { ChangeWatcher, PointerReader, PointerReading } from './damage';
+import type { ChangeWatcher, DamageReport, PointerReader, PointerReading } from './damage';
 import { CAPTURE_TIMEOUT_MS, LAYOUT_TTL_MS, errorText, sameArea, withTimeout, type CaptureRequest, type FrameSource, type ScreenArea } from './frameSource';
 import { encodeRgbaPng, type Pixels } from './png';
 import { ScreenEncoder } from './screenEncoder';
@@ -120,6 +120,7 @@ export class TileSource implements FrameSource {
     if (request.full) this.encoder.reset();
     if (request.lossyBps !== undefined) this.encoder.lossyBudget(request.lossyBps);
     if (request.repaint) this.encoder.repaint(request.repaint);
+    if (request.losslessBytes !== undefined) this.encoder.losslessBudget(request.losslessBytes);
     const deadline = Date.now() + (request.waitMs ?? 0);
     let full = request.full === true;
     for (;;) {
@@ -133,24 +134,29 @@ export class TileSource implements FrameSource {
       // A watcher whose connection broke tells nothing any more: poll, as without one.
       const watcher = this.watcher?.alive && !this.distrusted ? this.watcher : undefined;
       let dirty: Rect[] | undefined;
+      let reports: DamageReport[] | undefined;
       let check = false;
       if (watcher && !full) {
         const safetyDue = this.lastWholeCompare + this.safetyEvery - Date.now();
-        // Pixels painted lossily are painted again exactly once they settle, whether or not anything else changes.
-        const settleDue = this.encoder.settleDueIn() ?? Infinity;
+        // Pixels painted lossily are painted again exactly once they settle, and changes left over the budget go
+        // next, whether or not anything else changes.
+        const settleDue = this.encoder.hasPending ? 0 : (this.encoder.settleDueIn() ?? Infinity);
         await watcher.changed(Math.max(0, Math.min(deadline - Date.now(), safetyDue, settleDue, this.pointerDueIn(watcher))));
         dirty = watcher.take();
+        reports = watcher.takeReports?.();
         if (dirty === undefined || dirty.length > 0) this.reported = true;
         check = Date.now() - this.lastWholeCompare >= this.safetyEvery;
         if (!watcher.alive || check) dirty = undefined;
       } else {
         watcher?.take();
+        watcher?.takeReports?.();
       }
       if (this.disposed) throw new Error('The screen capture was stopped.');
       const inArea = dirty && area ? dirty.map((r) => ({ ...r, x: r.x - area.x, y: r.y - area.y })) : dirty;
+      const heard = reports && area ? reports.map(({ rect, at }) => ({ rect: { ...rect, x: rect.x - area.x, y: rect.y - area.y }, at })) : reports;
       const pixels = await withTimeout(this.pixels(area, inArea), CAPTURE_TIMEOUT_MS, `The screen capture took more than ${CAPTURE_TIMEOUT_MS / 1000} s and was given up.`);
       if (inArea === undefined) this.lastWholeCompare = Date.now();
-      const update = this.encoder.update(pixels, inArea);
+      const update = this.encoder.update(pixels, inArea, Date.now(), heard);
       this.sayVideo();
       if (check) this.judgeWatcher(update !== undefined);
       full = false;

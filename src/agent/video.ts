@@ -6,7 +6,11 @@
  *
  * A tile is hot when it changed in place (not as part of a scroll or a moved window) at least HOT_CHANGES times
  * within HOT_WINDOW_MS. Time rather than a count of captures: captures come whenever anything on the screen
- * changes, so a video beside a blinking caret or a spinner would otherwise change in only some of them. A video
+ * changes, so a video beside a blinking caret or a spinner would otherwise change in only some of them. And the
+ * times of the changes are the X server's reports where there are some (damage.ts), not only the captures': on a
+ * slow link a capture waits for the link, a second or more apart, and a video would never be seen changing five
+ * times a second. A tile's changes are counted at most one per MIN_CHANGE_GAP_MS (a frame drawn in several
+ * requests is one change). A video
  * region is a box of hot tiles, connected, at least MIN_TILES large and mostly hot: typing (a few tiles, each
  * changing a few times), a spinner or a progress bar stay lossless, and so does the text that a scroll brings in
  * (its tiles lie under the scroll's copy and are not counted).
@@ -16,11 +20,14 @@
  */
 
 import type { Rect } from '../shared/screenUpdate';
+import type { DamageReport } from './damage';
 import { TILE, tileMap, type TileMap } from './tiles';
 
 /** Changes in place that make a tile hot, and the window they must fall in (at least 5 changes a second). */
 const HOT_CHANGES = 5;
 const HOT_WINDOW_MS = 1000;
+/** Changes of a tile closer than this are one (the requests that draw one frame; at most 60 changes a second). */
+const MIN_CHANGE_GAP_MS = 15;
 /**
  * A video region covers at least this many tiles (a 256x192 px box), most of them hot: smaller animations (a
  * spinner, an animated icon, the bench's 208x80 barcode that changes 60 times a second) cost little as PNG.
@@ -47,6 +54,8 @@ export class VideoRegions {
   /** Per tile: painted lossily and not painted exactly since (0), else when it last changed. */
   private readonly approxAt: Float64Array;
   private approxCount = 0;
+  /** When the last capture's changes were observed. */
+  private observedAt = -Infinity;
 
   constructor(
     private readonly width: number,
@@ -60,12 +69,19 @@ export class VideoRegions {
   }
 
   /**
-   * One capture's changes: the tiles set in `changed` changed in place at `now`; `moved` are the rectangles that
-   * scrolls and moved windows covered (source and destination), whose tiles are motion, not video, and start over,
-   * except inside `playing` (the regions found before this capture): a copy found over a video (text that repeats
-   * beside it, say) is painted over by the video's next picture, and must not stop it.
+   * One capture's changes: the tiles set in `changed` changed in place; `moved` are the rectangles that scrolls and
+   * moved windows covered (source and destination), whose tiles are motion, not video, and start over, except
+   * inside `playing` (the regions found before this capture): a copy found over a video (text that repeats beside
+   * it, say) is painted over by the video's next picture, and must not stop it.
+   *
+   * When: at the times of the `reports` that touch a tile (the X server's, since the capture before), else at
+   * `now`; but a tile inside `stale` (changes the capture before left pending) that no report touches did not
+   * change again, it only still differs. A report that touches a scroll or a moved window dates nothing: it is the
+   * redraw that moved it, and tells nothing of what changed in place (else a page scrolled 60 times a second,
+   * reported whole each time, made every tile the scroll search missed hot at once).
    */
-  observe(changed: Uint8Array | undefined, moved: readonly Rect[], now: number, playing: readonly Rect[] = []): void {
+  observe(changed: Uint8Array | undefined, moved: readonly Rect[], now: number, playing: readonly Rect[] = [], heard: { readonly reports?: readonly DamageReport[] | undefined; readonly stale?: readonly Rect[] } = {}): void {
+    this.observedAt = now;
     const motion = (t: number) => this.touches(t, moved) && !this.touches(t, playing);
     for (const r of moved) {
       this.forTiles(r, (t) => {
@@ -73,16 +89,29 @@ export class VideoRegions {
       });
     }
     if (!changed) return;
+    // Tiles that a report or the capture itself dates (1), and those left pending that nothing dates (2).
+    const dated = new Uint8Array(changed.length);
+    for (const { rect, at } of heard.reports ?? []) {
+      if (moved.some((m) => overlaps(m, rect))) continue;
+      this.forTiles(rect, (t) => {
+        if (!changed[t] || motion(t)) return;
+        dated[t] = 1;
+        this.changedAt(t, at);
+      });
+    }
+    for (const r of heard.stale ?? []) this.forTiles(r, (t) => (dated[t] ||= 2));
     for (let t = 0; t < changed.length; t++) {
-      if (!changed[t] || motion(t)) continue;
-      this.changes[t * HOT_CHANGES + this.next[t]!] = now;
-      this.next[t] = (this.next[t]! + 1) % HOT_CHANGES;
+      if (changed[t] && !dated[t] && !motion(t)) this.changedAt(t, now);
     }
   }
 
-  /** The regions of content that changes every frame at `now`, in pixels. */
+  /**
+   * The regions of content that changes every frame, in pixels, as the captures before `now` found them: as of the
+   * last one, or HOT_WINDOW_MS before `now` if that was longer ago. (On a slow link captures come a second or more
+   * apart: what the reports of the last one showed playing is still playing now, as far as anyone can tell.)
+   */
   regionsAt(now: number): Rect[] {
-    return this.search(now);
+    return this.search(Math.max(this.observedAt, now - HOT_WINDOW_MS));
   }
 
   /** The tiles of `rect` were painted lossily at `now`: approximate until painted exactly. */
@@ -146,6 +175,14 @@ export class VideoRegions {
     let latest = Infinity;
     for (const at of this.approxAt) if (at !== 0) latest = Math.min(latest, at);
     return Math.max(0, latest + SETTLE_MS - now);
+  }
+
+  /** Tile `t` changed in place at `at` (reports come in time order; a change too soon after the last is the same one). */
+  private changedAt(t: number, at: number): void {
+    const last = this.changes[t * HOT_CHANGES + ((this.next[t]! + HOT_CHANGES - 1) % HOT_CHANGES)]!;
+    if (at - last < MIN_CHANGE_GAP_MS) return;
+    this.changes[t * HOT_CHANGES + this.next[t]!] = at;
+    this.next[t] = (this.next[t]! + 1) % HOT_CHANGES;
   }
 
   private clear(t: number): void {
@@ -253,4 +290,8 @@ export class VideoQuality {
     if (bps > this.budgetBps) this.quality = Math.max(QUALITY_MIN, this.quality - 5);
     else if (bps < this.budgetBps * 0.7) this.quality = Math.min(QUALITY_MAX, this.quality + 1);
   }
+}
+
+function overlaps(a: Rect, b: Rect): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }

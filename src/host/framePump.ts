@@ -7,7 +7,8 @@
  *
  * "Enough" is what the link carries (linkEstimate.ts, measured from the helper's acks): frames and bytes in
  * flight to fill a round trip and no more, so that nothing waits in the channel's buffer ahead of the next small
- * update; and each capture asks for the lossy pictures' budget that the link leaves room for.
+ * update; and each capture asks for the lossy pictures' budget that the link leaves room for, and for a byte budget of
+ * its lossless part, what the link carries in a moment, so that a keystroke never waits long behind a large update.
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,6 +29,8 @@ export const FRAME_BURST = 2;
 export const CHANGE_WAIT_MS = 500;
 /** Above this many bytes waiting in the media channel, no frame is captured (whatever the link's measure says). */
 export const MEDIA_HIGH_WATER = 1024 * 1024;
+/** A capture answered within this long had a change waiting (it did not wait for the screen). */
+const AT_ONCE_MS = 100;
 /** How often the link's measure goes to the log (debug). */
 const SAY_LINK_MS = 5000;
 /**
@@ -123,6 +126,8 @@ export class FramePump {
     let previous: Uint8Array | undefined;
     let needKey = this.repaint === undefined;
     let saidLink = Date.now();
+    // The pump waited for the link's room since the last frame: a frame captured at once is the link's pace.
+    let heldBack = false;
     try {
       while (this.session.showing()) {
         if (this.session.paused?.()) {
@@ -135,6 +140,7 @@ export class FramePump {
         const media = this.session.media();
         const channel = media?.dataChannel as { bufferedAmount?: number } | undefined;
         if (!media?.open || !this.link.mayQueue() || (channel?.bufferedAmount ?? 0) > MEDIA_HIGH_WATER) {
+          heldBack = media?.open === true;
           await this.waitForAck(media?.open ? 1000 : 50);
           if (!this.link.mayQueue() && Date.now() - last > this.link.giveUpMs(ACK_GIVE_UP_MS)) {
             // Do not stall forever.
@@ -148,7 +154,11 @@ export class FramePump {
           log.debug(`link: ${this.link.describe()}`);
         }
         refill();
-        if (credit < 1) await sleep((1 - credit) / rate);
+        if (credit < 1) {
+          // The frame rate's cap, not the link, sets this frame's pace.
+          heldBack = false;
+          await sleep((1 - credit) / rate);
+        }
         let frame;
         const asked = Date.now();
         try {
@@ -156,7 +166,8 @@ export class FramePump {
           const repaint = full ? undefined : this.repaint;
           this.keyWanted = false;
           this.repaint = undefined;
-          frame = await this.session.capture({ full, waitMs: full || repaint ? 0 : CHANGE_WAIT_MS, lossyBps: this.link.lossyBps, ...(repaint ? { repaint } : {}) });
+          const losslessBytes = this.link.losslessBytes;
+          frame = await this.session.capture({ full, waitMs: full || repaint ? 0 : CHANGE_WAIT_MS, lossyBps: this.link.lossyBps, ...(losslessBytes !== undefined ? { losslessBytes } : {}), ...(repaint ? { repaint } : {}) });
           failures = 0;
         } catch (error) {
           failures++;
@@ -175,6 +186,7 @@ export class FramePump {
         if (!frame) {
           // Nothing changed. An agent that says so at once, without waiting, must not make this loop spin.
           if (Date.now() - asked < 2) await sleep(16);
+          heldBack = false;
           continue;
         }
         last = Date.now();
@@ -194,7 +206,8 @@ export class FramePump {
           previous = frame.data;
         }
         const id = this.framesSent++;
-        this.link.sent(id, frame.data.length);
+        this.link.sent(id, frame.data.length, Date.now(), heldBack && last - asked < AT_ONCE_MS);
+        heldBack = false;
         this.painted.sent(id, frame);
         for (const chunk of chunkFrame(id, frame)) media.send(chunk);
       }

@@ -4,24 +4,46 @@
  * transmission, the helper's decoding and the ack's way back included) and a delivery-rate sample (BBR's: the
  * bytes acknowledged between a frame's sending and its acknowledgement, over that time).
  *
+ * The least round trip, which sizes what may be in flight, comes from frames that went alone (nothing in flight
+ * before them): while the link is full every other frame waits behind frames of our
+ * own, and a window sized from such round trips grows the queue that made them long, round after round (measured on
+ * the emulated mobile link: a least round trip of 1-2 s where the link's is 120 ms, and keystrokes a second or more
+ * behind). When none went alone for PROBE_EVERY_MS, the pump lets what is in flight drain and sends one frame alone
+ * (BBR's ProbeRTT, in frames). The lossy budget's queue test compares with the least of every frame's round trips
+ * (while a video plays, the frames alone are mostly its large pictures: that least read 680 ms on mobile, no queue
+ * was seen, and the budget climbed to 4 Mbit/s on a link carrying 0.3).
+ *
  * From those, what the pump may do now:
  * - `framesLimit`: frames in flight. Two suffice where a round trip is short; on a long one, two frames per
  *   round trip would cap the frame rate (120 ms: about 8 fps), so enough to fill one round trip at the pump's
  *   frame rate, at most MAX_FRAMES_IN_FLIGHT (the helper refuses a host with 16 unacknowledged).
- * - `bytesLimit`: bytes in flight, twice what the link delivered in a round trip (its bandwidth-delay product,
- *   with the gain that lets the rate grow when the link has room, as BBR's start-up does). Bytes beyond it would
- *   wait in the data channel's buffer, where the next small update (a keystroke) would wait behind them.
+ * - `bytesLimit`: bytes in flight, a quarter more than the link delivers in a round trip (its bandwidth-delay
+ *   product, with BBR's probing gain, which lets the rate grow when the link has room; the rate is what the link
+ *   sustains while full, else the best seen). Bytes beyond it wait in the data channel's buffer, where the next
+ *   small update (a keystroke) would wait behind them. While the link is full, the round trips grow until they are
+ *   a quarter over the least: a queue of that much, not more.
  * - `lossyBps`: the budget of content that changes every frame (video.ts), a share of what the link delivers;
  *   raised step by step while the round trip stays near its minimum, cut to that share when it grows (a queue).
+ * - `losslessBytes`: the bytes one update's lossless part may take (screenEncoder.ts), what the link delivers in
+ *   LOSSLESS_MS (at the same rate): the data channel is ordered, so the next keystroke waits behind them. Not below
+ *   LOSSLESS_MIN_BYTES; on a fast link far more than any update.
  */
 
 /** The most frames in flight, and the least (one on the wire, one being drawn). */
 export const MAX_FRAMES_IN_FLIGHT = 8;
 export const MIN_FRAMES_IN_FLIGHT = 2;
-/** The fewest bytes in flight allowed, before any rate is known and on the slowest link (a frame always may go alone). */
-export const MIN_BYTES_IN_FLIGHT = 32 * 1024;
-/** Bytes in flight as a multiple of the bandwidth-delay product. */
-const BDP_GAIN = 2;
+/**
+ * The fewest bytes in flight allowed, before any rate is known and on the slowest link (a frame always may go
+ * alone). 32 KiB before: most of a second of queue on the emulated mobile link, ahead of every keystroke.
+ */
+export const MIN_BYTES_IN_FLIGHT = 8 * 1024;
+/**
+ * Bytes in flight as a multiple of the bandwidth-delay product: what is over 1 waits in a queue (2, before: half the
+ * bytes in flight queued, a round trip's worth of delay ahead of every keystroke on a full link).
+ */
+const BDP_GAIN = 1.25;
+/** When no frame went alone for this long, one does (after what is in flight), to measure the least round trip. */
+const PROBE_EVERY_MS = 4000;
 /** Rate samples and round trips are kept this long for the maximum and the minimum. */
 const WINDOW_MS = 10_000;
 /** The lossy budget: at most the agent's own fixed budget, at least this. */
@@ -32,6 +54,11 @@ const LOSSY_SHARE = 0.6;
 /** The budget is judged at most this often, and grows by this factor each time the link shows room. */
 const BUDGET_STEP_MS = 500;
 const BUDGET_GROWTH = 1.25;
+/** An update's lossless part carries what the link delivers in this long, and at least this many bytes. */
+const LOSSLESS_MS = 125;
+export const LOSSLESS_MIN_BYTES = 4 * 1024;
+/** Rates of frames the link held back, before their median is taken for what it sustains. */
+const SUSTAINED_SAMPLES = 5;
 /** A round trip longer than the minimum by this much (or half the minimum, if more) means a queue. */
 const QUEUE_MS = 40;
 
@@ -42,6 +69,10 @@ interface Sent {
   /** Bytes delivered (acknowledged) when it was sent, and when the last of those was. */
   readonly delivered: number;
   readonly deliveredAt: number;
+  /** Nothing was in flight when it went: its round trip waited behind nothing of ours. */
+  readonly alone: boolean;
+  /** It went as soon as the link had room for it: its delivery rate is the link's, not the screen's. */
+  readonly limited: boolean;
 }
 
 export class LinkEstimator {
@@ -50,8 +81,14 @@ export class LinkEstimator {
   private readonly inFlight: Sent[] = [];
   private delivered = 0;
   private deliveredAt: number;
+  /** Round trips of frames that went alone (the least round trip), and of every frame (the lossy budget's queue test). */
   private readonly rtts: { at: number; ms: number }[] = [];
+  private readonly allRtts: { at: number; ms: number }[] = [];
+  /** When a frame that went alone was last acknowledged (or the estimator began). */
+  private aloneAt: number;
   private readonly rates: { at: number; bps: number }[] = [];
+  /** Of those, the samples of frames that the link held back: bytes delivered over how long. */
+  private readonly limitedRates: { at: number; bytes: number; ms: number }[] = [];
   private budget = LOSSY_MAX_BPS;
   private budgetAt = 0;
 
@@ -61,13 +98,18 @@ export class LinkEstimator {
     now = Date.now(),
   ) {
     this.deliveredAt = now;
+    this.aloneAt = now;
   }
 
-  /** Frame `id` of `bytes` went out at `now`. */
-  sent(id: number, bytes: number, now = Date.now()): void {
+  /**
+   * Frame `id` of `bytes` went out at `now`; `limited`: the pump had it as soon as the link had room (it waited for
+   * the link, not for the screen to change), so that its delivery rate is what the link sustains.
+   */
+  sent(id: number, bytes: number, now = Date.now(), limited = false): void {
+    const alone = this.inFlight.length === 0;
     // Nothing in flight: the time before this frame was idle, not delivery.
-    if (this.inFlight.length === 0) this.deliveredAt = now;
-    this.inFlight.push({ id, bytes, at: now, delivered: this.delivered, deliveredAt: this.deliveredAt });
+    if (alone) this.deliveredAt = now;
+    this.inFlight.push({ id, bytes, at: now, delivered: this.delivered, deliveredAt: this.deliveredAt, alone, limited });
   }
 
   /** The helper drew frame `id` (and so every frame before it) by `now`. */
@@ -81,9 +123,18 @@ export class LinkEstimator {
     this.deliveredAt = now;
     const rtt = Math.max(1, now - last.at);
     this.srttMs = this.srttMs === undefined ? rtt : this.srttMs * 0.875 + rtt * 0.125;
-    push(this.rtts, { at: now, ms: rtt }, now);
+    // A frame alone larger than the window (the first, whole picture, say) spent its round trip on its own bytes:
+    // it measures the path no better than one that queued.
+    if (last.alone) {
+      push(this.rtts, { at: now, ms: rtt }, now);
+      this.aloneAt = now;
+    }
+    push(this.allRtts, { at: now, ms: rtt }, now);
     const span = now - last.deliveredAt;
-    if (span > 0) push(this.rates, { at: now, bps: ((this.delivered - last.delivered) * 8 * 1000) / span }, now);
+    if (span > 0) {
+      push(this.rates, { at: now, bps: ((this.delivered - last.delivered) * 8 * 1000) / span }, now);
+      if (last.limited) push(this.limitedRates, { at: now, bytes: this.delivered - last.delivered, ms: span }, now);
+    }
     this.judgeBudget(now);
   }
 
@@ -102,6 +153,19 @@ export class LinkEstimator {
     return this.rates.length === 0 ? undefined : Math.max(...this.rates.map((r) => r.bps));
   }
 
+  /**
+   * What the link sustains while it is full (bit/s): over the last WINDOW_MS of frames it held back, the bytes their
+   * samples delivered over their time, all together (so that a bunch of acks after a held one evens out); undefined
+   * before there are SUSTAINED_SAMPLES. The best rate (deliveryBps) reads high on a jittery, lossy link, where
+   * acks come in bunches: on the emulated mobile link 0.8-1.6 Mbit/s where this read 0.3-0.6.
+   */
+  get sustainedBps(): number | undefined {
+    if (this.limitedRates.length < SUSTAINED_SAMPLES) return undefined;
+    const bytes = this.limitedRates.reduce((n, r) => n + r.bytes, 0);
+    const ms = this.limitedRates.reduce((n, r) => n + r.ms, 0);
+    return (bytes * 8 * 1000) / ms;
+  }
+
   get bytesInFlight(): number {
     return this.inFlight.reduce((n, s) => n + s.bytes, 0);
   }
@@ -114,14 +178,18 @@ export class LinkEstimator {
 
   get bytesLimit(): number {
     const rtt = this.minRttMs;
-    const bps = this.deliveryBps;
+    const bps = this.sustainedBps ?? this.deliveryBps;
     if (rtt === undefined || bps === undefined) return MIN_BYTES_IN_FLIGHT;
     return Math.max(MIN_BYTES_IN_FLIGHT, Math.round((BDP_GAIN * bps * rtt) / 8000));
   }
 
-  /** Whether one more frame of any size may go now (one always may when nothing is in flight). */
-  mayQueue(): boolean {
-    return this.inFlight.length === 0 || (this.inFlight.length < this.framesLimit && this.bytesInFlight < this.bytesLimit);
+  /**
+   * Whether one more frame of any size may go at `now` (one always may when nothing is in flight; only then when
+   * the least round trip is due to be measured again).
+   */
+  mayQueue(now = Date.now()): boolean {
+    if (this.inFlight.length === 0) return true;
+    return now - this.aloneAt < PROBE_EVERY_MS && this.inFlight.length < this.framesLimit && this.bytesInFlight < this.bytesLimit;
   }
 
   /**
@@ -138,16 +206,24 @@ export class LinkEstimator {
     return this.budget;
   }
 
+  /** The lossless bytes one update may take; undefined (no limit) before the link's rate is known. */
+  get losslessBytes(): number | undefined {
+    const bps = this.sustainedBps ?? this.deliveryBps;
+    return bps === undefined ? undefined : Math.max(LOSSLESS_MIN_BYTES, Math.round((bps * LOSSLESS_MS) / 8000));
+  }
+
   /** For the log. */
   describe(): string {
     const f = (v: number | undefined, d = 0) => (v === undefined ? '?' : v.toFixed(d));
     return `rtt ${f(this.srttMs)} ms (min ${f(this.minRttMs)}), delivered ${f((this.deliveryBps ?? NaN) / 1000)} kbit/s, ` +
-      `in flight ≤ ${this.framesLimit} frames / ${Math.round(this.bytesLimit / 1024)} KiB, lossy ${Math.round(this.budget / 1000)} kbit/s`;
+      `in flight ≤ ${this.framesLimit} frames / ${Math.round(this.bytesLimit / 1024)} KiB, lossy ${Math.round(this.budget / 1000)} kbit/s, ` +
+      `lossless ≤ ${f((this.losslessBytes ?? NaN) / 1024)} KiB an update`;
   }
 
   private judgeBudget(now: number): void {
     if (now - this.budgetAt < BUDGET_STEP_MS) return;
-    const min = this.minRttMs!;
+    // The least of every frame's round trips: while a video plays the frames alone are mostly its large pictures.
+    const min = Math.min(...this.allRtts.map((r) => r.ms));
     const rate = this.deliveryBps;
     this.budgetAt = now;
     const queued = this.srttMs! > min + Math.max(QUEUE_MS, min / 2);

@@ -17,6 +17,7 @@ import { Stack, launchChromium, startPageServer, startPeerServer, startXvfb } fr
 import { countersSince, startLinkEmulator } from '../support/linkEmulator';
 import { allowView, newHost, newPrompts, newRig, openHelper, stopRig } from '../support/session';
 import { withConnect } from '../support/turn';
+import { percentile, shownAt } from '../support/pictures';
 import { colourBlock } from '../support/videoWindow';
 
 const stack = new Stack();
@@ -47,24 +48,6 @@ function coloursShown(page: Page, x: number, y: number, ms: number): Promise<num
     look();
   }), [x, y, ms] as const);
 }
-
-/** When (the page's Date.now(), the same clock as ours) the helper's picture first shows `rgb` at (x, y); undefined after `timeoutMs`. */
-function shownAt(page: Page, x: number, y: number, rgb: readonly number[], timeoutMs: number): Promise<number | undefined> {
-  return page.evaluate(([px, py, want, timeout]) => new Promise<number | undefined>((resolve) => {
-    const canvas = document.querySelector('#screen') as HTMLCanvasElement;
-    const ctx = canvas.getContext('2d')!;
-    const until = Date.now() + (timeout as number);
-    const look = (): void => {
-      const d = ctx.getImageData(px as number, py as number, 1, 1).data;
-      if ((want as number[]).every((v, i) => Math.abs(v - d[i]!) <= 40)) return resolve(Date.now());
-      if (Date.now() > until) return resolve(undefined);
-      requestAnimationFrame(look);
-    };
-    look();
-  }), [x, y, rgb, timeoutMs] as const);
-}
-
-const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
 describe('adapting to an emulated mobile link', { timeout: 240_000 }, () => {
   before(async () => {

@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import type { HostSession } from '../../src/host/hostSession';
 import { Stack, startXterm, waitFor } from '../support/env';
 import { allowView, newHost, newPrompts, newRig, openHelper, startRig, stopRig, xdotool } from '../support/session';
-import { differences, helperPicture, hostPicture } from '../support/wholePicture';
+import { differences, helperPicture, hostPicture } from '../support/pictures';
 
 const stack = new Stack();
 const rig = newRig();

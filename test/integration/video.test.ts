@@ -13,8 +13,8 @@ import type { Page } from 'playwright-core';
 import type { HostSession } from '../../src/host/hostSession';
 import { Stack, startXterm, waitFor } from '../support/env';
 import { allowView, canvasPixel, newHost, newPrompts, newRig, openHelper, startRig, stopRig } from '../support/session';
+import { differences, helperPicture, hostPicture } from '../support/pictures';
 import { playVideo, type VideoWindow } from '../support/videoWindow';
-import { differences, helperPicture, hostPicture } from '../support/wholePicture';
 
 const stack = new Stack();
 const rig = newRig();

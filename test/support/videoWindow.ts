@@ -69,6 +69,55 @@ export async function colourBlock(stack: Stack, display: string, rect: { x: numb
   };
 }
 
+/** A window of detailed still content (a page of text, a picture) that changes wholly on demand. */
+export interface DetailWindow {
+  /** Paints new content, different for each `seed`; the requests are on their way to the X server when this returns. */
+  show(seed: number): void;
+}
+
+/**
+ * Opens a window at `rect` on `display` showing "text": rows of glyph-sized marks in many colours on a light
+ * ground, different for every seed, which PNG shrinks only to about half a byte a pixel (a page of a document or of
+ * code, a photograph's worth of detail). The stack closes it.
+ */
+export async function detailWindow(stack: Stack, display: string, rect: { x: number; y: number; width: number; height: number }): Promise<DetailWindow> {
+  const { client, win, gc, depth } = await openWindow(stack, display, rect);
+  const { width, height } = rect;
+  const pixels = Buffer.alloc(width * height * 4);
+  const band = Math.max(1, Math.floor(200_000 / (width * 4)));
+  return {
+    show: (seed) => {
+      let s = (seed * 2654435761) >>> 0 || 1;
+      const rnd = (): number => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+      pixels.fill(0xf4);
+      for (let y0 = 2; y0 + 12 <= height; y0 += 16) {
+        let x = 4 + Math.floor(rnd() * 8);
+        while (x + 8 <= width) {
+          // A word: a few glyphs of one colour, each a 6x11 cell of random marks.
+          const colour = [Math.floor(rnd() * 200), Math.floor(rnd() * 200), Math.floor(rnd() * 200)];
+          const glyphs = 2 + Math.floor(rnd() * 8);
+          for (let g = 0; g < glyphs && x + 7 <= width; g++, x += 7) {
+            for (let dy = 0; dy < 11; dy++) {
+              for (let dx = 0; dx < 6; dx++) {
+                if (rnd() < 0.55) continue;
+                const i = ((y0 + dy) * width + x + dx) * 4;
+                pixels[i] = colour[2]!;
+                pixels[i + 1] = colour[1]!;
+                pixels[i + 2] = colour[0]!;
+              }
+            }
+          }
+          x += 7;
+        }
+      }
+      for (let y = 0; y < height; y += band) {
+        const rows = Math.min(band, height - y);
+        client.PutImage(2, win, gc, width, rows, 0, y, 0, depth, pixels.subarray(y * width * 4, (y + rows) * width * 4));
+      }
+    },
+  };
+}
+
 /** Opens the window at `rect` on `display` and starts playing; the stack closes it. */
 export async function playVideo(stack: Stack, display: string, rect: { x: number; y: number; width: number; height: number }, fps = 30): Promise<VideoWindow> {
   const { client, win, gc, depth } = await openWindow(stack, display, rect);

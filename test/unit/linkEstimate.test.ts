@@ -1,20 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LOSSY_MAX_BPS, LOSSY_MIN_BPS, LinkEstimator, MAX_FRAMES_IN_FLIGHT, MIN_BYTES_IN_FLIGHT, MIN_FRAMES_IN_FLIGHT } from '../../src/host/linkEstimate';
+import { LOSSLESS_MIN_BYTES, LOSSY_MAX_BPS, LOSSY_MIN_BPS, LinkEstimator, MAX_FRAMES_IN_FLIGHT, MIN_BYTES_IN_FLIGHT, MIN_FRAMES_IN_FLIGHT } from '../../src/host/linkEstimate';
 
 /**
  * A link of `kbps` and `rttMs` that delivers frames one after another (each waits for the one before it): the pump
  * keeps `window` frames of `bytes` in flight for `ms`. Returns the estimator, fed as the pump feeds it.
  */
-function drive(e: LinkEstimator, o: { kbps: number; rttMs: number; bytes: number; window: number; ms: number; start?: number; id?: number }): { now: number; id: number } {
+function drive(e: LinkEstimator, o: { kbps: number; rttMs: number; bytes: number; window: number; ms: number; start?: number; id?: number; limited?: boolean; bunch?: number }): { now: number; id: number } {
   let now = o.start ?? 0;
   let id = o.id ?? 0;
   let linkFree = now;
   const acks: { id: number; at: number }[] = [];
   const send = () => {
-    e.sent(id, o.bytes, now);
+    e.sent(id, o.bytes, now, o.limited);
     linkFree = Math.max(linkFree, now) + (o.bytes * 8) / o.kbps;
-    acks.push({ id: id++, at: linkFree + o.rttMs });
+    // With `bunch`, acks come `bunch` at a time, held back to the last one's time (loss held the ones before).
+    const at = linkFree + o.rttMs;
+    acks.push({ id: id++, at: o.bunch ? at + (o.bunch - 1 - (id % o.bunch)) * ((o.bytes * 8) / o.kbps) : at });
   };
   for (let i = 0; i < o.window; i++) send();
   const end = now + o.ms;
@@ -62,11 +64,11 @@ describe('link estimator', () => {
     assert.equal(long.framesLimit, MAX_FRAMES_IN_FLIGHT, 'capped');
   });
 
-  it('bytes in flight: twice what the link delivers in a round trip; a small window stays at its floor', () => {
+  it('bytes in flight: a quarter more than the link delivers in a round trip; a small window stays at its floor', () => {
     const e = new LinkEstimator(60, 0);
     drive(e, { kbps: 20_000, rttMs: 30, bytes: 60_000, window: 6, ms: 3000 });
-    // 20 Mbit/s x 54 ms (30 ms + one frame's 24 ms) x 2 = 270 KB.
-    assert.ok(Math.abs(e.bytesLimit - 270_000) < 30_000, `bytes limit ${e.bytesLimit}`);
+    // 20 Mbit/s x 54 ms (30 ms + one frame's 24 ms) x 1.25 = 169 KB.
+    assert.ok(Math.abs(e.bytesLimit - 169_000) < 20_000, `bytes limit ${e.bytesLimit}`);
     const slow = new LinkEstimator(60, 0);
     drive(slow, { kbps: 300, rttMs: 120, bytes: 500, window: 2, ms: 3000 });
     assert.equal(slow.bytesLimit, MIN_BYTES_IN_FLIGHT);
@@ -82,6 +84,52 @@ describe('link estimator', () => {
     drive(e, { kbps: 1000, rttMs: 100, bytes: 500, window: 1, ms: 20_000, start: at.now + 1000, id: at.id });
     assert.ok(e.lossyBps > low, `budget grew back: ${low} -> ${e.lossyBps}`);
     assert.equal(e.lossyBps, LOSSY_MAX_BPS);
+  });
+
+  it('the least round trip is of frames that went alone, and one goes alone now and then: a queue of our own does not hold it up', () => {
+    const e = new LinkEstimator(60, 0);
+    // 1 Mbit/s, 100 ms: the first frame goes alone (140 ms), then ten always in flight queue behind each other, for
+    // longer than the window of round trips.
+    const at = drive(e, { kbps: 1000, rttMs: 100, bytes: 5000, window: 10, ms: 12_000 });
+    assert.equal(e.minRttMs, 140, 'the frame that went alone, not the queue\'s');
+    // None went alone for longer than PROBE_EVERY_MS: what is in flight drains, then one frame goes alone.
+    const t = at.now + 300;
+    e.acked(at.id - 3, t);
+    assert.equal(e.bytesInFlight, 10_000);
+    assert.ok(!e.mayQueue(t), 'two in flight, far under the limits, but the least round trip is due to be measured');
+    e.acked(at.id - 1, t + 80);
+    assert.ok(e.mayQueue(t + 80), 'nothing in flight: one goes alone');
+    e.sent(at.id, 5000, t + 80);
+    assert.ok(!e.mayQueue(t + 100), 'and waits for its ack');
+    e.acked(at.id, t + 220);
+    assert.equal(e.minRttMs, 140, 'the link\'s own round trip again');
+    e.sent(at.id + 1, 5000, t + 220);
+    assert.ok(e.mayQueue(t + 220), 'measured: frames queue again');
+  });
+
+  it('an update\'s lossless part: what the link delivers in 125 ms, not less than the floor, no limit before a rate is known', () => {
+    const e = new LinkEstimator(60, 0);
+    assert.equal(e.losslessBytes, undefined);
+    drive(e, { kbps: 20_000, rttMs: 30, bytes: 60_000, window: 6, ms: 3000 });
+    assert.ok(Math.abs(e.losslessBytes! - 312_500) < 30_000, `20 Mbit/s: ${e.losslessBytes}`);
+    const slow = new LinkEstimator(60, 0);
+    drive(slow, { kbps: 200, rttMs: 120, bytes: 5000, window: 4, ms: 5000 });
+    assert.equal(slow.losslessBytes, LOSSLESS_MIN_BYTES, '200 kbit/s: the floor');
+  });
+
+  it('on a link whose acks come in bunches, the budgets follow what it sustains, not its best rate', () => {
+    // 600 kbit/s, acks three at a time: the best rate reads far over the link's.
+    const e = new LinkEstimator(60, 0);
+    drive(e, { kbps: 600, rttMs: 120, bytes: 8000, window: 4, ms: 8000, bunch: 3 });
+    assert.ok(e.deliveryBps! > 750_000, `best rate ${e.deliveryBps}`);
+    assert.equal(e.sustainedBps, undefined, 'no frame went at the link\'s pace: nothing sustained is known');
+    // The same, each frame sent as soon as the link had room.
+    const held = new LinkEstimator(60, 0);
+    drive(held, { kbps: 600, rttMs: 120, bytes: 8000, window: 4, ms: 8000, bunch: 3, limited: true });
+    const sustained = held.sustainedBps!;
+    assert.ok(Math.abs(sustained - 600_000) < 120_000, `sustained ${sustained} on a 600 kbit/s link (best ${held.deliveryBps})`);
+    assert.ok(Math.abs(held.losslessBytes! - (sustained * 0.125) / 8) < 1, `lossless ${held.losslessBytes}: 125 ms of it`);
+    assert.ok(Math.abs(held.bytesLimit - 1.25 * (sustained / 8000) * held.minRttMs!) < 2, `bytes limit ${held.bytesLimit}`);
   });
 
   it('forgets the frames in flight when the pump gives up on their acks', () => {

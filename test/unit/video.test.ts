@@ -152,6 +152,36 @@ describe('video: content that changes every frame', () => {
     assert.deepEqual(picture, opaque(at(30 * STEP).data));
   });
 
+  it('a page scrolled 60 times a second between captures far apart, reported whole each time, is a copy, not video', () => {
+    // Code whose lines repeat (braces, blank lines), scrolled 4 px a redraw, each redraw reported for the whole
+    // screen (one copy of a back buffer, as the bench's window does); captured every 300 ms, as on a slow link.
+    const lines = 40;
+    const page = new Uint8Array(W * (H + 2000) * 4);
+    for (let y = 0; y < H + 2000; y++) {
+      const line = Math.floor(y / 14) % lines;
+      const kind = line % 5 === 0 ? 0 : line % 3 === 0 ? 1 : 2 + line;
+      for (let x = 0; x < W; x++) {
+        const ink = y % 14 > 2 && y % 14 < 11 && x < 40 + kind * 13 && ((x * 13 + kind * 7919) % 23) < 9;
+        page.set(ink ? [(kind * 40) & 0xff, 200, 100, 255] : [30, 30, 30, 255], (y * W + x) * 4);
+      }
+    }
+    const at = (offset: number): Pixels => ({ data: page.slice(offset * W * 4, (offset + H) * W * 4), width: W, height: H });
+    const enc = new ScreenEncoder({ lossy: webp });
+    enc.losslessBudget(1024);
+    const picture = new Uint8Array(W * H * 4);
+    apply(enc.update(at(0), undefined, 0, [])!, picture, W);
+    const whole = { x: 0, y: 0, width: W, height: H };
+    for (let n = 1; n <= 20; n++) {
+      const t = n * 300;
+      const reports = Array.from({ length: 18 }, (_, j) => ({ rect: whole, at: t - 300 + (j + 1) * 16 }));
+      const u = enc.update(at(n * 72), [whole], t, reports)!;
+      assert.deepEqual(lossyRects(u), [], `capture ${n}: ${kinds(u).join('+')}`);
+      apply(u, picture, W);
+    }
+    for (let t = 6010; enc.hasPending; t += 10) apply(enc.update(at(20 * 72), [], t, [])!, picture, W);
+    assert.deepEqual(picture, opaque(at(20 * 72).data));
+  });
+
   it('typing, a blinking caret or a small spinner, however often they change, stay lossless', () => {
     const enc = new ScreenEncoder({ lossy: webp });
     const still = textScreen();
@@ -163,6 +193,51 @@ describe('video: content that changes every frame', () => {
       const u = enc.update(screen, [spinner, { x: 400, y: 350, width: 14, height: 13 }], n * FRAME_MS);
       assert.deepEqual(lossyRects(u), [], `frame ${n}`);
     }
+  });
+
+  it('on a slow link, with captures a second apart, a region the X server reports changing 30 times a second goes lossy', () => {
+    const enc = new ScreenEncoder({ lossy: webp });
+    const still = textScreen();
+    enc.update(still, undefined, 0, []);
+    const kindsSeen: string[] = [];
+    for (let k = 1; k <= 3; k++) {
+      // Thirty frames drawn since the capture before, each reported by DAMAGE; the capture sees the last.
+      const reports = Array.from({ length: 30 }, (_, j) => ({ rect: VIDEO, at: (k - 1) * 1000 + (j + 1) * FRAME_MS }));
+      kindsSeen.push(kinds(enc.update(withVideo(still, k * 30), [VIDEO], k * 1000, reports)).join('+'));
+    }
+    assert.ok(kindsSeen.slice(1).every((k) => k === 'lossy'), `captures: ${kindsSeen.join(' ')}`);
+    // Captured as rarely without the reports, it changes once a second: not video.
+    const blind = new ScreenEncoder({ lossy: webp });
+    blind.update(still, undefined, 0);
+    for (let k = 1; k <= 3; k++) assert.deepEqual(lossyRects(blind.update(withVideo(still, k * 30), [VIDEO], k * 1000)), [], `capture ${k}`);
+  });
+
+  it('a frame drawn in several requests is one change; changes that wait over the budget are no changes at all', () => {
+    // One frame a second, each drawn in five requests over it (a background, then the picture, ...) within a
+    // millisecond or two, each reported: not video.
+    const enc = new ScreenEncoder({ lossy: webp });
+    const still = textScreen();
+    enc.update(still, undefined, 0, []);
+    for (let k = 1; k <= 4; k++) {
+      const requests = Array.from({ length: 5 }, (_, r) => ({ rect: VIDEO, at: k * 1000 - 500 + r / 2 }));
+      assert.deepEqual(lossyRects(enc.update(withVideo(still, k), [VIDEO], k * 1000, requests)), [], `capture ${k}`);
+    }
+    // A large change over a small budget: it differs at every capture until it is all painted, changed only once.
+    const slow = new ScreenEncoder({ lossy: webp });
+    slow.losslessBudget(4096);
+    const picture = new Uint8Array(W * H * 4);
+    apply(slow.update(still, undefined, 0, [])!, picture, W);
+    const changed = withVideo(still, 1);
+    apply(slow.update(changed, [VIDEO], 10, [{ rect: VIDEO, at: 5 }])!, picture, W);
+    let t = 10;
+    while (slow.hasPending) {
+      t += 40;
+      const u = slow.update(changed, [], t, [])!;
+      assert.deepEqual(lossyRects(u), [], `at ${t} ms`);
+      apply(u, picture, W);
+    }
+    assert.ok(t >= 400, `painted over ${t} ms`);
+    assert.deepEqual(picture, opaque(changed.data));
   });
 
   it('without a lossy encoder everything stays lossless', () => {

@@ -1,6 +1,6 @@
 /**
- * The helper's whole picture against the host's, pixel for pixel (integration tests): the panel's canvas read in
- * Chromium, the X server's root window read with ImageMagick's `import`, both as RGB.
+ * The helper's picture and the host's screen, side by side, for tests over real parts: the panel's canvas read in
+ * Chromium, the X server's screen read with ImageMagick's `import`, both as RGB, and what differs between them.
  */
 
 import { execFileSync } from 'node:child_process';
@@ -24,12 +24,12 @@ export async function helperPicture(page: Page): Promise<Buffer> {
   return Buffer.from(b64, 'base64');
 }
 
-/** The host's screen as the X server has it, RGB. */
+/** The host's screen on `display` as the X server has it, RGB. */
 export function hostPicture(display: string): Buffer {
   return execFileSync('import', ['-window', 'root', '-depth', '8', 'rgb:-'], { env: { ...process.env, DISPLAY: display }, maxBuffer: 64 * 1024 * 1024, timeout: 10_000 });
 }
 
-/** Pixels that differ between two RGB pictures `width` wide, and the first of them. */
+/** Pixels of two RGB pictures of a `width` wide screen that differ (those one picture lacks too), and the first. */
 export function differences(a: Buffer, b: Buffer, width: number): { count: number; first?: string } {
   let count = 0;
   let first: string | undefined;
@@ -42,3 +42,22 @@ export function differences(a: Buffer, b: Buffer, width: number): { count: numbe
   }
   return { count, ...(first ? { first } : {}) };
 }
+
+/** When (the page's Date.now(), the same clock as ours) the helper's picture first shows `rgb` at (x, y); undefined after `timeoutMs`. */
+export function shownAt(page: Page, x: number, y: number, rgb: readonly number[], timeoutMs: number): Promise<number | undefined> {
+  return page.evaluate(([px, py, want, timeout]) => new Promise<number | undefined>((resolve) => {
+    const canvas = document.querySelector('#screen') as HTMLCanvasElement;
+    const ctx = canvas.getContext('2d')!;
+    const until = Date.now() + (timeout as number);
+    const look = (): void => {
+      const d = ctx.getImageData(px as number, py as number, 1, 1).data;
+      if ((want as number[]).every((v, i) => Math.abs(v - d[i]!) <= 40)) return resolve(Date.now());
+      if (Date.now() > until) return resolve(undefined);
+      requestAnimationFrame(look);
+    };
+    look();
+  }), [x, y, rgb, timeoutMs] as const);
+}
+
+/** The value at quantile `p` (0..1) of ascending `sorted`. */
+export const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
