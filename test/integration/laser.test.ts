@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { LASER_SIZE, LASER_STILL_MS, LASER_WINDOW_NAME } from '../../src/agent/laser';
 import type { HostSession } from '../../src/host/hostSession';
 import { Stack, waitFor } from '../support/env';
-import { allowView, helperState, newHost, newPrompts, newRig, openHelper, pagepoint, sendRaw, startRig, stopRig, xdotool } from '../support/session';
+import { helperState, newPrompts, newRig, pagepoint, sendRaw, startRig, startViewing, stopRig, xdotool } from '../support/session';
 import { XProbe, type WindowFacts } from '../support/xwindows';
 
 const stack = new Stack();
@@ -41,12 +41,7 @@ describe('laser pointer: a ring on the host\'s screen where the helper points', 
     await startRig(rig, stack, SCREEN);
     x = await XProbe.open(rig.display);
     stack.add(() => x.close());
-    host = newHost(rig, prompts);
-    stack.add(() => host.end());
-    await host.start();
-    page = await openHelper(rig, host.code);
-    await allowView(page, prompts);
-    await page.waitForSelector('#screen:not([data-frames="0"])[data-frames]');
+    ({ host, page } = await startViewing(rig, stack, prompts));
   });
 
   after(() => stopRig(rig, stack, 'laser'));

@@ -9,9 +9,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { HostSession } from '../../src/host/hostSession';
 import { Stack, startXterm, waitFor } from '../support/env';
-import { allowView, newHost, newPrompts, newRig, openHelper, startRig, stopRig, xdotool } from '../support/session';
+import { newPrompts, newRig, startRig, startViewing, stopRig, xdotool } from '../support/session';
 import { differences, helperPicture, hostPicture } from '../support/pictures';
 
 const stack = new Stack();
@@ -21,17 +20,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('motion: scrolled and moved content reaches the helper as copies, exactly', { timeout: 120_000 }, () => {
   const prompts = newPrompts();
-  let host: HostSession;
   let page: Page;
 
   before(async () => {
     await startRig(rig, stack, SCREEN);
-    host = newHost(rig, prompts, { maxFps: 60 });
-    stack.add(() => host.end());
-    await host.start();
-    page = await openHelper(rig, host.code);
-    await allowView(page, prompts);
-    await page.waitForSelector('#screen:not([data-frames="0"])[data-frames]');
+    ({ page } = await startViewing(rig, stack, prompts, { maxFps: 60 }));
   });
 
   after(() => stopRig(rig, stack, 'motion'));

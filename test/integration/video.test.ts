@@ -10,9 +10,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { HostSession } from '../../src/host/hostSession';
 import { Stack, startXterm, waitFor } from '../support/env';
-import { allowView, canvasPixel, newHost, newPrompts, newRig, openHelper, startRig, stopRig } from '../support/session';
+import { canvasPixel, newPrompts, newRig, startRig, startViewing, stopRig } from '../support/session';
 import { differences, helperPicture, hostPicture } from '../support/pictures';
 import { playVideo, type VideoWindow } from '../support/videoWindow';
 
@@ -40,7 +39,6 @@ async function received(page: Page): Promise<number> {
 
 describe('video: lossy while it plays, exact once it stops', { timeout: 120_000 }, () => {
   const prompts = newPrompts();
-  let host: HostSession;
   let page: Page;
   let video: VideoWindow;
 
@@ -48,12 +46,7 @@ describe('video: lossy while it plays, exact once it stops', { timeout: 120_000 
     await startRig(rig, stack, SCREEN);
     // Text elsewhere on the screen, which must stay exact throughout.
     await startXterm(stack, rig.display, ['-geometry', '50x20+20+20', '-e', 'sh', '-c', 'seq 1 400 | tr "\\n" " "; sleep 600'], 'ra-video-text');
-    host = newHost(rig, prompts, { maxFps: 60 });
-    stack.add(() => host.end());
-    await host.start();
-    page = await openHelper(rig, host.code);
-    await allowView(page, prompts);
-    await page.waitForSelector('#screen:not([data-frames="0"])[data-frames]');
+    ({ page } = await startViewing(rig, stack, prompts, { maxFps: 60 }));
   });
 
   after(() => stopRig(rig, stack, 'video'));

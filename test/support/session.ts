@@ -657,6 +657,20 @@ export async function startRig(rig: Rig, stack: Stack, screen?: { readonly width
   rig.browser = await launchChromium(stack);
 }
 
+/**
+ * A host session (newHost) ended with the stack, started, and a helper's panel viewing it with its first frame
+ * drawn: how most integration tests begin.
+ */
+export async function startViewing(rig: Rig, stack: Stack, prompts: Prompts, overrides: Partial<HostSessionOptions> = {}): Promise<{ host: HostSession; page: Page }> {
+  const host = newHost(rig, prompts, overrides);
+  stack.add(() => host.end());
+  await host.start();
+  const page = await openHelper(rig, host.code);
+  await allowView(page, prompts);
+  await page.waitForSelector('#screen:not([data-frames="0"])[data-frames]');
+  return { host, page };
+}
+
 /** Stops everything the test started and leaves the rig's log in test-results/NAME.log. */
 export async function stopRig(rig: Rig, stack: Stack, name: string): Promise<void> {
   await stack.stop();
