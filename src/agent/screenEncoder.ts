@@ -24,7 +24,7 @@ import { MOVE_MIN_TILES, countTiles, findMoves, stillChanged } from './moveSearc
 import { paintOrder } from './paintOrder';
 import { encodePng, type Pixels } from './png';
 import { findScrolls } from './scrollSearch';
-import { TILE, changedRows, changedTiles, copyRect, exactBounds, moveRect, tileMap, tileRects, type TileMap } from './tiles';
+import { TILE, changedRows, changedTiles, copyRect, exactBounds, moveRect, tileMap, tileRects, tilesTouched, type TileMap } from './tiles';
 import { SETTLE_MS, VideoQuality, VideoRegions } from './video';
 import type { LossyEncoder } from './webp';
 
@@ -219,22 +219,13 @@ export class ScreenEncoder {
   private repainted(current: Pixels, ops: UpdateOp[]): number {
     const rects = this.repaints.splice(0);
     if (rects.length === 0) return 0;
-    const { width, height } = this;
-    const cols = Math.ceil(width / TILE);
-    const rows = Math.ceil(height / TILE);
-    const tiles = new Uint8Array(cols * rows);
-    for (const r of rects) {
-      const c = clip(r, width, height);
-      if (!c) continue;
-      for (let row = Math.floor(c.y / TILE); row < Math.ceil((c.y + c.height) / TILE); row++) tiles.fill(1, row * cols + Math.floor(c.x / TILE), row * cols + Math.ceil((c.x + c.width) / TILE));
-    }
-    const map = tileMap(tiles, cols, rows, width, height);
+    const map = tilesTouched(rects, this.width, this.height);
     let bytes = 0;
     for (const r of map ? tileRects(map) : []) {
       const png = encodePng(current, r.x, r.y, r.width, r.height, r.width * r.height > LARGE_RECT ? 1 : 6);
       bytes += png.length;
       ops.push({ kind: 'image', rect: r, png });
-      copyRect(current.data, this.shown!, width, r);
+      copyRect(current.data, this.shown!, this.width, r);
       this.video?.paintedExact(r);
     }
     return bytes;

@@ -107,6 +107,21 @@ export function tileMap(changed: Uint8Array, cols: number, rows: number, width: 
   return { cols, rows, changed, bounds: { x, y, width: Math.min(width, (maxC + 1) * TILE) - x, height: Math.min(height, (maxR + 1) * TILE) - y } };
 }
 
+/** A tile map of every tile that `rects` touch on a width x height screen (clipped to it); undefined when none. */
+export function tilesTouched(rects: readonly Rect[], width: number, height: number): TileMap | undefined {
+  const cols = Math.ceil(width / TILE);
+  const rows = Math.ceil(height / TILE);
+  const touched = new Uint8Array(cols * rows);
+  for (const r of rects) {
+    const c0 = Math.max(0, Math.floor(r.x / TILE));
+    const c1 = Math.min(cols, Math.ceil((r.x + r.width) / TILE));
+    for (let row = Math.max(0, Math.floor(r.y / TILE)); row < Math.min(rows, Math.ceil((r.y + r.height) / TILE)); row++) {
+      if (c1 > c0) touched.fill(1, row * cols + c0, row * cols + c1);
+    }
+  }
+  return tileMap(touched, cols, rows, width, height);
+}
+
 /** Changed tiles as rectangles: runs along each band of tiles, then runs of equal span down the bands. */
 export function tileRects(map: TileMap): Rect[] {
   const { cols, rows, changed, bounds } = map;
