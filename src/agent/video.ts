@@ -19,7 +19,7 @@
  * SETTLE_MS, `settled()` names them, and the encoder paints them again from the exact pixels.
  */
 
-import type { Rect } from '../shared/screenUpdate';
+import { overlaps, type Rect } from '../shared/screenUpdate';
 import type { DamageReport } from './damage';
 import { TILE, tileMap, type TileMap } from './tiles';
 
@@ -253,7 +253,8 @@ export class VideoRegions {
     if (rects.length === 0) return false;
     const c = t % this.cols;
     const r = (t - c) / this.cols;
-    return rects.some((m) => c * TILE < m.x + m.width && (c + 1) * TILE > m.x && r * TILE < m.y + m.height && (r + 1) * TILE > m.y);
+    const tile = { x: c * TILE, y: r * TILE, width: TILE, height: TILE };
+    return rects.some((m) => overlaps(tile, m));
   }
 
   /** Calls `f` with every tile that `rect` touches. */
@@ -290,8 +291,4 @@ export class VideoQuality {
     if (bps > this.budgetBps) this.quality = Math.max(QUALITY_MIN, this.quality - 5);
     else if (bps < this.budgetBps * 0.7) this.quality = Math.min(QUALITY_MAX, this.quality + 1);
   }
-}
-
-function overlaps(a: Rect, b: Rect): boolean {
-  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
