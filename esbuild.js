@@ -1,10 +1,11 @@
-// Builds every bundle: the extension (Node, CommonJS), the host agent (Node, child process), the helper's
+// Builds every bundle and the agent's native grabber (scripts/buildNative.js): the extension (Node, CommonJS), the host agent (Node, child process), the helper's
 // webview and the host's chat view (browser) and the tests. `node esbuild.js --watch` rebuilds on change. The options that the bench and
 // the demo share with these builds (externals, Node target, PeerJS shims) are in scripts/buildConfig.js.
 const esbuild = require('esbuild');
 const fs = require('node:fs');
 const path = require('node:path');
 const { ROOT, testExternals, nodeOptions, browserOptions } = require('./scripts/buildConfig');
+const { buildXshm } = require('./scripts/buildNative');
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -30,6 +31,8 @@ const builds = [
 ];
 
 async function main() {
+  // The agent's MIT-SHM grabber beside its bundle (Linux; optional: without it the agent uses libnut's grabs).
+  buildXshm(path.join(ROOT, 'dist'));
   const contexts = await Promise.all(builds.filter((b) => b.entryPoints.length > 0).map((b) => esbuild.context(b)));
   if (watch) {
     await Promise.all(contexts.map((c) => c.watch()));

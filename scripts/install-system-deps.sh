@@ -7,6 +7,7 @@
 #   libxtst6 libx11-6 libxext6: nut-js's libnut
 #   chromium: the helper's side in the tests, and the browser that drives code-server
 #   binutils, gcc: the native-module check (nm) and its self-test
+#   libc6-dev, libx11-dev, libxext-dev: the agent's MIT-SHM grabber (scripts/buildNative.js builds it with gcc)
 #   libkrb5-dev, ripgrep, g++, make, python3: code-server's install (scripts/ensure-code-server.js) builds
 #     kerberos, node-pty and friends from source (node-gyp runs python3), and hands Debian's rg to @vscode/ripgrep
 #     instead of a download
@@ -16,7 +17,7 @@
 # comes from a package named here or by bench/install-*.sh.
 # With arguments, installs those packages instead (the bench's extras use this).
 set -euo pipefail
-default_packages=(xvfb xterm xdotool x11-utils x11-xkb-utils xkb-data x11-xserver-utils xinput imagemagick libxtst6 libx11-6 libxext6 chromium binutils gcc libc6-dev libkrb5-dev ripgrep g++ make python3 git coturn)
+default_packages=(xvfb xterm xdotool x11-utils x11-xkb-utils xkb-data x11-xserver-utils xinput imagemagick libxtst6 libx11-6 libxext6 chromium binutils gcc libc6-dev libx11-dev libxext-dev libkrb5-dev ripgrep g++ make python3 git coturn)
 if [ "$#" -gt 0 ]; then packages=("$@"); else packages=("${default_packages[@]}"); fi
 missing=()
 for p in "${packages[@]}"; do

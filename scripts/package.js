@@ -11,7 +11,7 @@
 //   - dist/: the production bundles (minified, no source maps), built here with esbuild.js's options, except that
 //     nut-js and its pure-JavaScript tree (jimp and the like, ~140 packages) are bundled into the agent too: only
 //     packages that must stay folders stay external (`VSIX_EXTERNALS`: native binaries found beside their loader,
-//     files found through __dirname);
+//     files found through __dirname); for linux-x64 also the agent's xshm.node (scripts/buildNative.js);
 //   - node_modules/: those packages and what they need, installed for the target from package-lock.json (npm ci
 //     --os/--cpu/--libc into .cache/vsix/modules/<target>/, once per lockfile), less their tests, examples,
 //     sources, types, maps and prose, and less every native binary built for another platform or architecture
@@ -29,6 +29,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { ROOT, nodeExternals, nodeOptions, browserOptions } = require('./buildConfig');
+const { buildXshm } = require('./buildNative');
 
 /** VS Code's target platform -> npm's os/cpu/libc for the install, and the binaries' format and architecture. */
 const TARGETS = {
@@ -281,6 +282,11 @@ function stage(target, bundles) {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   fs.cpSync(bundles, path.join(dir, 'dist'), { recursive: true });
+  // The agent's MIT-SHM grabber (scripts/buildNative.js), built here: so linux-x64 only, and only from a Linux x64.
+  if (target === 'linux-x64') {
+    if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error('linux-x64: xshm.node is built with this machine\'s compiler: package it on Linux x64');
+    fs.copyFileSync(buildXshm(path.join(CACHE, 'native'), { required: true }), path.join(dir, 'dist', 'xshm.node'));
+  }
   fs.cpSync(path.join(ROOT, 'media'), path.join(dir, 'media'), { recursive: true });
   for (const file of ['README.md', 'LICENSE', 'CHANGELOG.md', '.vscodeignore']) fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));
   // The manifest's %placeholders% (package.nls.json, one per language) and vscode.l10n's bundles (the `l10n` folder).

@@ -65,7 +65,7 @@ const ERROR_LOG_INTERVAL_MS = 5000;
 export class NutInput {
   /** Loads libnut (nut-js's native part) and measures the screen. Call only when the display check has passed. */
   static async create(log: Logger, options: NutInputOptions = {}): Promise<NutInput> {
-    const native = loadNativeScreen();
+    const native = loadNativeScreen((message) => log.info(message));
     const systemRepeatsKeys = options.systemRepeatsKeys ?? (process.platform !== 'win32' && process.platform !== 'darwin');
     const input = new NutInput(native, log, systemRepeatsKeys, options.onPause, await textTyper(log), options.onInjected);
     await input.refreshScreenSize();
@@ -123,6 +123,11 @@ export class NutInput {
    */
   async grab(area: ScreenArea | undefined): Promise<Pixels> {
     return this.native.grab(area);
+  }
+
+  /** How grab() reads the screen (nativeScreen.ts), for the log. */
+  get grabber(): string {
+    return this.native.how;
   }
 
   /** Reads the screen size from libnut again (after a resolution change) and returns it. */

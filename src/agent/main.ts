@@ -201,7 +201,10 @@ async function tileSource(input: NutInput, screenshots: ScreenshotDesktopSource,
     log,
     grab: (area) => input.grab(area),
     areaOf,
-    ...(watcher ? { watcher, pointer: watcher.pointer, grabSmall: watcher.grab } : {}),
+    // Small parts over the watcher's connection are cheaper than XGetImage's, not than MIT-SHM's (nativeScreen.ts),
+    // which also answers without a turn of the event loop.
+    ...(watcher ? { watcher, pointer: watcher.pointer, ...(input.grabber === 'MIT-SHM' ? {} : { grabSmall: watcher.grab }) } : {}),
+    grabber: input.grabber,
     ...(lossy ? { lossy } : {}),
   });
 }

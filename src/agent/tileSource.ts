@@ -112,7 +112,7 @@ export class TileSource implements FrameSource {
     this.safetyEvery = this.safetyCheckMs;
     this.encoder = new ScreenEncoder(options.lossy ? { lossy: options.lossy } : {});
     const what = options.lossy ? 'lossless, video as WebP' : 'lossless';
-    this.name = `changed tiles, ${what} (${this.watcher ? 'X DAMAGE' : 'polling'}${this.pointer ? ', pointer from XFixes' : ''})`;
+    this.name = `changed tiles, ${what} (${this.watcher ? 'X DAMAGE' : 'polling'}${this.pointer ? ', pointer from XFixes' : ''}${options.grabber ? `, grabs through ${options.grabber}` : ''})`;
   }
 
   async capture(request: CaptureRequest = {}): Promise<EncodedFrame | undefined> {
@@ -380,6 +380,8 @@ export interface TileSourceOptions {
   readonly pointer?: PointerReader;
   /** A cheaper way to grab small regions (over the X connection); undefined when it cannot here. */
   readonly grabSmall?: (rect: Rect) => Promise<Pixels | undefined>;
+  /** How `grab` reads the screen, for the log (nativeScreen.ts). */
+  readonly grabber?: string;
   /** How often the whole screen is compared even though the watcher reported nothing (tests shorten it). */
   readonly safetyCheckMs?: number;
   /** Encodes content that changes every frame lossily (webp.ts); without it everything is lossless. */

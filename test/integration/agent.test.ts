@@ -19,6 +19,7 @@ import { AgentError, describeAgentExit, startAgent, type AgentHandle } from '../
 import { isAgentMessage, type AgentMessage } from '../../src/agent/contract';
 import { pickLinuxOutput } from '../../src/agent/screenshotDesktopSource';
 import { HOST_PAUSE_MS } from '../../src/agent/input';
+import { loadXshm } from '../../src/agent/nativeScreen';
 import type { Logger } from '../../src/shared/log';
 import { applyFrame, rgbAt } from '../support/screenPixels';
 import { ROOT, Stack, keystrokes, startXterm, startXvfb, waitFor } from '../support/env';
@@ -53,6 +54,18 @@ describe('host agent on Xvfb', { timeout: 90_000 }, () => {
 
   const send = (target: HostAgent, events: InputEvent[]): void => events.forEach((e) => target.input(e));
 
+  /** Runs `f` in this process with $DISPLAY set to the test's display (Xlib reads it when a connection opens). */
+  const withDisplay = <T>(f: () => T): T => {
+    const before = process.env['DISPLAY'];
+    process.env['DISPLAY'] = display;
+    try {
+      return f();
+    } finally {
+      if (before === undefined) delete process.env['DISPLAY'];
+      else process.env['DISPLAY'] = before;
+    }
+  };
+
   before(async () => {
     assert.ok(fs.existsSync(AGENT), `${AGENT} is missing: run node esbuild.js first`);
     display = await startXvfb(stack, WIDTH, HEIGHT);
@@ -67,6 +80,38 @@ describe('host agent on Xvfb', { timeout: 90_000 }, () => {
 
   it('measures the screen', { timeout: 5000 }, async () => {
     assert.deepEqual(await agent.screenSize(), { width: WIDTH, height: HEIGHT });
+  });
+
+  it("grabs through MIT-SHM (dist/xshm.node), exactly the X server's pixels, and a part outside the screen is an error", { timeout: 20_000 }, async () => {
+    assert.ok(lines.some((l) => l.includes('grabs through MIT-SHM')), `the agent's log says how it grabs:\n${lines.join('\n')}`);
+    await startXterm(stack, display, ['-geometry', '40x10+30+40', '-bg', 'navy'], 'agent-shm');
+    const xshm = withDisplay(() => loadXshm(path.join(ROOT, 'dist', 'xshm.node')));
+    try {
+      const raw = path.join(scratch, 'shm.rgb');
+      execFileSync('import', ['-window', 'root', '-depth', '8', `rgb:${raw}`], { env: { ...process.env, DISPLAY: display }, timeout: 10_000 });
+      const truth = fs.readFileSync(raw);
+      for (const r of [{ x: 0, y: 0, width: WIDTH, height: HEIGHT }, { x: 17, y: 23, width: 301, height: 97 }, { x: WIDTH - 3, y: HEIGHT - 2, width: 3, height: 2 }]) {
+        const got = xshm.grab(r.x, r.y, r.width, r.height);
+        assert.equal(got.length, r.width * r.height * 4);
+        let differ = 0;
+        let navy = 0;
+        for (let row = 0; row < r.height; row++) {
+          for (let col = 0; col < r.width; col++) {
+            const t = ((r.y + row) * WIDTH + r.x + col) * 3;
+            const g = (row * r.width + col) * 4;
+            if (truth[t] !== got[g + 2] || truth[t + 1] !== got[g + 1] || truth[t + 2] !== got[g]) differ++;
+            if (got[g] === 128 && got[g + 1] === 0 && got[g + 2] === 0) navy++;
+          }
+        }
+        assert.equal(differ, 0, `${differ} pixels of ${JSON.stringify(r)} differ from the X server's own picture`);
+        if (r.width === WIDTH) assert.ok(navy > 1000, `the xterm's navy background is in the grab (${navy} pixels)`);
+      }
+      assert.throws(() => xshm.grab(WIDTH - 10, 0, 20, 20), /outside the screen/);
+      // The process lives on, and so does the grabber.
+      assert.equal(xshm.grab(0, 0, 1, 1).length, 4);
+    } finally {
+      xshm.close();
+    }
   });
 
   it('runs with a small young generation and a fixed mmap threshold, so that few screen grabs are held (its memory stays small)', () => {

@@ -35,7 +35,7 @@ type Arch = 'x64' | 'arm64';
 
 /** The platforms shipped, and what their binaries must be. Written out here, not taken from the packaging script. */
 const TARGETS: Record<string, { format: Format; arch: Arch; required: string[] }> = {
-  'linux-x64': { format: 'elf', arch: 'x64', required: ['@node-datachannel/linux-x64-gnu/node_datachannel.node', '@nut-tree-fork/libnut-linux/build/Release/libnut.node'] },
+  'linux-x64': { format: 'elf', arch: 'x64', required: ['@node-datachannel/linux-x64-gnu/node_datachannel.node', '@nut-tree-fork/libnut-linux/build/Release/libnut.node', 'extension/dist/xshm.node'] },
   'darwin-x64': { format: 'macho', arch: 'x64', required: ['@node-datachannel/darwin-x64/node_datachannel.node', '@nut-tree-fork/libnut-darwin/build/Release/libnut.node'] },
   'darwin-arm64': { format: 'macho', arch: 'arm64', required: ['@node-datachannel/darwin-arm64/node_datachannel.node', '@nut-tree-fork/libnut-darwin/build/Release/libnut.node'] },
   'win32-x64': { format: 'pe', arch: 'x64', required: ['@node-datachannel/win32-x64-msvc/node_datachannel.node', '@nut-tree-fork/libnut-win32/build/Release/libnut.node'] },

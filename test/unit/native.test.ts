@@ -2,7 +2,7 @@
  * Desktop VS Code runs the extension inside Electron, whose V8 memory cage kills the whole extension host when
  * a native module wraps memory allocated outside V8 in an ArrayBuffer. Our other tests run in plain Node, where
  * such a module works: this test is what catches it. It lists every `.node` binary that the extension ships (the
- * production dependency tree) and fails on one that imports `napi_create_external_arraybuffer` or
+ * production dependency tree, and the agent's own dist/xshm.node) and fails on one that imports `napi_create_external_arraybuffer` or
  * `napi_create_external_buffer`, unless native-allowlist.json names it with a reason.
  */
 import assert from 'node:assert/strict';
@@ -38,6 +38,9 @@ function shippedBinaries(): string[] {
       if (entry.endsWith('.node')) files.add(path.join(dir, entry));
     }
   }
+  // The agent's own grabber (scripts/buildNative.js), shipped in dist/ of the linux-x64 VSIX.
+  const xshm = path.join(root, 'dist', 'xshm.node');
+  if (fs.existsSync(xshm)) files.add(xshm);
   return [...files].sort();
 }
 
@@ -63,6 +66,7 @@ describe('native modules are safe in Electron', () => {
     const binaries = shippedBinaries();
     assert.ok(binaries.some((b) => b.includes('node_datachannel')), `node-datachannel's binary should be among ${binaries.join(', ')}`);
     assert.ok(binaries.some((b) => b.includes('libnut')), 'libnut (nut-js) should be among the binaries');
+    if (process.platform === 'linux') assert.ok(binaries.some((b) => b.endsWith('xshm.node')), 'the agent\'s xshm.node should be built (npm run build) and among the binaries');
     const offenders: string[] = [];
     for (const file of binaries) {
       const rel = path.relative(path.join(root, 'node_modules'), file);

@@ -1,0 +1,96 @@
+/**
+ * Which native grabber the agent uses (nativeScreen.ts): MIT-SHM when it opens, libnut's XGetImage when it does not
+ * or when it fails later, with the reason said once. Both grabbers are fakes here; test/integration/agent.test.ts
+ * checks the real MIT-SHM grabs against the X server's pixels.
+ */
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadNativeScreen, type Libnut, type XshmGrabber } from '../../src/agent/nativeScreen';
+
+function fakeLibnut(calls: string[]): () => Libnut {
+  return () => ({
+    screen: {
+      capture: (x?: number, y?: number, width = 4, height = 2) => {
+        calls.push(`libnut ${x ?? '-'},${y ?? '-'} ${width}x${height}`);
+        return { width, height, image: new Uint8Array(width * height * 4).fill(1) };
+      },
+    },
+    getScreenSize: () => ({ width: 4, height: 2 }),
+  });
+}
+
+function fakeXshm(calls: string[], fail?: () => string | undefined): XshmGrabber {
+  return {
+    open: () => {},
+    grab: (x, y, width, height) => {
+      const why = fail?.();
+      if (why) throw new Error(why);
+      calls.push(`xshm ${x},${y} ${width}x${height}`);
+      return new Uint8Array(width * height * 4).fill(2);
+    },
+    size: () => ({ width: 4, height: 2 }),
+    close: () => calls.push('xshm closed'),
+  };
+}
+
+describe('the native screen grabber', () => {
+  it('grabs through MIT-SHM when it opens, the whole screen at its size', () => {
+    const calls: string[] = [];
+    const said: string[] = [];
+    const screen = loadNativeScreen((m) => said.push(m), { libnut: fakeLibnut(calls), xshm: () => fakeXshm(calls) });
+    assert.equal(screen.how, 'MIT-SHM');
+    const part = screen.grab({ x: 1, y: 1, width: 2, height: 1 });
+    assert.deepEqual([part.width, part.height, part.data[0]], [2, 1, 2]);
+    const whole = screen.grab(undefined);
+    assert.deepEqual([whole.width, whole.height, whole.data.length], [4, 2, 32]);
+    assert.deepEqual(calls, ['xshm 1,1 2x1', 'xshm 0,0 4x2']);
+    assert.deepEqual(said, []);
+  });
+
+  it("uses libnut's grabs when MIT-SHM does not open, and says why once", () => {
+    const calls: string[] = [];
+    const said: string[] = [];
+    const screen = loadNativeScreen((m) => said.push(m), {
+      libnut: fakeLibnut(calls),
+      xshm: () => {
+        throw new Error('the X server has no MIT-SHM extension');
+      },
+    });
+    assert.equal(screen.how, 'XGetImage (libnut)');
+    screen.grab({ x: 0, y: 0, width: 2, height: 2 });
+    screen.grab(undefined);
+    assert.deepEqual(calls, ['libnut 0,0 2x2', 'libnut -,- 4x2']);
+    assert.equal(said.length, 1);
+    assert.match(said[0]!, /XGetImage, not MIT-SHM: the X server has no MIT-SHM extension/);
+  });
+
+  it('falls back to libnut for good when a grab fails, and that grab still answers', () => {
+    const calls: string[] = [];
+    const said: string[] = [];
+    let failing = false;
+    const screen = loadNativeScreen((m) => said.push(m), { libnut: fakeLibnut(calls), xshm: () => fakeXshm(calls, () => (failing ? 'grab: XShmGetImage failed' : undefined)) });
+    screen.grab({ x: 0, y: 0, width: 1, height: 1 });
+    failing = true;
+    const got = screen.grab({ x: 0, y: 0, width: 2, height: 1 });
+    assert.equal(got.data[0], 1, "libnut's pixels");
+    failing = false;
+    screen.grab({ x: 0, y: 0, width: 1, height: 1 });
+    assert.equal(screen.how, 'XGetImage (libnut)');
+    assert.deepEqual(calls, ['xshm 0,0 1x1', 'xshm closed', 'libnut 0,0 2x1', 'libnut 0,0 1x1']);
+    assert.equal(said.length, 1);
+    assert.match(said[0]!, /MIT-SHM grabs failed \(grab: XShmGetImage failed\)/);
+  });
+
+  it('passes on a rectangle outside the screen (it shrank) without giving up MIT-SHM', () => {
+    const calls: string[] = [];
+    const said: string[] = [];
+    let outside = true;
+    const screen = loadNativeScreen((m) => said.push(m), { libnut: fakeLibnut(calls), xshm: () => fakeXshm(calls, () => (outside ? 'grab: the rectangle is outside the screen' : undefined)) });
+    assert.throws(() => screen.grab({ x: 3, y: 0, width: 4, height: 2 }), /outside the screen/);
+    outside = false;
+    screen.grab({ x: 0, y: 0, width: 1, height: 1 });
+    assert.equal(screen.how, 'MIT-SHM');
+    assert.deepEqual(calls, ['xshm 0,0 1x1']);
+    assert.deepEqual(said, []);
+  });
+});
