@@ -125,6 +125,11 @@ export class NutInput {
     return this.native.grab(area);
   }
 
+  /** Writes the pixels of `area` into `into` at (x, y) where the grabber can (nativeScreen.ts); false: grab() and copy. */
+  grabInto(area: ScreenArea, into: Pixels, x: number, y: number): boolean {
+    return this.native.grabInto(area, into, x, y);
+  }
+
   /** How grab() reads the screen (nativeScreen.ts), for the log. */
   get grabber(): string {
     return this.native.how;

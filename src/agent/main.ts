@@ -200,6 +200,7 @@ async function tileSource(input: NutInput, screenshots: ScreenshotDesktopSource,
   return new TileSource({
     log,
     grab: (area) => input.grab(area),
+    grabInto: (area, into, x, y) => input.grabInto(area, into, x, y),
     areaOf,
     // Small parts over the watcher's connection are cheaper than XGetImage's, not than MIT-SHM's (nativeScreen.ts),
     // which also answers without a turn of the event loop.

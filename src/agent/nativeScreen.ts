@@ -30,6 +30,8 @@ export interface Libnut {
 export interface XshmGrabber {
   open(): void;
   grab(x: number, y: number, width: number, height: number): Uint8Array;
+  /** Writes the pixels into `into`, a picture `intoWidth` pixels wide, at (intoX, intoY). */
+  grab(x: number, y: number, width: number, height: number, into: Uint8Array, intoX: number, intoY: number, intoWidth: number): Uint8Array;
   size(): { width: number; height: number };
   close(): void;
 }
@@ -37,6 +39,11 @@ export interface XshmGrabber {
 export interface NativeScreen {
   /** The raw pixels of `area` (the whole main screen when undefined): 4 bytes each, blue first. */
   grab(area: ScreenArea | undefined): Pixels;
+  /**
+   * Writes the pixels of `area` straight into `into` at (x, y), without a buffer of their own (MIT-SHM only);
+   * false when this grabber cannot, and nothing was written: then grab() and copy.
+   */
+  grabInto(area: ScreenArea, into: Pixels, x: number, y: number): boolean;
   /** The main screen's size as the system reports it now. */
   size(): { width: number; height: number };
   /** How it grabs, for the log: `MIT-SHM` or `XGetImage (libnut)`. */
@@ -83,6 +90,7 @@ export function loadNativeScreen(said: (message: string) => void = () => {}, par
       if (!shot) throw new Error('Unable to fetch screen content.');
       return { data: shot.image, width: shot.width, height: shot.height };
     },
+    grabInto: () => false,
     size: () => libnut.getScreenSize(),
     how: 'XGetImage (libnut)',
   };
@@ -95,24 +103,38 @@ export function loadNativeScreen(said: (message: string) => void = () => {}, par
     said(`grabbing through XGetImage, not MIT-SHM: ${error instanceof Error ? error.message : String(error)}`);
     return viaLibnut;
   }
+  /** A failed grab: outside the screen (it shrank) is the caller's to handle, as with libnut; else libnut for good. */
+  const failed = (error: unknown): void => {
+    const message = error instanceof Error ? error.message : String(error);
+    if (message.includes('outside the screen')) throw error;
+    said(`MIT-SHM grabs failed (${message}): grabbing through XGetImage from now on`);
+    try {
+      xshm?.close();
+    } catch {
+      // Closing what failed: nothing more to say.
+    }
+    xshm = undefined;
+  };
   return {
     grab: (area) => {
-      if (!xshm) return viaLibnut.grab(area);
-      const rect = area ?? { x: 0, y: 0, ...xshm.size() };
-      try {
-        return { data: xshm.grab(rect.x, rect.y, rect.width, rect.height), width: rect.width, height: rect.height };
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        // The screen shrank under the rectangle: the caller's to handle, as with libnut.
-        if (message.includes('outside the screen')) throw error;
-        said(`MIT-SHM grabs failed (${message}): grabbing through XGetImage from now on`);
+      if (xshm) {
+        const rect = area ?? { x: 0, y: 0, ...xshm.size() };
         try {
-          xshm.close();
-        } catch {
-          // Closing what failed: nothing more to say.
+          return { data: xshm.grab(rect.x, rect.y, rect.width, rect.height), width: rect.width, height: rect.height };
+        } catch (error) {
+          failed(error);
         }
-        xshm = undefined;
-        return viaLibnut.grab(area);
+      }
+      return viaLibnut.grab(area);
+    },
+    grabInto: (area, into, x, y) => {
+      if (!xshm) return false;
+      try {
+        xshm.grab(area.x, area.y, area.width, area.height, into.data, x, y, into.width);
+        return true;
+      } catch (error) {
+        failed(error);
+        return false;
       }
     },
     size: () => viaLibnut.size(),

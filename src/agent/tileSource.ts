@@ -91,6 +91,7 @@ export class TileSource implements FrameSource {
   private readonly watcher: ChangeWatcher | undefined;
   private readonly pointer: PointerReader | undefined;
   private readonly grabSmall: ((rect: Rect) => Promise<Pixels | undefined>) | undefined;
+  private readonly grabInto: TileSourceOptions['grabInto'];
   private readonly safetyCheckMs: number;
   /** Whole-screen checks in a row that found changes while the watcher had reported none. */
   private misses = 0;
@@ -108,6 +109,7 @@ export class TileSource implements FrameSource {
     this.watcher = options.watcher;
     this.pointer = options.pointer;
     this.grabSmall = options.grabSmall;
+    this.grabInto = options.grabInto;
     this.safetyCheckMs = options.safetyCheckMs ?? SAFETY_CHECK_MS;
     this.safetyEvery = this.safetyCheckMs;
     this.encoder = new ScreenEncoder(options.lossy ? { lossy: options.lossy } : {});
@@ -312,6 +314,8 @@ export class TileSource implements FrameSource {
     for (const r of rects) {
       const at = { x: ox + r.x, y: oy + r.y, width: r.width, height: r.height };
       const small = r.width * r.height <= SMALL_GRAB_PIXELS ? await this.grabSmall?.(at) : undefined;
+      // Straight into the picture where the grabber can (MIT-SHM): no buffer per part, no copy.
+      if (!small && this.grabInto?.(at, current, r.x, r.y)) continue;
       const part = small ?? (await this.grab(at));
       const w = Math.min(part.width, r.width);
       for (let row = 0; row < Math.min(part.height, r.height); row++) {
@@ -380,6 +384,8 @@ export interface TileSourceOptions {
   readonly pointer?: PointerReader;
   /** A cheaper way to grab small regions (over the X connection); undefined when it cannot here. */
   readonly grabSmall?: (rect: Rect) => Promise<Pixels | undefined>;
+  /** Writes a part straight into `into` at (x, y) (MIT-SHM, nativeScreen.ts); false when it cannot: grab and copy. */
+  readonly grabInto?: (area: ScreenArea, into: Pixels, x: number, y: number) => boolean;
   /** How `grab` reads the screen, for the log (nativeScreen.ts). */
   readonly grabber?: string;
   /** How often the whole screen is compared even though the watcher reported nothing (tests shorten it). */

@@ -106,6 +106,25 @@ describe('host agent on Xvfb', { timeout: 90_000 }, () => {
         assert.equal(differ, 0, `${differ} pixels of ${JSON.stringify(r)} differ from the X server's own picture`);
         if (r.width === WIDTH) assert.ok(navy > 1000, `the xterm's navy background is in the grab (${navy} pixels)`);
       }
+      // Straight into a larger picture, at a place of its own: the rows land where they belong, nothing around them.
+      const into = new Uint8Array(400 * 300 * 4).fill(7);
+      xshm.grab(30, 40, 200, 100, into, 50, 60, 400);
+      let wrong = 0;
+      for (let row = 0; row < 300; row++) {
+        for (let col = 0; col < 400; col++) {
+          const g = (row * 400 + col) * 4;
+          const inside = col >= 50 && col < 250 && row >= 60 && row < 160;
+          if (!inside) {
+            if (into[g] !== 7 || into[g + 1] !== 7 || into[g + 2] !== 7 || into[g + 3] !== 7) wrong++;
+            continue;
+          }
+          const t = ((40 + row - 60) * WIDTH + 30 + col - 50) * 3;
+          if (truth[t] !== into[g + 2] || truth[t + 1] !== into[g + 1] || truth[t + 2] !== into[g]) wrong++;
+        }
+      }
+      assert.equal(wrong, 0, `${wrong} pixels of the picture grabbed into are wrong`);
+      assert.throws(() => xshm.grab(0, 0, 200, 100, into, 250, 0, 400), /bad place/);
+      assert.throws(() => xshm.grab(0, 0, 200, 100, into, 0, 250, 400), /too small/);
       assert.throws(() => xshm.grab(WIDTH - 10, 0, 20, 20), /outside the screen/);
       // The process lives on, and so does the grabber.
       assert.equal(xshm.grab(0, 0, 1, 1).length, 4);

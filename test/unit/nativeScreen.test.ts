@@ -22,9 +22,14 @@ function fakeLibnut(calls: string[]): () => Libnut {
 function fakeXshm(calls: string[], fail?: () => string | undefined): XshmGrabber {
   return {
     open: () => {},
-    grab: (x, y, width, height) => {
+    grab: (x: number, y: number, width: number, height: number, into?: Uint8Array, intoX?: number, intoY?: number, intoWidth?: number) => {
       const why = fail?.();
       if (why) throw new Error(why);
+      if (into) {
+        calls.push(`xshm ${x},${y} ${width}x${height} into ${intoX},${intoY} of ${intoWidth}`);
+        into.fill(2);
+        return into;
+      }
       calls.push(`xshm ${x},${y} ${width}x${height}`);
       return new Uint8Array(width * height * 4).fill(2);
     },
@@ -45,6 +50,32 @@ describe('the native screen grabber', () => {
     assert.deepEqual([whole.width, whole.height, whole.data.length], [4, 2, 32]);
     assert.deepEqual(calls, ['xshm 1,1 2x1', 'xshm 0,0 4x2']);
     assert.deepEqual(said, []);
+  });
+
+  it('writes a part straight into a picture through MIT-SHM; libnut cannot, and says so by false', () => {
+    const calls: string[] = [];
+    const picture = { data: new Uint8Array(4 * 2 * 4), width: 4, height: 2 };
+    const screen = loadNativeScreen(() => {}, { libnut: fakeLibnut(calls), xshm: () => fakeXshm(calls) });
+    assert.equal(screen.grabInto({ x: 5, y: 6, width: 2, height: 1 }, picture, 1, 1), true);
+    assert.equal(picture.data[0], 2);
+    const noShm = loadNativeScreen(() => {}, {
+      libnut: fakeLibnut(calls),
+      xshm: () => {
+        throw new Error('no');
+      },
+    });
+    assert.equal(noShm.grabInto({ x: 0, y: 0, width: 1, height: 1 }, picture, 0, 0), false);
+    assert.deepEqual(calls, ['xshm 5,6 2x1 into 1,1 of 4']);
+  });
+
+  it('a part that fails to go straight into the picture is false, and libnut takes over', () => {
+    const calls: string[] = [];
+    const said: string[] = [];
+    const picture = { data: new Uint8Array(16), width: 2, height: 2 };
+    const screen = loadNativeScreen((m) => said.push(m), { libnut: fakeLibnut(calls), xshm: () => fakeXshm(calls, () => 'grab: XShmGetImage failed') });
+    assert.equal(screen.grabInto({ x: 0, y: 0, width: 1, height: 1 }, picture, 0, 0), false);
+    assert.equal(screen.how, 'XGetImage (libnut)');
+    assert.equal(said.length, 1);
   });
 
   it("uses libnut's grabs when MIT-SHM does not open, and says why once", () => {

@@ -130,17 +130,38 @@ static int32_t arg_int(napi_env env, napi_value value, int *ok) {
   return out;
 }
 
-/* grab(x, y, width, height): a Buffer of width*height*4 bytes, blue first, rows width*4 bytes apart. */
+/*
+ * grab(x, y, width, height): a Buffer of width*height*4 bytes, blue first, rows width*4 bytes apart.
+ * grab(x, y, width, height, into, intoX, intoY, intoWidth): writes the pixels into the Uint8Array `into` instead, a
+ * picture intoWidth pixels wide, at (intoX, intoY), and returns it: no new buffer, no second copy.
+ */
 static napi_value grab(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4) return fail(env, "grab(x, y, width, height)");
+  size_t argc = 8;
+  napi_value argv[8];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || (argc != 4 && argc != 8)) return fail(env, "grab(x, y, width, height[, into, intoX, intoY, intoWidth])");
   int ok = 1;
   int x = arg_int(env, argv[0], &ok), y = arg_int(env, argv[1], &ok);
   int width = arg_int(env, argv[2], &ok), height = arg_int(env, argv[3], &ok);
   if (!ok || width <= 0 || height <= 0 || x < 0 || y < 0) return fail(env, "grab: bad rectangle");
   if (!grabber.display) return fail(env, "grab: not open");
-  size_t bytes = (size_t)width * (size_t)height * 4;
+  size_t row = (size_t)width * 4;
+  char *target = NULL;
+  size_t target_row = row;
+  napi_value result = NULL;
+  if (argc == 8) {
+    napi_typedarray_type type;
+    size_t length;
+    void *data;
+    if (napi_get_typedarray_info(env, argv[4], &type, &length, &data, NULL, NULL) != napi_ok || type != napi_uint8_array) return fail(env, "grab: `into` is not a Uint8Array");
+    int into_x = arg_int(env, argv[5], &ok), into_y = arg_int(env, argv[6], &ok), into_width = arg_int(env, argv[7], &ok);
+    if (!ok || into_x < 0 || into_y < 0 || into_width <= 0 || into_x + width > into_width) return fail(env, "grab: bad place in `into`");
+    target_row = (size_t)into_width * 4;
+    size_t first = (size_t)into_y * target_row + (size_t)into_x * 4;
+    if (first + (size_t)(height - 1) * target_row + row > length) return fail(env, "grab: `into` is too small");
+    target = (char *)data + first;
+    result = argv[4];
+  }
+  size_t bytes = row * (size_t)height;
   char why[160];
   if (ensure_segment(bytes, why, sizeof why) != 0) return fail(env, why);
   XImage *image = XShmCreateImage(grabber.display, grabber.visual, grabber.depth, ZPixmap, grabber.shm.shmaddr, &grabber.shm, width, height);
@@ -153,22 +174,23 @@ static napi_value grab(napi_env env, napi_callback_info info) {
     /* Outside the screen (it shrank) the server answers BadMatch: caught by on_x_error, not the end of the process. */
     return fail(env, x_error == BadMatch ? "grab: the rectangle is outside the screen" : "grab: XShmGetImage failed");
   }
-  napi_value buffer;
-  void *data;
-  if (napi_create_buffer(env, bytes, &data, &buffer) != napi_ok) {
-    image->data = NULL;
-    XDestroyImage(image);
-    return fail(env, "grab: out of memory");
+  if (!target) {
+    void *data;
+    if (napi_create_buffer(env, bytes, &data, &result) != napi_ok) {
+      image->data = NULL;
+      XDestroyImage(image);
+      return fail(env, "grab: out of memory");
+    }
+    target = data;
   }
-  size_t row = (size_t)width * 4;
-  if ((size_t)image->bytes_per_line == row) {
-    memcpy(data, image->data, bytes);
+  if ((size_t)image->bytes_per_line == row && target_row == row) {
+    memcpy(target, image->data, bytes);
   } else {
-    for (int r = 0; r < height; r++) memcpy((char *)data + r * row, image->data + (size_t)r * image->bytes_per_line, row);
+    for (int r = 0; r < height; r++) memcpy(target + (size_t)r * target_row, image->data + (size_t)r * image->bytes_per_line, row);
   }
   image->data = NULL; /* the segment is ours, not the image's */
   XDestroyImage(image);
-  return buffer;
+  return result;
 }
 
 /* size(): the root window's { width, height } now. */
