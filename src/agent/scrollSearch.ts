@@ -135,37 +135,31 @@ export function findVerticalScroll(before: Uint8Array, after: Uint8Array, width:
  */
 function bestScroll(before: Uint8Array, after: Uint8Array, width: number, box: Rect, old: RowPrints, now: RowPrints): { dy: number; gain: number; changed: number } | undefined {
   const n = now.hash.length;
-  const at = new Map<number, number[]>();
-  for (let j = 0; j < n; j++) {
-    if (old.plain[j]) continue;
-    const h = old.hash[j]!;
-    const list = at.get(h);
-    if (list) list.push(j);
-    else at.set(h, [j]);
-  }
-  const votes = new Float64Array(2 * n);
+  // The old rows by look: keys hash * ROWS + row, sorted, so that the rows of one look are a run in row order.
+  // (A Map of arrays did the same with ~n small objects a call, and a page scrolled 30 times a second was most of
+  // the agent's garbage: typed arrays kept from call to call make none.)
+  const sorted = scratchKeys(n);
+  let m = 0;
+  for (let j = 0; j < n; j++) if (!old.plain[j]) sorted[m++] = old.hash[j]! * ROWS + j;
+  const keys = sorted.subarray(0, m).sort();
+  const votes = scratchVotes(2 * n);
   let changed = 0;
   for (let i = 0; i < n; i++) {
     if (now.hash[i] === old.hash[i] || now.plain[i]) continue;
     changed++;
-    const list = at.get(now.hash[i]!);
-    if (!list) continue;
-    let lo = 0;
-    let hi = list.length;
-    if (hi > MATCHES_PER_ROW) {
+    const look = now.hash[i]! * ROWS;
+    let lo = lowerBound(keys, look, 0, m);
+    let hi = lowerBound(keys, look + ROWS, lo, m);
+    if (lo === hi) continue;
+    if (hi - lo > MATCHES_PER_ROW) {
       // The nearest ones: among lines alike, the shortest distance is as good as any and likelier.
-      let p = 0;
-      for (let q = list.length; p < q; ) {
-        const mid = (p + q) >>> 1;
-        if (list[mid]! < i) p = mid + 1;
-        else q = mid;
-      }
-      lo = Math.max(0, Math.min(p - MATCHES_PER_ROW / 2, list.length - MATCHES_PER_ROW));
+      const p = lowerBound(keys, look + i, lo, hi);
+      lo = Math.max(lo, Math.min(p - MATCHES_PER_ROW / 2, hi - MATCHES_PER_ROW));
       hi = lo + MATCHES_PER_ROW;
     }
     const w = 1 / (hi - lo);
     for (let k = lo; k < hi; k++) {
-      const at = i - list[k]! + n;
+      const at = i - (keys[k]! - look) + n;
       votes[at] = votes[at]! + w;
     }
   }
@@ -188,6 +182,35 @@ function bestScroll(before: Uint8Array, after: Uint8Array, width: number, box: R
     if (exact.gain >= SCROLL_MIN_GAIN && (!winner || exact.gain > winner.gain)) winner = { dy, ...exact };
   }
   return winner;
+}
+
+/** Rows of a box are fewer than this: a row's key is hash * ROWS + row, exact in a double (2^32 * 2^21 = 2^53). */
+const ROWS = 2 ** 21;
+let keyScratch = new Float64Array(0);
+let voteScratch = new Float64Array(0);
+
+/** bestScroll's keys, at least `n` of them (grown, never shrunk: the box is at most the screen). */
+function scratchKeys(n: number): Float64Array {
+  if (keyScratch.length < n) keyScratch = new Float64Array(n);
+  return keyScratch;
+}
+
+/** bestScroll's votes, `n` of them, all 0. */
+function scratchVotes(n: number): Float64Array {
+  if (voteScratch.length < n) voteScratch = new Float64Array(n);
+  const votes = voteScratch.subarray(0, n);
+  votes.fill(0);
+  return votes;
+}
+
+/** The first index in [lo, hi) of sorted `keys` whose key is at least `key` (hi when none is). */
+function lowerBound(keys: Float64Array, key: number, lo: number, hi: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Rows (not one colour) that moving by dy makes right, minus those it makes wrong, by their hashes. */
