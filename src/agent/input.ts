@@ -126,7 +126,7 @@ export class NutInput {
   }
 
   /** Writes the pixels of `area` into `into` at (x, y) where the grabber can (nativeScreen.ts); false: grab() and copy. */
-  grabInto(area: ScreenArea, into: Pixels, x: number, y: number): boolean {
+  grabInto(area: ScreenArea | undefined, into: Pixels, x: number, y: number): boolean {
     return this.native.grabInto(area, into, x, y);
   }
 

@@ -41,9 +41,10 @@ export interface NativeScreen {
   grab(area: ScreenArea | undefined): Pixels;
   /**
    * Writes the pixels of `area` straight into `into` at (x, y), without a buffer of their own (MIT-SHM only);
-   * false when this grabber cannot, and nothing was written: then grab() and copy.
+   * false when this grabber cannot, and nothing was written: then grab() and copy. An undefined area is the whole
+   * screen, and only when it is exactly `into`'s size (else false: the screen changed size, grab() tells how).
    */
-  grabInto(area: ScreenArea, into: Pixels, x: number, y: number): boolean;
+  grabInto(area: ScreenArea | undefined, into: Pixels, x: number, y: number): boolean;
   /** The main screen's size as the system reports it now. */
   size(): { width: number; height: number };
   /** How it grabs, for the log: `MIT-SHM` or `XGetImage (libnut)`. */
@@ -130,7 +131,9 @@ export function loadNativeScreen(said: (message: string) => void = () => {}, par
     grabInto: (area, into, x, y) => {
       if (!xshm) return false;
       try {
-        xshm.grab(area.x, area.y, area.width, area.height, into.data, x, y, into.width);
+        const rect = area ?? { x: 0, y: 0, ...xshm.size() };
+        if (!area && (rect.width !== into.width || rect.height !== into.height || x !== 0 || y !== 0)) return false;
+        xshm.grab(rect.x, rect.y, rect.width, rect.height, into.data, x, y, into.width);
         return true;
       } catch (error) {
         failed(error);

@@ -301,6 +301,9 @@ export class TileSource implements FrameSource {
     if (rects) rects = mergeOverlapping(rects);
     const share = rects && current ? rects.reduce((n, r) => n + r.width * r.height, 0) / (current.width * current.height) : 1;
     if (!current || !sameOutput || !rects || share > WHOLE_GRAB_SHARE) {
+      // Into the picture where the grabber can and the screen kept its size: no new 8 MB buffer for each (a large
+      // region scrolling made one a frame, and V8 collected its old generation for them several times a second).
+      if (current && sameOutput && this.grabInto?.(area, current, 0, 0)) return current;
       const whole = await this.grab(area);
       if (whole.data.length < whole.width * whole.height * 4) throw new Error(`The capture returned ${whole.data.length} bytes for ${whole.width}x${whole.height}.`);
       if (current && (current.width !== whole.width || current.height !== whole.height)) this.log.info(`the screen is now ${whole.width}x${whole.height}`);
@@ -385,7 +388,7 @@ export interface TileSourceOptions {
   /** A cheaper way to grab small regions (over the X connection); undefined when it cannot here. */
   readonly grabSmall?: (rect: Rect) => Promise<Pixels | undefined>;
   /** Writes a part straight into `into` at (x, y) (MIT-SHM, nativeScreen.ts); false when it cannot: grab and copy. */
-  readonly grabInto?: (area: ScreenArea, into: Pixels, x: number, y: number) => boolean;
+  readonly grabInto?: (area: ScreenArea | undefined, into: Pixels, x: number, y: number) => boolean;
   /** How `grab` reads the screen, for the log (nativeScreen.ts). */
   readonly grabber?: string;
   /** How often the whole screen is compared even though the watcher reported nothing (tests shorten it). */

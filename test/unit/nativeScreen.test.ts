@@ -68,6 +68,15 @@ describe('the native screen grabber', () => {
     assert.deepEqual(calls, ['xshm 5,6 2x1 into 1,1 of 4']);
   });
 
+  it('the whole screen goes straight into a picture only of its size (else false: grab() tells the new size)', () => {
+    const calls: string[] = [];
+    const screen = loadNativeScreen(() => {}, { libnut: fakeLibnut(calls), xshm: () => fakeXshm(calls) });
+    assert.equal(screen.grabInto(undefined, { data: new Uint8Array(4 * 2 * 4), width: 4, height: 2 }, 0, 0), true);
+    assert.equal(screen.grabInto(undefined, { data: new Uint8Array(3 * 2 * 4), width: 3, height: 2 }, 0, 0), false);
+    assert.equal(screen.grabInto(undefined, { data: new Uint8Array(8 * 2 * 4), width: 8, height: 2 }, 4, 0), false);
+    assert.deepEqual(calls, ['xshm 0,0 4x2 into 0,0 of 4']);
+  });
+
   it('a part that fails to go straight into the picture is false, and libnut takes over', () => {
     const calls: string[] = [];
     const said: string[] = [];
