@@ -83,7 +83,11 @@ export class HelperLink {
    * (context, pause, monitors, laser) may be sent; the panel takes any of it before `viewGranted` as a protocol error.
    */
   viewGranted = false;
-  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private heartbeat: ReturnType<typeof setTimeout> | undefined;
+  /** Sends a heartbeat, judges the silence and sets the next (`next` ms on); undefined while no heartbeats go. */
+  private beat: ((next?: number) => void) | undefined;
+  /** When the last heartbeat went. */
+  private beatAt = 0;
 
   constructor(
     readonly control: HostConnection,
@@ -180,22 +184,46 @@ export class HelperLink {
 
   /**
    * Heartbeats to the helper from its proof on, and the silence it is judged by: held input is released after
-   * INPUT_RELEASE_SILENCE_MS (`silent`), the link is taken as cut after `lostSilenceMs` (`lost`).
+   * INPUT_RELEASE_SILENCE_MS (`silent`), the link is taken as cut after `lostSilenceMs` (`lost`). One goes
+   * HEARTBEAT_MS after the last; while the helper's own come, ours go with them instead (`heard`), so that a still
+   * session wakes this process once per period rather than twice.
    */
   startHeartbeat(silent: () => void, lost: (silenceMs: number) => void): void {
     this.stopHeartbeat();
-    this.heartbeat = setInterval(() => {
+    const beat = (next = HEARTBEAT_MS): void => {
       if (!this.port.current(this)) return this.stopHeartbeat();
       this.send({ type: 'heartbeat' });
-      const silence = Date.now() - this.lastHeard;
+      this.beatAt = Date.now();
+      const silence = this.beatAt - this.lastHeard;
       if (silence > INPUT_RELEASE_SILENCE_MS) silent();
       if (silence > this.port.lostSilenceMs) lost(silence);
-    }, HEARTBEAT_MS);
+      // silent() and lost() may have stopped the heartbeats.
+      if (this.beat === beat) this.armBeat(next);
+    };
+    this.beat = beat;
+    this.armBeat(HEARTBEAT_MS);
+  }
+
+  /**
+   * The helper's heartbeat came: ours goes now, in the same turn, unless one went less than half a period ago; either
+   * way the next of ours waits a little longer than a period, so that the helper's next comes first and takes it along.
+   */
+  private heard(): void {
+    if (!this.beat) return;
+    if (Date.now() - this.beatAt >= HEARTBEAT_MS / 2) this.beat(HEARTBEAT_MS * 1.25);
+    else this.armBeat(HEARTBEAT_MS * 1.25);
+  }
+
+  private armBeat(ms: number): void {
+    clearTimeout(this.heartbeat);
+    const beat = this.beat;
+    this.heartbeat = beat ? setTimeout(() => beat(), ms) : undefined;
   }
 
   stopHeartbeat(): void {
-    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    if (this.heartbeat !== undefined) clearTimeout(this.heartbeat);
     this.heartbeat = undefined;
+    this.beat = undefined;
   }
 
   /** The helper is gone or sent away: its connections close once the last message has had time to leave. */
@@ -216,6 +244,7 @@ export class HelperLink {
     if (message === 'disconnect') return this.port.misbehaved(this);
     // Only a helper that proved the code is heard from: before that, the handshake's own timeout applies.
     if (countsAsHeard(this.handshake.step)) this.lastHeard = Date.now();
+    if (message.type === 'heartbeat' && countsAsHeard(this.handshake.step)) this.heard();
     this.port.message(this, message);
   }
 }
