@@ -72,6 +72,31 @@ export function loadXshm(file = path.join(__dirname, 'xshm.node')): XshmGrabber 
   return xshm;
 }
 
+/** The corner compared at start (checkedAgainst), in pixels a side. */
+const CHECK_SIDE = 32;
+
+/**
+ * `xshm` once a grab of a corner equals libnut's: an X server in another IPC namespace (a container given the host's
+ * X socket) may attach another segment by our segment's number and answer without an error, and the pixels read
+ * would be someone else's memory. Throws when they differ twice (once may be the screen changing between the two).
+ */
+export function checkedAgainst(libnut: Libnut, xshm: XshmGrabber): XshmGrabber {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const theirs = libnut.screen.capture(0, 0, CHECK_SIDE, CHECK_SIDE);
+    const ours = xshm.grab(0, 0, CHECK_SIDE, CHECK_SIDE);
+    if (theirs && sameColours(theirs.image, ours)) return xshm;
+  }
+  xshm.close();
+  throw new Error('its pixels differ from the X server\'s (shared memory in another namespace, as in a container?)');
+}
+
+/** Whether two grabs of the same size have the same colours (the fourth byte of each pixel is padding). */
+function sameColours(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 4) if (a[i] !== b[i] || a[i + 1] !== b[i + 1] || a[i + 2] !== b[i + 2]) return false;
+  return true;
+}
+
 /** Where the native parts come from (tests give their own). */
 export interface NativeParts {
   readonly libnut?: () => Libnut;
@@ -95,7 +120,7 @@ export function loadNativeScreen(said: (message: string) => void = () => {}, par
     size: () => libnut.getScreenSize(),
     how: 'XGetImage (libnut)',
   };
-  const xshmLoader = parts.xshm ?? (process.platform === 'linux' ? () => loadXshm() : undefined);
+  const xshmLoader = parts.xshm ?? (process.platform === 'linux' ? () => checkedAgainst(libnut, loadXshm()) : undefined);
   if (!xshmLoader) return viaLibnut;
   let xshm: XshmGrabber | undefined;
   try {

@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadNativeScreen, type Libnut, type XshmGrabber } from '../../src/agent/nativeScreen';
+import { checkedAgainst, loadNativeScreen, type Libnut, type XshmGrabber } from '../../src/agent/nativeScreen';
 
 function fakeLibnut(calls: string[]): () => Libnut {
   return () => ({
@@ -85,6 +85,19 @@ describe('the native screen grabber', () => {
     assert.equal(screen.grabInto({ x: 0, y: 0, width: 1, height: 1 }, picture, 0, 0), false);
     assert.equal(screen.how, 'XGetImage (libnut)');
     assert.equal(said.length, 1);
+  });
+
+  it("is used only once its pixels are libnut's (another namespace's shared memory answers without an error)", () => {
+    const calls: string[] = [];
+    const same = fakeXshm(calls);
+    const libnutSame = (): Libnut => ({ screen: { capture: (_x, _y, w = 1, h = 1) => ({ width: w, height: h, image: new Uint8Array(w * h * 4).fill(2) }) }, getScreenSize: () => ({ width: 4, height: 2 }) });
+    assert.equal(checkedAgainst(libnutSame(), same), same);
+    // Someone else's memory: zeros, or anything but the screen.
+    assert.throws(() => checkedAgainst(fakeLibnut([])(), fakeXshm(calls)), /differ from the X server's/);
+    assert.equal(calls.at(-1), 'xshm closed');
+    // The padding byte does not count.
+    const padded = (): Libnut => ({ screen: { capture: (_x, _y, w = 1, h = 1) => ({ width: w, height: h, image: new Uint8Array(w * h * 4).map((_, i) => (i % 4 === 3 ? 0 : 2)) }) }, getScreenSize: () => ({ width: 4, height: 2 }) });
+    assert.equal(checkedAgainst(padded(), same), same);
   });
 
   it("uses libnut's grabs when MIT-SHM does not open, and says why once", () => {
