@@ -82,57 +82,6 @@ describe('host agent on Xvfb', { timeout: 90_000 }, () => {
     assert.deepEqual(await agent.screenSize(), { width: WIDTH, height: HEIGHT });
   });
 
-  it("grabs through MIT-SHM (dist/xshm.node), exactly the X server's pixels, and a part outside the screen is an error", { timeout: 20_000 }, async () => {
-    assert.ok(lines.some((l) => l.includes('grabs through MIT-SHM')), `the agent's log says how it grabs:\n${lines.join('\n')}`);
-    await startXterm(stack, display, ['-geometry', '40x10+30+40', '-bg', 'navy'], 'agent-shm');
-    const xshm = withDisplay(() => loadXshm(path.join(ROOT, 'dist', 'xshm.node')));
-    try {
-      const raw = path.join(scratch, 'shm.rgb');
-      execFileSync('import', ['-window', 'root', '-depth', '8', `rgb:${raw}`], { env: { ...process.env, DISPLAY: display }, timeout: 10_000 });
-      const truth = fs.readFileSync(raw);
-      for (const r of [{ x: 0, y: 0, width: WIDTH, height: HEIGHT }, { x: 17, y: 23, width: 301, height: 97 }, { x: WIDTH - 3, y: HEIGHT - 2, width: 3, height: 2 }]) {
-        const got = xshm.grab(r.x, r.y, r.width, r.height);
-        assert.equal(got.length, r.width * r.height * 4);
-        let differ = 0;
-        let navy = 0;
-        for (let row = 0; row < r.height; row++) {
-          for (let col = 0; col < r.width; col++) {
-            const t = ((r.y + row) * WIDTH + r.x + col) * 3;
-            const g = (row * r.width + col) * 4;
-            if (truth[t] !== got[g + 2] || truth[t + 1] !== got[g + 1] || truth[t + 2] !== got[g]) differ++;
-            if (got[g] === 128 && got[g + 1] === 0 && got[g + 2] === 0) navy++;
-          }
-        }
-        assert.equal(differ, 0, `${differ} pixels of ${JSON.stringify(r)} differ from the X server's own picture`);
-        if (r.width === WIDTH) assert.ok(navy > 1000, `the xterm's navy background is in the grab (${navy} pixels)`);
-      }
-      // Straight into a larger picture, at a place of its own: the rows land where they belong, nothing around them.
-      const into = new Uint8Array(400 * 300 * 4).fill(7);
-      xshm.grab(30, 40, 200, 100, into, 50, 60, 400);
-      let wrong = 0;
-      for (let row = 0; row < 300; row++) {
-        for (let col = 0; col < 400; col++) {
-          const g = (row * 400 + col) * 4;
-          const inside = col >= 50 && col < 250 && row >= 60 && row < 160;
-          if (!inside) {
-            if (into[g] !== 7 || into[g + 1] !== 7 || into[g + 2] !== 7 || into[g + 3] !== 7) wrong++;
-            continue;
-          }
-          const t = ((40 + row - 60) * WIDTH + 30 + col - 50) * 3;
-          if (truth[t] !== into[g + 2] || truth[t + 1] !== into[g + 1] || truth[t + 2] !== into[g]) wrong++;
-        }
-      }
-      assert.equal(wrong, 0, `${wrong} pixels of the picture grabbed into are wrong`);
-      assert.throws(() => xshm.grab(0, 0, 200, 100, into, 250, 0, 400), /bad place/);
-      assert.throws(() => xshm.grab(0, 0, 200, 100, into, 0, 250, 400), /too small/);
-      assert.throws(() => xshm.grab(WIDTH - 10, 0, 20, 20), /outside the screen/);
-      // The process lives on, and so does the grabber.
-      assert.equal(xshm.grab(0, 0, 1, 1).length, 4);
-    } finally {
-      xshm.close();
-    }
-  });
-
   it('runs with a small young generation and a fixed mmap threshold, so that few screen grabs are held (its memory stays small)', () => {
     const argv = fs.readFileSync(`/proc/${agent.pid}/cmdline`, 'utf8').split('\0');
     assert.ok(argv.includes('--max-semi-space-size=2'), argv.join(' '));
@@ -458,6 +407,58 @@ exec /usr/bin/xrandr "$@"
     assert.ok(Date.now() - started < 1200, `took ${Date.now() - started} ms`);
     assert.equal(called, false);
     assert.deepEqual(down('keyboard'), []);
+  });
+
+  it("grabs through MIT-SHM (dist/xshm.node), exactly the X server's pixels, and a part outside the screen is an error", { timeout: 20_000 }, async () => {
+    assert.ok(lines.some((l) => l.includes('grabs through MIT-SHM')), `the agent's log says how it grabs:\n${lines.join('\n')}`);
+    // Last in this file: the window it opens would be a change to the tests that expect a still screen.
+    await startXterm(stack, display, ['-geometry', '40x10+30+40', '-bg', 'navy'], 'agent-shm');
+    const xshm = withDisplay(() => loadXshm(path.join(ROOT, 'dist', 'xshm.node')));
+    try {
+      const raw = path.join(scratch, 'shm.rgb');
+      execFileSync('import', ['-window', 'root', '-depth', '8', `rgb:${raw}`], { env: { ...process.env, DISPLAY: display }, timeout: 10_000 });
+      const truth = fs.readFileSync(raw);
+      for (const r of [{ x: 0, y: 0, width: WIDTH, height: HEIGHT }, { x: 17, y: 23, width: 301, height: 97 }, { x: WIDTH - 3, y: HEIGHT - 2, width: 3, height: 2 }]) {
+        const got = xshm.grab(r.x, r.y, r.width, r.height);
+        assert.equal(got.length, r.width * r.height * 4);
+        let differ = 0;
+        let navy = 0;
+        for (let row = 0; row < r.height; row++) {
+          for (let col = 0; col < r.width; col++) {
+            const t = ((r.y + row) * WIDTH + r.x + col) * 3;
+            const g = (row * r.width + col) * 4;
+            if (truth[t] !== got[g + 2] || truth[t + 1] !== got[g + 1] || truth[t + 2] !== got[g]) differ++;
+            if (got[g] === 128 && got[g + 1] === 0 && got[g + 2] === 0) navy++;
+          }
+        }
+        assert.equal(differ, 0, `${differ} pixels of ${JSON.stringify(r)} differ from the X server's own picture`);
+        if (r.width === WIDTH) assert.ok(navy > 1000, `the xterm's navy background is in the grab (${navy} pixels)`);
+      }
+      // Straight into a larger picture, at a place of its own: the rows land where they belong, nothing around them.
+      const into = new Uint8Array(400 * 300 * 4).fill(7);
+      xshm.grab(30, 40, 200, 100, into, 50, 60, 400);
+      let wrong = 0;
+      for (let row = 0; row < 300; row++) {
+        for (let col = 0; col < 400; col++) {
+          const g = (row * 400 + col) * 4;
+          const inside = col >= 50 && col < 250 && row >= 60 && row < 160;
+          if (!inside) {
+            if (into[g] !== 7 || into[g + 1] !== 7 || into[g + 2] !== 7 || into[g + 3] !== 7) wrong++;
+            continue;
+          }
+          const t = ((40 + row - 60) * WIDTH + 30 + col - 50) * 3;
+          if (truth[t] !== into[g + 2] || truth[t + 1] !== into[g + 1] || truth[t + 2] !== into[g]) wrong++;
+        }
+      }
+      assert.equal(wrong, 0, `${wrong} pixels of the picture grabbed into are wrong`);
+      assert.throws(() => xshm.grab(0, 0, 200, 100, into, 250, 0, 400), /bad place/);
+      assert.throws(() => xshm.grab(0, 0, 200, 100, into, 0, 250, 400), /too small/);
+      assert.throws(() => xshm.grab(WIDTH - 10, 0, 20, 20), /outside the screen/);
+      // The process lives on, and so does the grabber.
+      assert.equal(xshm.grab(0, 0, 1, 1).length, 4);
+    } finally {
+      xshm.close();
+    }
   });
 });
 
