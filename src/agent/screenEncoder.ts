@@ -69,6 +69,16 @@ export class ScreenEncoder {
   private budget = Infinity;
   /** Where `shown` still differs from the last capture: changes that were over the budget. */
   private pending: Rect[] = [];
+  /**
+   * The last capture, kept while changes are pending (else it is `shown`, but for lossy pictures): scrolls are looked
+   * for between it and the next, what the screen did, not between what the helper shows and the screen. Compared with
+   * `shown`, the pending parts' old pixels match nothing and cut the copy short (in a simulated scroll of 96 rows a
+   * capture at a 4 KiB budget, 0.64 of the scrolled area was copied, the rest sent again as pixels or left pending).
+   * The copy still moves what the helper shows, stale parts and all; what lands wrong is found changed and painted.
+   */
+  private seen: Uint8Array | undefined;
+  /** Whether `seen` holds the last capture (its buffer is kept: pending parts come and go with every keystroke). */
+  private seenValid = false;
   last: EncoderStats = { scrolled: 0, moved: 0, rects: 0, bytes: 0, lossyBytes: 0, settledBytes: 0, pending: 0 };
 
   constructor(private readonly options: EncoderOptions = {}) {}
@@ -100,7 +110,9 @@ export class ScreenEncoder {
     const ops: UpdateOp[] = [];
     const repainted = this.repainted(current, ops);
     const stale = this.pending;
-    const { scrolled, moved, bytes, lossyBytes } = this.changes(current, dirty && [...dirty, ...stale], now, ops, { reports, stale });
+    const looked = dirty && [...dirty, ...stale];
+    const { scrolled, moved, bytes, lossyBytes } = this.changes(current, looked, now, ops, { reports, stale });
+    this.remember(current, looked);
     const refreshed = this.settle(now, ops, this.budget - (bytes - lossyBytes));
     this.last = { scrolled, moved, rects: ops.length, bytes: bytes + refreshed + repainted, lossyBytes, settledBytes: refreshed, pending: this.pending.length };
     return ops.length > 0 ? { full: false, ops } : undefined;
@@ -150,7 +162,7 @@ export class ScreenEncoder {
     let scrolled = 0;
     const band = { x: roi.x, y: rows.top, width: roi.width, height: rows.bottom - rows.top + 1 };
     if (band.width * band.height >= width * height * SCROLL_MIN_SHARE && !regions.some((r) => contains(r, band))) {
-      for (const { rect, dy } of findScrolls(shown, current.data, width, band)) {
+      for (const { rect, dy } of findScrolls(this.seenValid ? this.seen! : shown, current.data, width, band)) {
         ops.push({ kind: 'copy', rect, dx: 0, dy });
         video?.copied(rect, 0, dy, now);
         motion.push(bounds([rect, { ...rect, y: rect.y + dy }]));
@@ -212,6 +224,21 @@ export class ScreenEncoder {
     return { scrolled, moved, bytes: bytes + lossyBytes, lossyBytes };
   }
 
+  /** Keeps `current` as `seen` while changes are pending; only `looked` (undefined: all) can differ from the last. */
+  private remember(current: Pixels, looked: readonly Rect[] | undefined): void {
+    const { width, height } = current;
+    if (this.pending.length === 0) {
+      this.seenValid = false;
+    } else if (!this.seen || !this.seenValid) {
+      this.seen ??= new Uint8Array(width * height * 4);
+      this.seen.set(current.data.subarray(0, width * height * 4));
+      this.seenValid = true;
+    } else {
+      const roi = looked === undefined ? { x: 0, y: 0, width, height } : clip(bounds(looked), width, height);
+      if (roi) copyRect(current.data, this.seen, width, roi);
+    }
+  }
+
   /**
    * Adds to `ops` the exact pixels of `current` over the parts to repaint, in whole tiles, and makes `shown` so there
    * (what changed there is then sent once, not painted as it was and again as it is); returns their bytes.
@@ -260,6 +287,9 @@ export class ScreenEncoder {
     this.keyNeeded = false;
     this.repaints = [];
     this.pending = [];
+    // Of another size, perhaps.
+    this.seen = undefined;
+    this.seenValid = false;
     // Every pixel is exact again; what played keeps playing, and is found again within a second.
     this.video = this.options.lossy ? new VideoRegions(width, height) : undefined;
     const ops: UpdateOp[] = [];

@@ -117,6 +117,32 @@ describe('lossless updates within a byte budget (a slow link)', () => {
     assert.deepEqual(picture, after.data, 'the helper\'s picture is the screen, exactly');
   });
 
+  it('while changes wait, a scroll is found between the captures (not against the helper\'s old pixels there): one copy of all that moved, and the picture ends exact', () => {
+    const enc = new ScreenEncoder();
+    enc.losslessBudget(2 * 1024);
+    const stride = W * 4;
+    const STEP = 96;
+    let screen = textScreen(10);
+    const picture = new Uint8Array(W * H * 4);
+    apply(enc.update(screen, undefined, 0)!, picture, W);
+    // The page scrolls by STEP rows a capture (a link too slow for a capture every few rows), new text coming in at the
+    // bottom: far more than the budget, so most of what came in waits, and moves up with the next scroll.
+    const copied: number[] = [];
+    for (let i = 1; i <= 6; i++) {
+      const data = new Uint8Array(screen.data);
+      data.copyWithin(0, STEP * stride);
+      data.set(textScreen(10 + i).data.subarray(0, STEP * stride), (H - STEP) * stride);
+      screen = { ...screen, data };
+      const u = enc.update(screen, [{ x: 0, y: 0, width: W, height: H }], i * 10)!;
+      assert.ok(i === 1 || enc.hasPending, 'changes wait');
+      copied.push(u.ops.reduce((n, o) => n + (o.kind === 'copy' && o.dy === -STEP ? o.rect.width * o.rect.height : 0), 0));
+      apply(u, picture, W);
+    }
+    assert.ok(copied.every((area) => area === W * (H - STEP)), `copied per update: ${copied.join(' ')} pixels of ${W * (H - STEP)}`);
+    for (let t = 100; enc.hasPending; t += 10) apply(enc.update(screen, [], t)!, picture, W);
+    assert.deepEqual(picture, screen.data, 'the helper\'s picture is the screen, exactly');
+  });
+
   it('without a budget an update holds every change, as before', () => {
     const enc = new ScreenEncoder();
     const first = textScreen(6);
