@@ -132,6 +132,36 @@ describe('link estimator', () => {
     assert.ok(Math.abs(held.bytesLimit - 1.25 * (sustained / 8000) * held.minRttMs!) < 2, `bytes limit ${held.bytesLimit}`);
   });
 
+  it('a whole picture\'s round trip is its own bytes\', not the path\'s: the first probes come soon after, and carry little', () => {
+    const e = new LinkEstimator(60, 0);
+    // The first, whole picture on the mobile link: 237 KB in 1.7 s.
+    e.sent(0, 237_000, 300, false, true);
+    e.acked(0, 2000);
+    assert.equal(e.minRttMs, undefined, 'no least round trip from it');
+    assert.equal(e.bytesLimit, MIN_BYTES_IN_FLIGHT);
+    // More than PROBE_SOON_MS after the estimator began: the next frame alone is a probe, small.
+    assert.equal(e.updateBytes(2000), LOSSLESS_MIN_BYTES, `a probe's budget: ${e.updateBytes(2000)} of ${e.losslessBytes}`);
+    assert.ok(e.losslessBytes! > LOSSLESS_MIN_BYTES);
+    e.sent(1, 4500, 2000);
+    assert.equal(e.updateBytes(2000), e.losslessBytes, 'behind a frame in flight: the whole budget');
+    e.acked(1, 2160);
+    assert.equal(e.minRttMs, 160);
+    // Frames queue; a second on, the next probe is due (not four), until three were measured.
+    e.sent(2, 4500, 2160);
+    assert.ok(e.mayQueue(2200));
+    assert.ok(!e.mayQueue(3200), 'a probe is due a second after the first');
+    e.acked(2, 3200);
+    e.sent(3, 4500, 3200);
+    e.acked(3, 3340);
+    e.sent(4, 4500, 3340);
+    e.acked(4, 4340);
+    e.sent(5, 4500, 4340);
+    e.acked(5, 4480);
+    e.sent(6, 4500, 4480);
+    assert.ok(e.mayQueue(5600), 'three measured: the next probe after PROBE_EVERY_MS');
+    assert.ok(!e.mayQueue(8500));
+  });
+
   it('forgets the frames in flight when the pump gives up on their acks', () => {
     const e = new LinkEstimator(60, 0);
     e.sent(0, 1000, 0);
