@@ -107,11 +107,11 @@ describe('link estimator', () => {
     assert.ok(e.mayQueue(t + 220), 'measured: frames queue again');
   });
 
-  it('an update\'s lossless part: what the link delivers in 125 ms, not less than the floor, no limit before a rate is known', () => {
+  it('an update\'s lossless part: what the link delivers in 60 ms, not less than the floor, no limit before a rate is known', () => {
     const e = new LinkEstimator(60, 0);
     assert.equal(e.losslessBytes, undefined);
     drive(e, { kbps: 20_000, rttMs: 30, bytes: 60_000, window: 6, ms: 3000 });
-    assert.ok(Math.abs(e.losslessBytes! - 312_500) < 30_000, `20 Mbit/s: ${e.losslessBytes}`);
+    assert.ok(Math.abs(e.losslessBytes! - 150_000) < 15_000, `20 Mbit/s: ${e.losslessBytes}`);
     const slow = new LinkEstimator(60, 0);
     drive(slow, { kbps: 200, rttMs: 120, bytes: 5000, window: 4, ms: 5000 });
     assert.equal(slow.losslessBytes, LOSSLESS_MIN_BYTES, '200 kbit/s: the floor');
@@ -128,7 +128,7 @@ describe('link estimator', () => {
     drive(held, { kbps: 600, rttMs: 120, bytes: 8000, window: 4, ms: 8000, bunch: 3, limited: true });
     const sustained = held.sustainedBps!;
     assert.ok(Math.abs(sustained - 600_000) < 120_000, `sustained ${sustained} on a 600 kbit/s link (best ${held.deliveryBps})`);
-    assert.ok(Math.abs(held.losslessBytes! - (sustained * 0.125) / 8) < 1, `lossless ${held.losslessBytes}: 125 ms of it`);
+    assert.ok(Math.abs(held.losslessBytes! - (sustained * 0.06) / 8) < 1, `lossless ${held.losslessBytes}: 60 ms of it`);
     assert.ok(Math.abs(held.bytesLimit - 1.25 * (sustained / 8000) * held.minRttMs!) < 2, `bytes limit ${held.bytesLimit}`);
   });
 
