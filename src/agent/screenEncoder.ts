@@ -10,9 +10,10 @@
  * that changed meanwhile (nothing is queued, the newest picture wins).
  *
  * On a slow link an update's lossless part has a byte budget (`losslessBudget`): it paints the changed parts up to
- * it, the small ones first (paintOrder.ts), and leaves the others pending: `shown` keeps the helper's old pixels
- * there, so that copies stay right, and the next updates paint them even if nothing changes meanwhile. A keystroke
- * then waits behind one budget's worth, not behind a whole large update.
+ * it, what changed since the last capture before what waited, the small ones first (freshFirst, paintOrder.ts), and
+ * leaves the others pending: `shown` keeps the helper's old pixels there, so that copies stay right, and the next
+ * updates paint them even if nothing changes meanwhile. A keystroke then waits behind one budget's worth, not behind
+ * a whole large update.
  *
  * Pure: no capture, no I/O. Pixels are 4 bytes each, blue first (what nut-js grabs).
  */
