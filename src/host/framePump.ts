@@ -160,13 +160,15 @@ export class FramePump {
           await sleep((1 - credit) / rate);
         }
         let frame;
+        let whole = false;
         const asked = Date.now();
         try {
           const full = needKey || this.keyWanted;
+          whole = full;
           const repaint = full ? undefined : this.repaint;
           this.keyWanted = false;
           this.repaint = undefined;
-          const losslessBytes = this.link.losslessBytes;
+          const losslessBytes = this.link.updateBytes();
           frame = await this.session.capture({ full, waitMs: full || repaint ? 0 : CHANGE_WAIT_MS, lossyBps: this.link.lossyBps, ...(losslessBytes !== undefined ? { losslessBytes } : {}), ...(repaint ? { repaint } : {}) });
           failures = 0;
         } catch (error) {
@@ -206,7 +208,7 @@ export class FramePump {
           previous = frame.data;
         }
         const id = this.framesSent++;
-        this.link.sent(id, frame.data.length, Date.now(), heldBack && last - asked < AT_ONCE_MS);
+        this.link.sent(id, frame.data.length, Date.now(), heldBack && last - asked < AT_ONCE_MS, whole || frame.format !== 'update');
         heldBack = false;
         this.painted.sent(id, frame);
         for (const chunk of chunkFrame(id, frame)) media.send(chunk);

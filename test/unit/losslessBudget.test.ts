@@ -38,6 +38,22 @@ function typed(screen: Pixels, rgb: readonly number[]): Pixels {
   return { ...screen, data };
 }
 
+/** `screen` with `rect` painted one colour (the block drawn over what is under it). */
+function typedAt(screen: Pixels, rect: Rect, rgb: readonly number[]): Pixels {
+  const data = new Uint8Array(screen.data);
+  for (let y = rect.y; y < rect.y + rect.height; y++) for (let x = rect.x; x < rect.x + rect.width; x++) data.set([...rgb, 255], (y * W + x) * 4);
+  return { ...screen, data };
+}
+
+/** Whether two pictures are the same inside `rect`. */
+function sameIn(a: Uint8Array, b: Uint8Array, rect: Rect): boolean {
+  for (let y = rect.y; y < rect.y + rect.height; y++) {
+    const at = (y * W + rect.x) * 4;
+    if (Buffer.compare(a.subarray(at, at + rect.width * 4), b.subarray(at, at + rect.width * 4)) !== 0) return false;
+  }
+  return true;
+}
+
 const pngBytes = (u: ScreenUpdate) => u.ops.reduce((n, o) => n + (o.kind === 'image' ? o.png.length : 0), 0);
 const rects = (u: ScreenUpdate) => u.ops.flatMap((o) => (o.kind === 'pointer' ? [] : [o.rect]));
 const overlaps = (a: Rect, b: Rect) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
@@ -115,6 +131,59 @@ describe('lossless updates within a byte budget (a slow link)', () => {
     apply(u, picture, W);
     for (let t = 30; enc.hasPending; t += 10) apply(enc.update(after, [], t)!, picture, W);
     assert.deepEqual(picture, after.data, 'the helper\'s picture is the screen, exactly');
+  });
+
+  it('while changes wait, a scroll is found between the captures (not against the helper\'s old pixels there): one copy of all that moved, and the picture ends exact', () => {
+    const enc = new ScreenEncoder();
+    enc.losslessBudget(2 * 1024);
+    const stride = W * 4;
+    const STEP = 96;
+    let screen = textScreen(10);
+    const picture = new Uint8Array(W * H * 4);
+    apply(enc.update(screen, undefined, 0)!, picture, W);
+    // The page scrolls by STEP rows a capture (a link too slow for a capture every few rows), new text coming in at the
+    // bottom: far more than the budget, so most of what came in waits, and moves up with the next scroll.
+    const copied: number[] = [];
+    for (let i = 1; i <= 6; i++) {
+      const data = new Uint8Array(screen.data);
+      data.copyWithin(0, STEP * stride);
+      data.set(textScreen(10 + i).data.subarray(0, STEP * stride), (H - STEP) * stride);
+      screen = { ...screen, data };
+      const u = enc.update(screen, [{ x: 0, y: 0, width: W, height: H }], i * 10)!;
+      assert.ok(i === 1 || enc.hasPending, 'changes wait');
+      copied.push(u.ops.reduce((n, o) => n + (o.kind === 'copy' && o.dy === -STEP ? o.rect.width * o.rect.height : 0), 0));
+      apply(u, picture, W);
+    }
+    assert.ok(copied.every((area) => area === W * (H - STEP)), `copied per update: ${copied.join(' ')} pixels of ${W * (H - STEP)}`);
+    for (let t = 100; enc.hasPending; t += 10) apply(enc.update(screen, [], t)!, picture, W);
+    assert.deepEqual(picture, screen.data, 'the helper\'s picture is the screen, exactly');
+  });
+
+  it('what changed since the last capture goes before what waited: a block redrawn over a scrolling page is shown in every update', () => {
+    const enc = new ScreenEncoder();
+    enc.losslessBudget(1536);
+    const stride = W * 4;
+    const STEP = 32;
+    const BLOCK: Rect = { x: 320, y: 64, width: 96, height: 32 };
+    const page = textScreen(20);
+    const picture = new Uint8Array(W * H * 4);
+    apply(enc.update(page, undefined, 0)!, picture, W);
+    // As the bench's window: the whole screen scrolls by STEP rows a capture, far more text coming in than the budget
+    // carries, and a block (the bench's barcode) drawn over it in a new colour each time.
+    let screen = page;
+    let shownBlock = 0;
+    const captures = 24;
+    for (let i = 1; i <= captures; i++) {
+      const data = new Uint8Array(screen.data);
+      data.copyWithin(0, STEP * stride);
+      data.set(textScreen(20 + i).data.subarray(0, STEP * stride), (H - STEP) * stride);
+      screen = { ...screen, data };
+      const shown = typedAt(screen, BLOCK, [(i * 40) % 256, 255 - ((i * 40) % 256), 128]);
+      apply(enc.update(shown, [{ x: 0, y: 0, width: W, height: H }], i * 10)!, picture, W);
+      if (sameIn(picture, shown.data, BLOCK)) shownBlock++;
+    }
+    assert.ok(enc.hasPending, 'text waits');
+    assert.equal(shownBlock, captures, `the block was shown right after ${shownBlock} of ${captures} updates`);
   });
 
   it('without a budget an update holds every change, as before', () => {
