@@ -185,6 +185,23 @@ async function newProbedPage(browser: Browser, config: ProbeConfig): Promise<Pag
   return page;
 }
 
+/**
+ * With --profile, the helper's page too: V8's sampling profiler through the DevTools protocol, from now until the
+ * returned function writes the profile into `dir` (JavaScript only: Chromium's raster and compositing threads are not
+ * in it).
+ */
+async function profilePage(page: Page, dir: string): Promise<() => Promise<void>> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 1000 });
+  await cdp.send('Profiler.start');
+  return async () => {
+    const { profile } = await cdp.send('Profiler.stop');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `CPU.${Date.now()}.panel.cpuprofile`), JSON.stringify(profile));
+  };
+}
+
 /** The product's host session in its own process (bench/host.ts), once it has an invitation code. */
 async function startHost(name: RunName, rig: Rig, maxFps: number, frameSource: string | undefined, ice?: { iceServers: IceServer[]; iceTransportPolicy: 'relay' }): Promise<{ pid: number; code: string; stop: () => Promise<void> }> {
   const config: HostConfig = { root: ROOT, display: rig.display, peerPort: rig.peerPort, maxFps, ...(frameSource ? { frameSource } : {}), ...ice };
@@ -248,6 +265,7 @@ async function startProduct(
     });
     const page = await openHelper(ice ? withConnect(rig, ice) : rig, host.code, 'Bench helper');
     await waitFor('viewing', async () => ['viewing', 'controlling'].includes((await helperState(page)).kind), 30_000, 100);
+    const panelProfile = PROFILE ? await profilePage(page, path.join(PROFILES, name)) : undefined;
     return {
       hostPids: [host.pid],
       page,
@@ -257,6 +275,7 @@ async function startProduct(
       bytes: () => page.evaluate(() => (window as unknown as { __bench: Probe }).__bench.rtcBytes()),
       takeControl: () => takeControl(page),
       stop: async () => {
+        await panelProfile?.().catch((error: unknown) => say(`note: the panel's profile was not written: ${String(error)}`));
         await page.close().catch(() => undefined);
         await host.stop();
       },

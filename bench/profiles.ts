@@ -30,11 +30,12 @@ export function profilingEnv(dir: string, root: string): NodeJS.ProcessEnv {
   return { NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --require=${JSON.stringify(preload)}`.trim(), BENCH_CPU_PROF_DIR: dir };
 }
 
-/** Which of our processes wrote a profile: the agent's bundle, or the host session's. */
+/** Which of our processes wrote a profile: the agent's bundle, the host session's, or the helper's page. */
 function processOf(profile: CpuProfile): string {
   const urls = profile.nodes.map((n) => n.callFrame.url);
   if (urls.some((u) => u.endsWith('/dist/agent.js'))) return 'agent';
   if (urls.some((u) => u.endsWith('/bundle/host.js'))) return 'host session';
+  if (urls.some((u) => u.endsWith('/webview.js'))) return "the helper's panel (JavaScript only)";
   return 'other';
 }
 
