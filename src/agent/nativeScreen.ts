@@ -6,9 +6,10 @@
  * Two grabbers. On X11, ours (`native/xshm.c`, built to dist/xshm.node by `npm run build`): XShmGetImage into
  * shared memory, then one copy into a buffer V8 owns. Elsewhere, or where it cannot work (not built, an X server
  * without MIT-SHM or on another machine, a screen that is not 32 bits a pixel), libnut's, nut-js's own native part
- * (XGetImage on X11), which makes the X server write every pixel into the socket: measured on the 2-core machine,
- * a whole 1080p grab 6.5 ms of the agent's CPU against 3.5, a 906x604 part 2.3 against 1.2, a 40x20 part 0.12 against
- * 0.01 (and much less of the X server's). libnut's binary still loads at start in both cases, so that a system
+ * (XGetImage on X11), which makes the X server write every pixel into the socket: measured on the 2-core machine
+ * (one process, medians of 5 x 40 grabs), the agent's CPU for a whole 1080p grab 6.65 ms against 0.45 into the
+ * picture (`grabInto`), a 906x604 part 1.61 against 0.12, a 40x20 part 0.23 against 0.02 (and much less of the X
+ * server's). libnut's binary still loads at start in both cases, so that a system
  * that lacks one of its libraries (libXtst, say) is told so at start.
  *
  * Agent process only; load only after the display check (libnut's first call segfaults without a display).

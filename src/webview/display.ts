@@ -169,16 +169,15 @@ export class Display {
 
   /** Decodes the pictures of one update (the receiver has held their pixels to the budget). */
   private async decodeUpdate(update: ScreenUpdate): Promise<DecodedUpdate> {
-    // The browser's own decoders, off the main thread: PNG for exact pixels, WebP for content that changes every frame.
-    const decode = decodeImage;
+    // PNG for exact pixels, WebP for content that changes every frame (decodeImage: off the main thread).
     const images = update.ops.map((op) => {
       switch (op.kind) {
         case 'image':
-          return decode(op.png, 'image/png');
+          return decodeImage(op.png, 'image/png');
         case 'lossy':
-          return decode(op.webp, 'image/webp');
+          return decodeImage(op.webp, 'image/webp');
         case 'pointer':
-          return op.shape ? decode(op.shape.png, 'image/png') : undefined;
+          return op.shape ? decodeImage(op.shape.png, 'image/png') : undefined;
         case 'copy':
           return undefined;
         default:
