@@ -24,7 +24,7 @@ import type { DamageReport } from './damage';
 import { MOVE_MIN_TILES, countTiles, findMoves, stillChanged } from './moveSearch';
 import { paintOrder } from './paintOrder';
 import { encodePng, type Pixels } from './png';
-import { findScrolls } from './scrollSearch';
+import { PrintCarry, findScrolls } from './scrollSearch';
 import { TILE, changedRows, changedTiles, copyRect, exactBounds, moveRect, tileMap, tileRects, tilesTouched, type TileMap } from './tiles';
 import { SETTLE_MS, VideoQuality, VideoRegions } from './video';
 import type { LossyEncoder } from './webp';
@@ -54,6 +54,8 @@ export interface EncoderStats {
 export interface EncoderOptions {
   /** Encodes content that changes every frame lossily (webp.ts, video.ts); without it every pixel goes lossless. */
   readonly lossy?: LossyEncoder;
+  /** Tests: the row prints carried between scroll searches are checked against the pictures (an error if stale). */
+  readonly checkPrints?: boolean;
 }
 
 export class ScreenEncoder {
@@ -80,9 +82,17 @@ export class ScreenEncoder {
   private seen: Uint8Array | undefined;
   /** Whether `seen` holds the last capture (its buffer is kept: pending parts come and go with every keystroke). */
   private seenValid = false;
+  /**
+   * The last scroll search's prints of its capture, for the next search's old picture (`seen ?? shown`), which equals
+   * that capture over the band searched once the update is made (what waits over the budget is in `seen`, not in
+   * `shown`). Forgotten when the next update is not a search's, or `shown` changes before it (a repaint, a key).
+   */
+  private readonly carry: PrintCarry;
   last: EncoderStats = { scrolled: 0, moved: 0, rects: 0, bytes: 0, lossyBytes: 0, settledBytes: 0, pending: 0 };
 
-  constructor(private readonly options: EncoderOptions = {}) {}
+  constructor(private readonly options: EncoderOptions = {}) {
+    this.carry = new PrintCarry(options.checkPrints);
+  }
 
   /** The next update paints the whole screen (a new helper, or one that lost its picture). */
   reset(): void {
@@ -145,26 +155,32 @@ export class ScreenEncoder {
    * changes left pending by the update before (whose pixels differ without having changed again).
    */
   private changes(current: Pixels, dirty: readonly Rect[] | undefined, now: number, ops: UpdateOp[], heard: { reports: readonly DamageReport[] | undefined; stale: readonly Rect[] }): { scrolled: number; moved: number; bytes: number; lossyBytes: number } {
-    const none = { scrolled: 0, moved: 0, bytes: 0, lossyBytes: 0 };
+    // With no scroll search, the prints carried are not those of the next old picture (see `carry`).
+    const unsearched = () => {
+      this.carry.forget();
+      return { scrolled: 0, moved: 0, bytes: 0, lossyBytes: 0 };
+    };
     this.pending = [];
     const { width, height } = current;
     const roi = dirty === undefined ? { x: 0, y: 0, width, height } : clip(bounds(dirty), width, height);
-    if (!roi) return none;
+    if (!roi) return unsearched();
     const shown = this.shown!;
     const seen = this.seenValid ? this.seen : undefined;
     // A whole screen that did not change (polling, or the periodic check): one native comparison, ~1 ms for 1080p.
-    if (dirty === undefined && sameBytes(shown, current.data.subarray(0, shown.length))) return none;
+    if (dirty === undefined && sameBytes(shown, current.data.subarray(0, shown.length))) return unsearched();
     // The rows that changed, found natively: a large enough band is looked at for a scroll before any tile is.
     const rows = changedRows(shown, current.data, width, roi);
-    if (!rows) return none;
+    if (!rows) return unsearched();
     const video = this.video;
     // Video regions as the captures before this one found them: no scroll or moved window is looked for there.
     const regions = video?.regionsAt(now) ?? [];
     const motion: Rect[] = [];
     let scrolled = 0;
+    let searched = false;
     const band = { x: roi.x, y: rows.top, width: roi.width, height: rows.bottom - rows.top + 1 };
     if (band.width * band.height >= width * height * SCROLL_MIN_SHARE && !regions.some((r) => contains(r, band))) {
-      for (const { rect, dy } of findScrolls(seen ?? shown, current.data, width, band)) {
+      searched = true;
+      for (const { rect, dy } of findScrolls(seen ?? shown, current.data, width, band, this.carry)) {
         ops.push({ kind: 'copy', rect, dx: 0, dy });
         video?.copied(rect, 0, dy, now);
         motion.push(bounds([rect, { ...rect, y: rect.y + dy }]));
@@ -173,6 +189,7 @@ export class ScreenEncoder {
         scrolled = dy;
       }
     }
+    if (!searched) this.carry.forget();
     // Changed tiles inside video regions are played (lossy); the others go on as before.
     const { inside: playing, outside } = splitTiles(changedTiles(shown, current.data, width, band), regions, width, height);
     let tiles = outside;
@@ -254,6 +271,7 @@ export class ScreenEncoder {
   private repainted(current: Pixels, ops: UpdateOp[]): number {
     const rects = this.repaints.splice(0);
     if (rects.length === 0) return 0;
+    this.carry.forget();
     const map = tilesTouched(rects, this.width, this.height);
     let bytes = 0;
     for (const r of map ? tileRects(map) : []) {
@@ -293,6 +311,7 @@ export class ScreenEncoder {
     this.height = height;
     this.shown = new Uint8Array(current.data.subarray(0, width * height * 4));
     this.keyNeeded = false;
+    this.carry.forget();
     this.repaints = [];
     this.pending = [];
     // Of another size, perhaps.

@@ -46,10 +46,14 @@ interface RowPrints {
  * with it. Neighbouring strips that moved alike become one copy, widened column by column to where the moved
  * content ends and cut to the rows it explains; its rectangle is in `before`'s coordinates.
  */
-export function findScrolls(before: Uint8Array, after: Uint8Array, width: number, box: Rect): { rect: Rect; dy: number }[] {
-  // One pass over each picture hashes the rows of every strip, and of the box from those.
-  const old = rowPrints(before, width, box);
+export function findScrolls(before: Uint8Array, after: Uint8Array, width: number, box: Rect, carry?: PrintCarry): { rect: Rect; dy: number }[] {
+  // One pass over each picture hashes the rows of every strip, and of the box from those; rows of `before` that the
+  // last search hashed in its `after`, unchanged since (the caller says), are not hashed again.
+  const known = carry?.take();
+  const old = rowPrints(before, width, box, known);
+  if (known && carry?.checked && !samePrints(old, rowPrints(before, width, box))) throw new Error('the row prints carried from the last scroll search are not those of this old picture');
   const now = rowPrints(after, width, box);
+  carry?.keep(now);
   // The common case first: the whole box moved alike.
   const whole = bestScroll(before, after, width, box, old.whole, now.whole);
   if (whole && whole.gain >= whole.changed * WHOLE_BOX_SHARE) {
@@ -323,17 +327,77 @@ function scrollRect(before: Uint8Array, after: Uint8Array, width: number, box: R
   return { x: x0, y: top - dy, width: x1 - x0, height: bottom - top + 1 };
 }
 
+/** The row prints of a box of one picture: its whole rows' and each strip's. */
+export interface BoxPrints {
+  readonly box: Rect;
+  readonly whole: RowPrints;
+  readonly strips: RowPrints[];
+}
+
+/**
+ * Row prints carried from one search to the next. While a page scrolls, each search hashes the rows of both pictures,
+ * and the next search's `before` is the last one's `after` (what the helper shows once the update is applied): its
+ * prints are kept here and taken by the next search for the rows the boxes share, which halves the hashing (the
+ * agent's largest cost while scrolling). The caller keeps what goes with the pictures: it must `forget` whenever the
+ * next `before` may differ from the last `after` in the box. A stale print could only cost a scroll found or a row
+ * sent again, never a wrong picture (copies are checked against the pixels, and what they leave wrong is sent), but
+ * it must not happen.
+ */
+export class PrintCarry {
+  private kept: BoxPrints | undefined;
+
+  /** checked: every search that takes prints hashes the old picture again too, and throws if they differ (tests). */
+  constructor(readonly checked = false) {}
+
+  keep(prints: BoxPrints): void {
+    this.kept = prints;
+  }
+
+  /** The prints kept, once (undefined if forgotten). */
+  take(): BoxPrints | undefined {
+    const kept = this.kept;
+    this.kept = undefined;
+    return kept;
+  }
+
+  forget(): void {
+    this.kept = undefined;
+  }
+}
+
+function samePrints(a: BoxPrints, b: BoxPrints): boolean {
+  const same = (x: ArrayLike<number>, y: ArrayLike<number>) => x.length === y.length && Array.prototype.every.call(x, (v: number, i: number) => v === y[i]);
+  return same(a.whole.hash, b.whole.hash) && same(a.whole.plain, b.whole.plain) && a.strips.every((s, k) => same(s.hash, b.strips[k]!.hash) && same(s.plain, b.strips[k]!.plain));
+}
+
 /**
  * The hashes of the rows of each STRIP columns of `box` (one pixel in SAMPLE), and of its whole rows (from the
- * strips' hashes), in one pass.
+ * strips' hashes), in one pass; rows that `known` (prints of the same picture over the same columns) has are copied.
  */
-function rowPrints(pixels: Uint8Array, width: number, box: Rect): { whole: RowPrints; strips: RowPrints[] } {
+function rowPrints(pixels: Uint8Array, width: number, box: Rect, known?: BoxPrints): BoxPrints {
   const p32 = words(pixels);
   const count = Math.ceil(box.width / STRIP);
   const strips = Array.from({ length: count }, () => ({ hash: new Uint32Array(box.height), plain: new Uint8Array(box.height) }));
   const whole = { hash: new Uint32Array(box.height), plain: new Uint8Array(box.height) };
   const right = box.x + box.width;
+  // The rows [from, to) of this box that `known` has (same columns, so the same strips).
+  const same = known !== undefined && known.box.x === box.x && known.box.width === box.width;
+  const from = same ? Math.max(box.y, known.box.y) - box.y : 0;
+  const to = same ? Math.min(box.y + box.height, known.box.y + known.box.height) - box.y : 0;
+  if (same && from < to) {
+    const at = box.y + from - known.box.y;
+    for (let k = 0; k < count; k++) {
+      strips[k]!.hash.set(known.strips[k]!.hash.subarray(at, at + to - from), from);
+      strips[k]!.plain.set(known.strips[k]!.plain.subarray(at, at + to - from), from);
+    }
+    whole.hash.set(known.whole.hash.subarray(at, at + to - from), from);
+    whole.plain.set(known.whole.plain.subarray(at, at + to - from), from);
+  }
   for (let row = 0; row < box.height; row++) {
+    if (row === from && from < to) {
+      row = to - 1;
+      continue;
+    }
     const base = (box.y + row) * width;
     const colour = p32[base + box.x]! & 0xffffff;
     let wh = 0x811c9dc5;
@@ -357,5 +421,5 @@ function rowPrints(pixels: Uint8Array, width: number, box: Rect): { whole: RowPr
     whole.hash[row] = wh >>> 0;
     whole.plain[row] = differ === 0 ? 1 : 0;
   }
-  return { whole, strips };
+  return { box, whole, strips };
 }

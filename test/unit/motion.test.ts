@@ -250,6 +250,67 @@ describe('motion', () => {
   });
 });
 
+describe('row prints carried from one scroll search to the next', () => {
+  const W = 640;
+  const H = 400;
+
+  it('are those of the old picture, change no update (the same bytes as hashing both pictures every time), and are used', () => {
+    const page = codePage(W, 300, 71);
+    const around = texture(W, H, 72);
+    const box = { x: 90, y: 50, width: 420, height: 300 };
+    const narrow = (top: number) => paste(around, view(page, top, H), box.x, box.y, { x: box.x, y: 0, width: box.width, height: box.height });
+    const withKey = (p: Pixels, v: number) => {
+      const d = new Uint8Array(p.data);
+      for (let y = 10; y < 23; y++) for (let x = 600; x < 607; x++) d[(y * W + x) * 4 + 1] = v;
+      return { ...p, data: d };
+    };
+    // Checked: each search that takes carried prints hashes its old picture again and throws if they differ.
+    const carried = new ScreenEncoder({ checkPrints: true });
+    const fresh = new ScreenEncoder();
+    // The second encoder never gets the prints it carried: it hashes both pictures at every search.
+    (fresh as unknown as { carry: { take(): undefined } }).carry.take = () => undefined;
+    let used = 0;
+    const carry = (carried as unknown as { carry: { take(): unknown } }).carry;
+    const take = carry.take.bind(carry);
+    carry.take = () => {
+      const kept = take();
+      if (kept) used++;
+      return kept;
+    };
+    // Each step: what the screen shows next, and what is done to both encoders first.
+    const steps: [string, Pixels, ((e: ScreenEncoder) => void)?][] = [
+      ['first', view(page, 0, H)],
+      ...[4, 8, 12, 30, 31, 1, 64].map((top): [string, Pixels] => [`scroll to ${top}`, view(page, top, H)]),
+      ['a keystroke, no search', withKey(view(page, 64, H), 250)],
+      ['scroll after it', withKey(view(page, 80, H), 250)],
+      ['a small window drawn', paste(withKey(view(page, 80, H), 250), around, 200, 120, { x: 0, y: 0, width: 100, height: 100 })],
+      ['scroll on', withKey(view(page, 96, H), 250)],
+      ['after a repaint', withKey(view(page, 112, H), 250), (e) => e.repaint([{ x: 0, y: 100, width: W, height: 60 }])],
+      ['scroll on', withKey(view(page, 120, H), 250)],
+      // A slow link: changes wait over the budget, and the old picture of the search is the last capture.
+      ['over a small budget', view(page, 180, H), (e) => e.losslessBudget(4096)],
+      ['still over it', view(page, 190, H)],
+      ['and again', view(page, 230, H)],
+      ['budget back', view(page, 236, H), (e) => e.losslessBudget(Infinity)],
+      ['a narrower region', narrow(20)],
+      ['it scrolls', narrow(28)],
+      ['it scrolls on', narrow(60)],
+      ['the page again', view(page, 40, H)],
+      ['scroll', view(page, 44, H)],
+      ['after a reset', view(page, 52, H), (e) => e.reset()],
+      ['scroll after the key', view(page, 60, H)],
+    ];
+    for (const [what, next, before] of steps) {
+      before?.(carried);
+      before?.(fresh);
+      const a = carried.update(next);
+      const b = fresh.update(next);
+      assert.deepEqual(a && encodeUpdate(a), b && encodeUpdate(b), `${what}: the same update`);
+    }
+    assert.ok(used >= 10, `prints carried ${used} times`);
+  });
+});
+
 describe('motion at 1080p: encode time (a micro benchmark; the figures are printed, the bound is loose)', () => {
   const W = 1920;
   const H = 1080;
