@@ -193,9 +193,11 @@ export class ScreenEncoder {
     // Changed tiles inside video regions are played (lossy); the others go on as before.
     const { inside: playing, outside } = splitTiles(changedTiles(shown, current.data, width, band), regions, width, height);
     let tiles = outside;
-    // What is left may be a rectangle moved in two dimensions (a window dragged): found from the tiles.
+    // What is left may be a rectangle moved in two dimensions (a window dragged): found from the tiles. Not after a
+    // scroll: what is left then is what scrolled in, new content, and the search for it was ~10 % of the agent's time
+    // while a page scrolled (a window dragged over a page that scrolls at the same moment goes as pixels).
     let moved = 0;
-    if (tiles && countTiles(tiles) >= MOVE_MIN_TILES) {
+    if (tiles && scrolled === 0 && countTiles(tiles) >= MOVE_MIN_TILES) {
       const { moves, open } = findMoves(shown, current.data, width, height, tiles);
       for (const m of moves) {
         // findMoves moved `shown`; the last capture moves alike, in the same order.
