@@ -186,6 +186,41 @@ describe('lossless updates within a byte budget (a slow link)', () => {
     assert.equal(shownBlock, captures, `the block was shown right after ${shownBlock} of ${captures} updates`);
   });
 
+  it('while changes wait, the last capture kept for the scroll search is the capture after every update (a window dragged, a page scrolled)', () => {
+    const enc = new ScreenEncoder();
+    enc.losslessBudget(2 * 1024);
+    const desk = textScreen(30);
+    const win = textScreen(31);
+    const SIZE = { width: 256, height: 160 };
+    // The window at (x, y) over the desktop, and what X DAMAGE reports when it moves there from (px, py).
+    const at = (x: number, y: number): Pixels => {
+      const data = new Uint8Array(desk.data);
+      for (let r = 0; r < SIZE.height; r++) data.set(win.data.subarray(r * W * 4, (r * W + SIZE.width) * 4), ((y + r) * W + x) * 4);
+      return { data, width: W, height: H };
+    };
+    const moved = (px: number, py: number, x: number, y: number): Rect[] => [{ x: px, y: py, ...SIZE }, { x, y, ...SIZE }];
+    const picture = new Uint8Array(W * H * 4);
+    apply(enc.update(at(40, 40), undefined, 0)!, picture, W);
+    const seen = () => (enc as unknown as { seenValid: boolean; seen: Uint8Array }).seenValid ? (enc as unknown as { seen: Uint8Array }).seen : undefined;
+    let x = 40;
+    let y = 40;
+    let checked = 0;
+    for (let i = 1; i <= 12; i++) {
+      const [nx, ny] = [x + 24, y + 12];
+      const screen = at(nx, ny);
+      apply(enc.update(screen, moved(x, y, nx, ny), i * 10)!, picture, W);
+      [x, y] = [nx, ny];
+      const kept = seen();
+      if (kept) {
+        checked++;
+        assert.ok(Buffer.from(kept).equals(Buffer.from(screen.data)), `update ${i}: the kept capture is the screen`);
+      }
+    }
+    assert.ok(checked >= 6, `checked ${checked} updates with changes waiting`);
+    for (let t = 1000; enc.hasPending; t += 10) apply(enc.update(at(x, y), [], t)!, picture, W);
+    assert.deepEqual(picture, at(x, y).data, 'the helper\'s picture is the screen, exactly');
+  });
+
   it('without a budget an update holds every change, as before', () => {
     const enc = new ScreenEncoder();
     const first = textScreen(6);
