@@ -31,6 +31,8 @@ import type { LossyEncoder } from './webp';
 
 /** A change over at least this share of the screen is checked for a vertical scroll first. */
 const SCROLL_MIN_SHARE = 1 / 16;
+/** Changes waiting over the budget are compared with the last capture (`seen`) once they cover this share of the screen. */
+const SEEN_MIN_SHARE = 1 / 16;
 /** Rectangles larger than this many pixels are deflated at zlib's fastest level. */
 const LARGE_RECT = 256 * 1024;
 /** A key update is cut in bands of this many rows, so that no image is huge and the helper decodes in parallel. */
@@ -80,7 +82,11 @@ export class ScreenEncoder {
    * The copy still moves what the helper shows, stale parts and all; what lands wrong is found changed and painted.
    */
   private seen: Uint8Array | undefined;
-  /** Whether `seen` holds the last capture (its buffer is kept: pending parts come and go with every keystroke). */
+  /**
+   * Whether `seen` holds the last capture (its buffer is kept: pending parts come and go with every keystroke). Only
+   * while at least SEEN_MIN_SHARE of the screen waits: a few tiles left by a probe's small budget (linkEstimate.ts)
+   * on a fast link cut a scroll by their rows at most, and are not worth a copy of the whole screen (8 MB at 1080p).
+   */
   private seenValid = false;
   /**
    * The last scroll search's prints of its capture, for the next search's old picture (`seen ?? shown`), which equals
@@ -257,8 +263,11 @@ export class ScreenEncoder {
    */
   private remember(current: Pixels, changed: readonly Rect[] | undefined): void {
     const { width, height } = current;
-    if (this.pending.length === 0) {
+    const waiting = this.pending.reduce((n, r) => n + r.width * r.height, 0);
+    if (waiting < width * height * SEEN_MIN_SHARE && (!this.seenValid || this.pending.length === 0)) {
       this.seenValid = false;
+      // The next search's old picture is `shown`, which differs from this capture where changes wait.
+      if (this.pending.length > 0) this.carry.forget();
     } else if (!this.seen || !this.seenValid) {
       this.seen ??= new Uint8Array(width * height * 4);
       this.seen.set(current.data.subarray(0, width * height * 4));

@@ -221,6 +221,23 @@ describe('lossless updates within a byte budget (a slow link)', () => {
     assert.deepEqual(picture, at(x, y).data, 'the helper\'s picture is the screen, exactly');
   });
 
+  it('a few small parts waiting keep no copy of the screen; a large change waiting does', () => {
+    const enc = new ScreenEncoder();
+    const kept = () => (enc as unknown as { seen?: Uint8Array }).seen !== undefined;
+    const first = textScreen(40);
+    enc.update(first, undefined, 0);
+    enc.losslessBudget(200);
+    // Three keystroke-sized parts, their PNGs over the budget together: some wait.
+    const small = [{ x: 64, y: 32, width: 32, height: 32 }, { x: 320, y: 192, width: 32, height: 32 }, { x: 576, y: 352, width: 32, height: 32 }];
+    const next = small.reduce((p, r, i) => textScreen(41 + i, r, p), first);
+    enc.update(next, small, 10);
+    assert.ok(enc.hasPending, 'parts wait');
+    assert.ok(!kept(), 'no copy of the screen for them');
+    for (let t = 20; enc.hasPending; t += 10) enc.update(next, [], t);
+    enc.update(textScreen(50, LARGE, next), [LARGE], 1000);
+    assert.ok(enc.hasPending && kept(), 'a large change waits, and the last capture is kept');
+  });
+
   it('without a budget an update holds every change, as before', () => {
     const enc = new ScreenEncoder();
     const first = textScreen(6);

@@ -265,6 +265,7 @@ describe('row prints carried from one scroll search to the next', () => {
       return { ...p, data: d };
     };
     // Checked: each search that takes carried prints hashes its old picture again and throws if they differ.
+    const blocks = (p: Pixels) => [[100, 60], [300, 200], [500, 320]].reduce((q, [x, y]) => paste(q, around, x!, y!, { x: 0, y: 0, width: 40, height: 40 }), p);
     const carried = new ScreenEncoder({ checkPrints: true });
     const fresh = new ScreenEncoder();
     // The second encoder never gets the prints it carried: it hashes both pictures at every search.
@@ -292,6 +293,10 @@ describe('row prints carried from one scroll search to the next', () => {
       ['still over it', view(page, 190, H)],
       ['and again', view(page, 230, H)],
       ['budget back', view(page, 236, H), (e) => e.losslessBudget(Infinity)],
+      // A few small parts over a tiny budget: they wait, too few for a copy of the last capture (shown is searched).
+      ['small parts wait', blocks(view(page, 236, H)), (e) => e.losslessBudget(1024)],
+      ['a scroll while they wait', blocks(view(page, 240, H))],
+      ['and on', blocks(view(page, 248, H)), (e) => e.losslessBudget(Infinity)],
       ['a narrower region', narrow(20)],
       ['it scrolls', narrow(28)],
       ['it scrolls on', narrow(60)],
