@@ -184,6 +184,7 @@ export class ScreenEncoder {
     const regions = video?.regionsAt(now) ?? [];
     const motion: Rect[] = [];
     let scrolled = 0;
+    let scrolledArea = 0;
     let searched = false;
     const band = { x: roi.x, y: rows.top, width: roi.width, height: rows.bottom - rows.top + 1 };
     if (band.width * band.height >= width * height * SCROLL_MIN_SHARE && !regions.some((r) => contains(r, band))) {
@@ -195,6 +196,7 @@ export class ScreenEncoder {
         moveRect(shown, width, rect, 0, dy);
         if (seen) moveRect(seen, width, rect, 0, dy);
         scrolled = dy;
+        scrolledArea += rect.width * rect.height;
       }
     }
     if (!searched) this.carry.forget();
@@ -202,10 +204,12 @@ export class ScreenEncoder {
     const { inside: playing, outside } = splitTiles(changedTiles(shown, current.data, width, band), regions, width, height);
     let tiles = outside;
     // What is left may be a rectangle moved in two dimensions (a window dragged): found from the tiles. Not after a
-    // scroll: what is left then is what scrolled in, new content, and the search for it was ~10 % of the agent's time
-    // while a page scrolled (a window dragged over a page that scrolls at the same moment goes as pixels).
+    // scroll over most of the band: what is left then is what scrolled in, new content, and the search for it was
+    // ~10 % of the agent's time while a page scrolled (a window dragged over a page that scrolls at the same moment
+    // goes as pixels). A dragged window's strips can look scrolled by its vertical step (a title bar, blank lines):
+    // those copies are small, and the search still runs.
     let moved = 0;
-    if (tiles && scrolled === 0 && countTiles(tiles) >= MOVE_MIN_TILES) {
+    if (tiles && scrolledArea < (band.width * band.height) / 2 && countTiles(tiles) >= MOVE_MIN_TILES) {
       const { moves, open } = findMoves(shown, current.data, width, height, tiles);
       for (const m of moves) {
         // findMoves moved `shown`; the last capture moves alike, in the same order.
