@@ -9,7 +9,7 @@ import type { AuditEvent } from '../shared/audit';
 import type { Invitation } from '../shared/invitation';
 import type { Logger } from '../shared/log';
 import type { Transcript } from '../shared/proof';
-import { HEARTBEAT_MS, INPUT_RELEASE_SILENCE_MS, encodeMessage, type EndReason, type HelperMessage, type HostMessage } from '../shared/protocol';
+import { HEARTBEAT_MS, IDLE_HEARTBEAT_MS, INPUT_RELEASE_SILENCE_MS, encodeMessage, heartbeatDue, type EndReason, type HelperMessage, type HostMessage } from '../shared/protocol';
 import { shownText } from '../shared/signaling';
 import type { HostState } from '../shared/stateMachine';
 import { FramePump } from './framePump';
@@ -84,10 +84,13 @@ export class HelperLink {
    */
   viewGranted = false;
   private heartbeat: ReturnType<typeof setTimeout> | undefined;
-  /** Sends a heartbeat, judges the silence and sets the next (`next` ms on); undefined while no heartbeats go. */
-  private beat: ((next?: number) => void) | undefined;
-  /** When the last heartbeat went. */
+  /** Sends a heartbeat if due, judges the silence and sets the next check; undefined while no heartbeats go. */
+  private beat: (() => void) | undefined;
+  /** Whether the helper controls now (the heartbeats' period). */
+  private controlling: (() => boolean) | undefined;
+  /** When the last heartbeat went, and when the helper's last came. */
   private beatAt = 0;
+  private theirsAt = -Infinity;
 
   constructor(
     readonly control: HostConnection,
@@ -183,35 +186,52 @@ export class HelperLink {
   }
 
   /**
-   * Heartbeats to the helper from its proof on, and the silence it is judged by: held input is released after
-   * INPUT_RELEASE_SILENCE_MS (`silent`), the link is taken as cut after `lostSilenceMs` (`lost`). One goes
-   * HEARTBEAT_MS after the last; while the helper's own come, ours go with them instead (`heard`), so that a still
-   * session wakes this process once per period rather than twice.
+   * Heartbeats to the helper from its proof on, and the silence it is judged by, every HEARTBEAT_MS: while the helper
+   * controls (`controlling`), held input is released after INPUT_RELEASE_SILENCE_MS (`silent`); the link is taken as
+   * cut after `lostSilenceMs` (`lost`). Ours go as `heartbeatDue` says, every HEARTBEAT_MS while the helper controls,
+   * else every IDLE_HEARTBEAT_MS; while the helper's own come, ours go with them instead (`heard`), so that a session
+   * wakes this process no more than it must.
    */
-  startHeartbeat(silent: () => void, lost: (silenceMs: number) => void): void {
+  startHeartbeat(silent: () => void, lost: (silenceMs: number) => void, controlling: () => boolean): void {
     this.stopHeartbeat();
-    const beat = (next = HEARTBEAT_MS): void => {
+    this.controlling = controlling;
+    const beat = (): void => {
       if (!this.port.current(this)) return this.stopHeartbeat();
-      this.send({ type: 'heartbeat' });
-      this.beatAt = Date.now();
-      const silence = this.beatAt - this.lastHeard;
-      if (silence > INPUT_RELEASE_SILENCE_MS) silent();
+      const now = Date.now();
+      // While the helper's come, ours go with them (`heard`).
+      const theirsCome = now - this.theirsAt <= this.period() * 1.25;
+      if (!theirsCome && heartbeatDue(controlling(), now - this.beatAt)) this.sendBeat(now);
+      const silence = now - this.lastHeard;
+      if (controlling() && silence > INPUT_RELEASE_SILENCE_MS) silent();
       if (silence > this.port.lostSilenceMs) lost(silence);
       // silent() and lost() may have stopped the heartbeats.
-      if (this.beat === beat) this.armBeat(next);
+      if (this.beat === beat) this.armBeat(HEARTBEAT_MS);
     };
     this.beat = beat;
     this.armBeat(HEARTBEAT_MS);
   }
 
+  private sendBeat(now: number): void {
+    this.send({ type: 'heartbeat' });
+    this.beatAt = now;
+  }
+
   /**
    * The helper's heartbeat came: ours goes now, in the same turn, unless one went less than half a period ago; either
-   * way the next of ours waits a little longer than a period, so that the helper's next comes first and takes it along.
+   * way the next check waits a little longer than HEARTBEAT_MS, so that while the helper controls its next heartbeat
+   * comes first and takes ours along.
    */
   private heard(): void {
     if (!this.beat) return;
-    if (Date.now() - this.beatAt >= HEARTBEAT_MS / 2) this.beat(HEARTBEAT_MS * 1.25);
-    else this.armBeat(HEARTBEAT_MS * 1.25);
+    const now = Date.now();
+    this.theirsAt = now;
+    if (now - this.beatAt >= this.period() / 2) this.sendBeat(now);
+    this.armBeat(HEARTBEAT_MS * 1.25);
+  }
+
+  /** The heartbeats' period now: short while the helper controls (held input is judged by the silence). */
+  private period(): number {
+    return this.controlling?.() ? HEARTBEAT_MS : IDLE_HEARTBEAT_MS;
   }
 
   private armBeat(ms: number): void {

@@ -401,14 +401,17 @@ export class HostSession {
 
   private releaseInput(): void { this.control.release(); }
 
-  /** Heartbeats both ways from the proof on: held input released after a second of silence, a cut after a few. */
+  /**
+   * Heartbeats both ways from the proof on: while the helper controls, held input released after a second of silence;
+   * a cut after a few.
+   */
   private watch(helper: HelperLink): void {
     helper.lastHeard = Date.now();
     helper.startHeartbeat(() => this.releaseInput(), (silence) => {
       if (this.helper !== helper) return;
       this.options.log.warn(`nothing heard from the helper for ${silence} ms`);
       if (!this.resume.cut(helper, 'silence')) this.onHelperGone(helper, 'peerGone');
-    });
+    }, () => this.kind() === 'controlled');
   }
 
   /** The link was cut (resume.ts): control dropped, held input released, the helper will have to ask again. */

@@ -15,12 +15,13 @@
  *                      (helperResume.ts, hostLink.ts) until the host grants the view again, or RESUME_WINDOW_MS ends it
  *   ended / failed     final; everything is torn down in one place (`finish`)
  *
- * Heartbeats go out every HEARTBEAT_MS; silence from the host for LINK_LOST_SILENCE_MS (or a closed connection, or
- * a WebRTC state gone `disconnected`) is a cut, since PeerJS never reports a host that vanished.
+ * Heartbeats go out every HEARTBEAT_MS while controlling, else every IDLE_HEARTBEAT_MS (`heartbeatDue`); silence from
+ * the host for LINK_LOST_SILENCE_MS (or a closed connection, or a WebRTC state gone `disconnected`) is a cut, since
+ * PeerJS never reports a host that vanished.
  */
 
 import { Peer, type PeerError, type PeerOptions } from 'peerjs';
-import { type EndReason, type HelperMessage, type HostMessage, type LaserMode, type LaserPoint, CONTROL_LABEL, HEARTBEAT_MS, LINK_LOST_SILENCE_MS, assertNever, describeEnd, encodeMessage } from '../shared/protocol';
+import { type EndReason, type HelperMessage, type HostMessage, type LaserMode, type LaserPoint, CONTROL_LABEL, HEARTBEAT_MS, LINK_LOST_SILENCE_MS, assertNever, describeEnd, encodeMessage, heartbeatDue } from '../shared/protocol';
 import { type ClipboardOut, clipboardAllowed } from './clipboard';
 import { fromBase64 } from '../shared/proof';
 import { type HelperState, type SessionEnd, HELPER_TRANSITIONS, StateMachine, isFinal } from '../shared/stateMachine';
@@ -87,6 +88,7 @@ export class HelperSession {
   private peerOpen = false;
   private hostName = '';
   private lastHeard = 0;
+  private beatSentAt = -Infinity;
   private connectTimer: Timer | undefined;
   private consentTimer: Timer | undefined;
   private framesBeforeView = 0;
@@ -320,8 +322,12 @@ export class HelperSession {
 
   private onHeartbeatTick(): void {
     if (this.isDone()) return;
-    this.send({ type: 'heartbeat' });
-    if (this.state.kind !== 'reconnecting' && performance.now() - this.lastHeard > LINK_LOST_SILENCE_MS) {
+    const now = performance.now();
+    if (heartbeatDue(this.state.kind === 'controlling', now - this.beatSentAt)) {
+      this.send({ type: 'heartbeat' });
+      this.beatSentAt = now;
+    }
+    if (this.state.kind !== 'reconnecting' && now - this.lastHeard > LINK_LOST_SILENCE_MS) {
       this.log('warn', `nothing heard from the host for ${LINK_LOST_SILENCE_MS} ms`);
       if (!this.cut('silence')) this.finish('ended', describeEnd('peerGone'), { reason: 'peerGone', by: 'remote' });
     }
