@@ -15,13 +15,13 @@
  *                      (helperResume.ts, hostLink.ts) until the host grants the view again, or RESUME_WINDOW_MS ends it
  *   ended / failed     final; everything is torn down in one place (`finish`)
  *
- * Heartbeats go out every HEARTBEAT_MS while controlling, else every IDLE_HEARTBEAT_MS (`heartbeatDue`); silence from
- * the host for LINK_LOST_SILENCE_MS (or a closed connection, or a WebRTC state gone `disconnected`) is a cut, since
- * PeerJS never reports a host that vanished.
+ * Heartbeats (helperHeartbeat.ts): silence from the host for LINK_LOST_SILENCE_MS (or a closed connection, or a WebRTC
+ * state gone `disconnected`) is a cut, since PeerJS never reports a host that vanished.
  */
 
 import { Peer, type PeerError, type PeerOptions } from 'peerjs';
-import { type EndReason, type HelperMessage, type HostMessage, type LaserMode, type LaserPoint, CONTROL_LABEL, HEARTBEAT_MS, LINK_LOST_SILENCE_MS, assertNever, describeEnd, encodeMessage, heartbeatDue } from '../shared/protocol';
+import { HelperHeartbeat } from './helperHeartbeat';
+import { type EndReason, type HelperMessage, type HostMessage, type LaserMode, type LaserPoint, CONTROL_LABEL, HEARTBEAT_MS, LINK_LOST_SILENCE_MS, assertNever, describeEnd, encodeMessage } from '../shared/protocol';
 import { type ClipboardOut, clipboardAllowed } from './clipboard';
 import { fromBase64 } from '../shared/proof';
 import { type HelperState, type SessionEnd, HELPER_TRANSITIONS, StateMachine, isFinal } from '../shared/stateMachine';
@@ -87,8 +87,8 @@ export class HelperSession {
   private readonly updates: HostUpdates;
   private peerOpen = false;
   private hostName = '';
-  private lastHeard = 0;
-  private beatSentAt = -Infinity;
+  private readonly beats = new HelperHeartbeat({ send: () => this.send({ type: 'heartbeat' }), controlling: () => this.state.kind === 'controlling',
+    reconnecting: () => this.state.kind === 'reconnecting', silent: () => this.onSilence() });
   private connectTimer: Timer | undefined;
   private consentTimer: Timer | undefined;
   private framesBeforeView = 0;
@@ -245,7 +245,7 @@ export class HelperSession {
       (open && label === CONTROL_LABEL && this.resume.isTrying(link) && (this.resume.opened(link), (this.link = link)) === link);
     const link: HostLink = new HostLink(this.peer, this.settings.hostPeerId, {
       open: (label) => heard(label, true) && (label === CONTROL_LABEL ? this.onControlOpen() : this.onMediaOpen()),
-      data: (label, data) => heard(label) && (label === CONTROL_LABEL ? this.onControlData(data) : ((this.lastHeard = performance.now()), this.receiver.push(data))),
+      data: (label, data) => heard(label) && (label === CONTROL_LABEL ? this.onControlData(data) : (this.beats.heard(), this.receiver.push(data))),
       closed: (label) => heard(label) && this.onConnectionClosed(label),
       error: (label, error) => heard(label) && this.onConnectionError(label, error),
       lost: (label, state) => heard(label) && this.cut(`${label} connection ${state}`),
@@ -257,11 +257,11 @@ export class HelperSession {
 
   private onControlOpen(): void {
     if (this.isDone() || !this.link) return;
-    this.lastHeard = performance.now();
+    this.beats.heard();
     if (this.state.kind === 'reconnecting') this.send(this.handshake.resume(this.events.holdsPicture?.() ? this.receiver.lastUpdate : undefined));
     else {
       this.to({ kind: 'verifying' });
-      this.timers.every(HEARTBEAT_MS, () => this.onHeartbeatTick());
+      this.timers.every(HEARTBEAT_MS, () => this.isDone() || this.beats.tick());
       this.send(this.handshake.hello(this.settings.helperName));
     }
     this.link.openMedia(); // the first link's once control is up (a resume attempt dialled its own with it)
@@ -320,24 +320,16 @@ export class HelperSession {
     this.finish(failure.kind, failure.message, failure.end, failure.bye);
   }
 
-  private onHeartbeatTick(): void {
-    if (this.isDone()) return;
-    const now = performance.now();
-    if (heartbeatDue(this.state.kind === 'controlling', now - this.beatSentAt)) {
-      this.send({ type: 'heartbeat' });
-      this.beatSentAt = now;
-    }
-    if (this.state.kind !== 'reconnecting' && now - this.lastHeard > LINK_LOST_SILENCE_MS) {
-      this.log('warn', `nothing heard from the host for ${LINK_LOST_SILENCE_MS} ms`);
-      if (!this.cut('silence')) this.finish('ended', describeEnd('peerGone'), { reason: 'peerGone', by: 'remote' });
-    }
+  private onSilence(): void {
+    this.log('warn', `nothing heard from the host for ${LINK_LOST_SILENCE_MS} ms`);
+    if (!this.cut('silence')) this.finish('ended', describeEnd('peerGone'), { reason: 'peerGone', by: 'remote' });
   }
 
   // --- Control messages ---
 
   private onControlData(data: unknown): void {
     if (this.isDone()) return;
-    this.lastHeard = performance.now();
+    this.beats.heard();
     const read = this.reader.read(data);
     if (!read.ok) return read.fatal ? this.protocolError(read.detail) : this.log('warn', read.detail);
     void this.handle(read.message).catch((error: unknown) => {
