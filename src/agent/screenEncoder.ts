@@ -129,9 +129,7 @@ export class ScreenEncoder {
     const stale = this.pending;
     const looked = dirty && [...dirty, ...stale];
     const { scrolled, moved, bytes, lossyBytes } = this.changes(current, looked, now, ops, { reports, stale });
-    // `seen` differs from this capture only where the screen changed and where the copies wrote into it.
-    const copied = ops.flatMap((o) => (o.kind === 'copy' ? [{ ...o.rect, x: o.rect.x + o.dx, y: o.rect.y + o.dy }] : []));
-    this.remember(current, looked && [...looked, ...copied]);
+    this.remember(current, looked, ops);
     const refreshed = this.settle(now, ops, this.budget - (bytes - lossyBytes));
     this.last = { scrolled, moved, rects: ops.length, bytes: bytes + refreshed + repainted, lossyBytes, settledBytes: refreshed, pending: this.pending.length };
     return ops.length > 0 ? { full: false, ops } : undefined;
@@ -261,11 +259,12 @@ export class ScreenEncoder {
   }
 
   /**
-   * Keeps `current` as `seen` while changes are pending; only `changed` (undefined: all) can differ from it: where the
-   * screen changed, and where copies moved `seen` as they moved the helper's picture. (The whole screen was copied
-   * after any copy before: 8 MB a frame at 1080p while a window is dragged over a slow link.)
+   * Keeps `current` as `seen` while changes are pending. It can differ from `seen` only where the screen changed
+   * (`looked`; undefined: anywhere) and where this update's copies (`ops`) moved `seen` as they moved the helper's
+   * picture. (The whole screen was copied after any copy before: 8 MB a frame at 1080p while a window is dragged over
+   * a slow link.)
    */
-  private remember(current: Pixels, changed: readonly Rect[] | undefined): void {
+  private remember(current: Pixels, looked: readonly Rect[] | undefined, ops: readonly UpdateOp[]): void {
     const { width, height } = current;
     const waiting = this.pending.reduce((n, r) => n + r.width * r.height, 0);
     if (waiting < width * height * SEEN_MIN_SHARE && (!this.seenValid || this.pending.length === 0)) {
@@ -277,7 +276,8 @@ export class ScreenEncoder {
       this.seen.set(current.data.subarray(0, width * height * 4));
       this.seenValid = true;
     } else {
-      const roi = changed === undefined ? { x: 0, y: 0, width, height } : clip(bounds(changed), width, height);
+      const copied = ops.flatMap((o) => (o.kind === 'copy' ? [{ ...o.rect, x: o.rect.x + o.dx, y: o.rect.y + o.dy }] : []));
+      const roi = looked === undefined ? { x: 0, y: 0, width, height } : clip(bounds([...looked, ...copied]), width, height);
       if (roi) copyRect(current.data, this.seen, width, roi);
     }
   }
