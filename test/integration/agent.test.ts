@@ -82,9 +82,10 @@ describe('host agent on Xvfb', { timeout: 90_000 }, () => {
     assert.deepEqual(await agent.screenSize(), { width: WIDTH, height: HEIGHT });
   });
 
-  it('runs with a small young generation and a fixed mmap threshold, so that few screen grabs are held (its memory stays small)', () => {
+  it('runs with a small young generation collected on its main thread and a fixed mmap threshold (few grabs held, no helper threads woken)', () => {
     const argv = fs.readFileSync(`/proc/${agent.pid}/cmdline`, 'utf8').split('\0');
     assert.ok(argv.includes('--max-semi-space-size=2'), argv.join(' '));
+    assert.ok(argv.includes('--single-threaded-gc'), argv.join(' '));
     const environ = fs.readFileSync(`/proc/${agent.pid}/environ`, 'utf8').split('\0');
     assert.ok(environ.includes('MALLOC_MMAP_THRESHOLD_=33554432'), environ.filter((e) => e.startsWith('MALLOC')).join(' ') || 'no MALLOC_ variable');
   });
