@@ -1,5 +1,6 @@
-// The agent's one native binary of its own: src/agent/native/xshm.c -> <outdir>/xshm.node (Linux only), screen
-// grabs through MIT-SHM (see src/agent/nativeScreen.ts). Plain C against Node-API, whose headers come from the
+// The agent's one native binary of its own: src/agent/native/*.c -> <outdir>/xshm.node (Linux only), screen
+// grabs through MIT-SHM (xshm.c, see src/agent/nativeScreen.ts) and the scroll search's row prints (prints.c, see
+// src/agent/nativeKernels.ts). Plain C against Node-API, whose headers come from the
 // `node-api-headers` package, so it needs no download and loads in Node and Electron alike. Needs a C compiler and
 // the headers of libX11 and libXext (scripts/install-system-deps.sh installs gcc, libx11-dev, libxext-dev).
 //
@@ -12,16 +13,16 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const SOURCE = path.join(ROOT, 'src', 'agent', 'native', 'xshm.c');
+const SOURCES = ['xshm.c', 'prints.c'].map((name) => path.join(ROOT, 'src', 'agent', 'native', name));
 
 /** Builds `<outdir>/xshm.node`; returns its path, or undefined (with the reason written to stderr) when it cannot. */
 function buildXshm(outdir, { required = false } = {}) {
   if (process.platform !== 'linux') return undefined;
   const out = path.join(outdir, 'xshm.node');
-  if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= fs.statSync(SOURCE).mtimeMs) return out;
+  if (fs.existsSync(out) && SOURCES.every((source) => fs.statSync(out).mtimeMs >= fs.statSync(source).mtimeMs)) return out;
   fs.mkdirSync(outdir, { recursive: true });
   const include = require('node-api-headers').include_dir;
-  const args = ['-O2', '-shared', '-fPIC', '-Wall', '-Wextra', '-Werror', '-DNODE_GYP_MODULE_NAME=xshm', `-I${include}`, SOURCE, '-o', `${out}.tmp`, '-lX11', '-lXext'];
+  const args = ['-O2', '-shared', '-fPIC', '-Wall', '-Wextra', '-Werror', '-DNODE_GYP_MODULE_NAME=xshm', `-I${include}`, ...SOURCES, '-o', `${out}.tmp`, '-lX11', '-lXext'];
   const r = spawnSync('cc', args, { encoding: 'utf8' });
   if (r.status !== 0) {
     const why = r.error ? r.error.message : `${r.stderr}`.trim();

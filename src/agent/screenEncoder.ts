@@ -24,7 +24,7 @@ import type { DamageReport } from './damage';
 import { MOVE_MIN_TILES, countTiles, findMoves, stillChanged } from './moveSearch';
 import { paintOrder } from './paintOrder';
 import { encodePng, type Pixels } from './png';
-import { PrintCarry, findScrolls } from './scrollSearch';
+import { PrintCarry, findScrolls, type HashRows } from './scrollSearch';
 import { TILE, changedRows, changedTiles, copyRect, exactBounds, moveRect, tileMap, tileRects, tilesTouched, type TileMap } from './tiles';
 import { SETTLE_MS, VideoQuality, VideoRegions } from './video';
 import type { LossyEncoder } from './webp';
@@ -58,6 +58,8 @@ export interface EncoderOptions {
   readonly lossy?: LossyEncoder;
   /** Tests: the row prints carried between scroll searches are checked against the pictures (an error if stale). */
   readonly checkPrints?: boolean;
+  /** The scroll search's row hashing in native code (nativeKernels.ts); the JavaScript's without it. */
+  readonly hashRows?: HashRows;
 }
 
 export class ScreenEncoder {
@@ -187,7 +189,7 @@ export class ScreenEncoder {
     const band = { x: roi.x, y: rows.top, width: roi.width, height: rows.bottom - rows.top + 1 };
     if (band.width * band.height >= width * height * SCROLL_MIN_SHARE && !regions.some((r) => contains(r, band))) {
       searched = true;
-      for (const { rect, dy } of findScrolls(seen ?? shown, current.data, width, band, this.carry)) {
+      for (const { rect, dy } of findScrolls(seen ?? shown, current.data, width, band, this.carry, this.options.hashRows)) {
         ops.push({ kind: 'copy', rect, dx: 0, dy });
         video?.copied(rect, 0, dy, now);
         motion.push(bounds([rect, { ...rect, y: rect.y + dy }]));

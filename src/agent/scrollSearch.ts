@@ -46,13 +46,13 @@ interface RowPrints {
  * with it. Neighbouring strips that moved alike become one copy, widened column by column to where the moved
  * content ends and cut to the rows it explains; its rectangle is in `before`'s coordinates.
  */
-export function findScrolls(before: Uint8Array, after: Uint8Array, width: number, box: Rect, carry?: PrintCarry): { rect: Rect; dy: number }[] {
+export function findScrolls(before: Uint8Array, after: Uint8Array, width: number, box: Rect, carry?: PrintCarry, hashRows?: HashRows): { rect: Rect; dy: number }[] {
   // One pass over each picture hashes the rows of every strip, and of the box from those; rows of `before` that the
   // last search hashed in its `after`, unchanged since (the caller says), are not hashed again.
   const known = carry?.take();
-  const old = rowPrints(before, width, box, known);
+  const old = rowPrints(before, width, box, known, hashRows);
   if (known && carry?.checked && !samePrints(old, rowPrints(before, width, box))) throw new Error('the row prints carried from the last scroll search are not those of this old picture');
-  const now = rowPrints(after, width, box);
+  const now = rowPrints(after, width, box, undefined, hashRows);
   carry?.keep(now);
   // The common case first: the whole box moved alike.
   const whole = bestScroll(before, after, width, box, old.whole, now.whole);
@@ -374,16 +374,21 @@ function samePrints(a: BoxPrints, b: BoxPrints): boolean {
  * The hashes of the rows of each STRIP columns of `box` (one pixel in SAMPLE), and of its whole rows (from the
  * strips' hashes), in one pass; rows that `known` (prints of the same picture over the same columns) has are copied.
  */
-function rowPrints(pixels: Uint8Array, width: number, box: Rect, known?: BoxPrints): BoxPrints {
-  const p32 = words(pixels);
+function rowPrints(pixels: Uint8Array, width: number, box: Rect, known?: BoxPrints, hashRows: HashRows = hashRowsInJs): BoxPrints {
   const count = Math.ceil(box.width / STRIP);
-  const strips = Array.from({ length: count }, () => ({ hash: new Uint32Array(box.height), plain: new Uint8Array(box.height) }));
-  const whole = { hash: new Uint32Array(box.height), plain: new Uint8Array(box.height) };
-  const right = box.x + box.width;
+  const h = box.height;
+  // Each strip's prints are a part of one array, so that the native hashing writes them all in one call.
+  const stripHash = new Uint32Array(count * h);
+  const stripPlain = new Uint8Array(count * h);
+  const strips = Array.from({ length: count }, (_, k) => ({ hash: stripHash.subarray(k * h, (k + 1) * h), plain: stripPlain.subarray(k * h, (k + 1) * h) }));
+  const whole = { hash: new Uint32Array(h), plain: new Uint8Array(h) };
   // The rows [from, to) of this box that `known` has (same columns, so the same strips).
   const same = known !== undefined && known.box.x === box.x && known.box.width === box.width;
   const from = same ? Math.max(box.y, known.box.y) - box.y : 0;
-  const to = same ? Math.min(box.y + box.height, known.box.y + known.box.height) - box.y : 0;
+  const to = same ? Math.min(box.y + h, known.box.y + known.box.height) - box.y : 0;
+  const hash = (first: number, end: number): void => {
+    if (first < end) hashRows(pixels, width, box.x, box.y, box.width, h, first, end, STRIP, SAMPLE, whole.hash, whole.plain, stripHash, stripPlain);
+  };
   if (same && from < to) {
     const at = box.y + from - known.box.y;
     for (let k = 0; k < count; k++) {
@@ -392,34 +397,64 @@ function rowPrints(pixels: Uint8Array, width: number, box: Rect, known?: BoxPrin
     }
     whole.hash.set(known.whole.hash.subarray(at, at + to - from), from);
     whole.plain.set(known.whole.plain.subarray(at, at + to - from), from);
-  }
-  for (let row = 0; row < box.height; row++) {
-    if (row === from && from < to) {
-      row = to - 1;
-      continue;
-    }
-    const base = (box.y + row) * width;
-    const colour = p32[base + box.x]! & 0xffffff;
-    let wh = 0x811c9dc5;
-    let differ = 0;
-    for (let k = 0; k < count; k++) {
-      const x0 = box.x + k * STRIP;
-      const x1 = Math.min(right, x0 + STRIP);
-      const first = p32[base + x0]! & 0xffffff;
-      let h = 0x811c9dc5;
-      let d = 0;
-      for (let i = base + x0, end = base + x1; i < end; i += SAMPLE) {
-        const p = p32[i]! & 0xffffff;
-        d |= p ^ first;
-        h = Math.imul(h ^ p, 16777619);
-      }
-      strips[k]!.hash[row] = h >>> 0;
-      strips[k]!.plain[row] = d === 0 ? 1 : 0;
-      wh = Math.imul(wh ^ h, 16777619);
-      differ |= d | (first ^ colour);
-    }
-    whole.hash[row] = wh >>> 0;
-    whole.plain[row] = differ === 0 ? 1 : 0;
+    hash(0, from);
+    hash(to, h);
+  } else {
+    hash(0, h);
   }
   return { box, whole, strips };
 }
+
+/**
+ * Hashes rows [from, to) of the box (x, y, w, h) of `pixels`, a picture `width` pixels wide: per strip of `strip`
+ * columns, one pixel in `sample`, FNV-1a over the colours (the fourth byte left out), and whole rows over their strips'
+ * hashes. Row r's prints go to wholeHash[r], wholePlain[r] (1: one colour) and, for strip k, stripHash[k * h + r],
+ * stripPlain[k * h + r]. The agent uses the same hashing in native code where it is built (nativeKernels.ts).
+ */
+export type HashRows = (
+  pixels: Uint8Array,
+  width: number,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  from: number,
+  to: number,
+  strip: number,
+  sample: number,
+  wholeHash: Uint32Array,
+  wholePlain: Uint8Array,
+  stripHash: Uint32Array,
+  stripPlain: Uint8Array,
+) => void;
+
+/** `HashRows` in JavaScript: everywhere the native one is not built. */
+export const hashRowsInJs: HashRows = (pixels, width, x, y, w, h, from, to, strip, sample, wholeHash, wholePlain, stripHash, stripPlain) => {
+  const p32 = words(pixels);
+  const count = Math.ceil(w / strip);
+  const right = x + w;
+  for (let row = from; row < to; row++) {
+    const base = (y + row) * width;
+    const colour = p32[base + x]! & 0xffffff;
+    let wh = 0x811c9dc5;
+    let differ = 0;
+    for (let k = 0; k < count; k++) {
+      const x0 = x + k * strip;
+      const x1 = Math.min(right, x0 + strip);
+      const first = p32[base + x0]! & 0xffffff;
+      let hash = 0x811c9dc5;
+      let d = 0;
+      for (let i = base + x0, end = base + x1; i < end; i += sample) {
+        const p = p32[i]! & 0xffffff;
+        d |= p ^ first;
+        hash = Math.imul(hash ^ p, 16777619);
+      }
+      stripHash[k * h + row] = hash >>> 0;
+      stripPlain[k * h + row] = d === 0 ? 1 : 0;
+      wh = Math.imul(wh ^ hash, 16777619);
+      differ |= d | (first ^ colour);
+    }
+    wholeHash[row] = wh >>> 0;
+    wholePlain[row] = differ === 0 ? 1 : 0;
+  }
+};

@@ -229,12 +229,16 @@ static napi_value close_display(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* native/prints.c: the scroll search's row prints, pure, linked into this binary (the agent's one native binary). */
+napi_value row_prints(napi_env env, napi_callback_info info);
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "open", NULL, open_display, NULL, NULL, NULL, napi_enumerable, NULL },
     { "grab", NULL, grab, NULL, NULL, NULL, napi_enumerable, NULL },
     { "size", NULL, size, NULL, NULL, NULL, napi_enumerable, NULL },
     { "close", NULL, close_display, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "rowPrints", NULL, row_prints, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
