@@ -115,7 +115,7 @@ export class TileSource implements FrameSource {
     this.safetyEvery = this.safetyCheckMs;
     this.encoder = new ScreenEncoder({ ...(options.lossy ? { lossy: options.lossy } : {}), ...(options.hashRows ? { hashRows: options.hashRows } : {}) });
     const what = options.lossy ? 'lossless, video as WebP' : 'lossless';
-    this.name = `changed tiles, ${what} (${this.watcher ? 'X DAMAGE' : 'polling'}${this.pointer ? ', pointer from XFixes' : ''}${options.grabber ? `, grabs through ${options.grabber}` : ''})`;
+    this.name = `changed tiles, ${what} (${this.watcher ? 'X DAMAGE' : 'polling'}${this.pointer ? ', pointer from XFixes' : ''}${options.grabber ? `, grabs through ${options.grabber}` : ''}${options.hashRows ? ', rows hashed natively' : ''})`;
   }
 
   async capture(request: CaptureRequest = {}): Promise<EncodedFrame | undefined> {
