@@ -26,6 +26,8 @@ const MOVE_CANDIDATES = 4;
 const MOVE_MIN_VOTES = 3;
 /** Copies of moved rectangles per update. */
 const MAX_MOVES = 4;
+/** Row spans at least this many pixels wide are compared natively (a call costs about what 16 pixels do in a loop). */
+const NATIVE_SPAN = 16;
 
 export function countTiles(map: TileMap): number {
   let n = 0;
@@ -193,9 +195,20 @@ function movedRect(a32: Uint32Array, b32: Uint32Array, width: number, height: nu
   const c1 = Math.ceil((bounds.x + bounds.width) / TILE);
   const r0 = Math.floor(bounds.y / TILE);
   const r1 = Math.ceil((bounds.y + bounds.height) / TILE);
+  // Rows of a tile or wider compared natively (memcmp), narrow columns pixel by pixel.
+  const A = Buffer.from(a32.buffer, a32.byteOffset, a32.byteLength);
+  const B = Buffer.from(b32.buffer, b32.byteOffset, b32.byteLength);
   const same = (x0: number, y0: number, x1: number, y1: number): boolean => {
     if (x0 - dx < 0 || y0 - dy < 0 || x1 - dx > width || y1 - dy > height) return false;
     const shift = dy * width + dx;
+    if (x1 - x0 >= NATIVE_SPAN) {
+      for (let y = y0; y < y1; y++) {
+        const i = (y * width + x0) * 4;
+        const span = (x1 - x0) * 4;
+        if (B.compare(A, i - shift * 4, i - shift * 4 + span, i, i + span) !== 0) return false;
+      }
+      return true;
+    }
     for (let y = y0; y < y1; y++) {
       for (let i = y * width + x0, end = y * width + x1; i < end; i++) if (b32[i] !== a32[i - shift]) return false;
     }
@@ -228,24 +241,24 @@ function movedRect(a32: Uint32Array, b32: Uint32Array, width: number, height: nu
   let y1 = Math.min(height, (best.r + best.h) * TILE);
   const bx1 = bounds.x + bounds.width;
   const by1 = bounds.y + bounds.height;
-  for (let grew = true; grew; ) {
-    grew = false;
-    if (x0 > bounds.x && same(x0 - 1, y0, x0, y1)) {
-      x0--;
-      grew = true;
+  // Each side as far as the move holds: blocks of 1, 2, 4... columns or rows, then halves of the block that failed.
+  // A pixel at a time, each step was a pass over a whole column (a cache line a row), and sides often grow by tens of
+  // pixels (a window's edge between tiles, flat background around it): that was most of this search's time while a
+  // window was dragged. One pass is enough: a side that cannot grow cannot once the others have (they only add pixels
+  // to check).
+  const grow = (room: number, fits: (from: number, to: number) => boolean): number => {
+    let good = 0;
+    let step = 1;
+    while (step <= room - good && fits(good, good + step)) {
+      good += step;
+      step *= 2;
     }
-    if (x1 < bx1 && same(x1, y0, x1 + 1, y1)) {
-      x1++;
-      grew = true;
-    }
-    if (y0 > bounds.y && same(x0, y0 - 1, x1, y0)) {
-      y0--;
-      grew = true;
-    }
-    if (y1 < by1 && same(x0, y1, x1, y1 + 1)) {
-      y1++;
-      grew = true;
-    }
-  }
+    for (step >>= 1; step >= 1; step >>= 1) if (step <= room - good && fits(good, good + step)) good += step;
+    return good;
+  };
+  x0 -= grow(x0 - bounds.x, (from, to) => same(x0 - to, y0, x0 - from, y1));
+  x1 += grow(bx1 - x1, (from, to) => same(x1 + from, y0, x1 + to, y1));
+  y0 -= grow(y0 - bounds.y, (from, to) => same(x0, y0 - to, x1, y0 - from));
+  y1 += grow(by1 - y1, (from, to) => same(x0, y1 + from, x1, y1 + to));
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
