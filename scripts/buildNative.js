@@ -1,5 +1,5 @@
 // The agent's one native binary of its own: src/agent/native/*.c -> <outdir>/xshm.node (Linux only), screen
-// grabs through MIT-SHM (xshm.c, see src/agent/nativeScreen.ts) and the scroll search's row prints (prints.c, see
+// grabs through MIT-SHM (xshm.c, see src/agent/nativeScreen.ts) and the scroll search's row prints (kernels.c, see
 // src/agent/nativeKernels.ts). Plain C against Node-API, whose headers come from the
 // `node-api-headers` package, so it needs no download and loads in Node and Electron alike. Needs a C compiler and
 // the headers of libX11 and libXext (scripts/install-system-deps.sh installs gcc, libx11-dev, libxext-dev).
@@ -13,7 +13,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const SOURCES = ['xshm.c', 'prints.c'].map((name) => path.join(ROOT, 'src', 'agent', 'native', name));
+const SOURCES = ['xshm.c', 'kernels.c'].map((name) => path.join(ROOT, 'src', 'agent', 'native', name));
 
 /** Builds `<outdir>/xshm.node`; returns its path, or undefined (with the reason written to stderr) when it cannot. */
 function buildXshm(outdir, { required = false } = {}) {

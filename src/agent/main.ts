@@ -13,7 +13,7 @@ import { isAgentRequest, type AgentMessage, type AgentRequest, type LogLevel, ty
 import type { CaptureRequest, FrameSource } from './frameSource';
 import { ScreenshotDesktopSource } from './screenshotDesktopSource';
 import { TileSource } from './tileSource';
-import { loadNativeKernels, type NativeKernels } from './nativeKernels';
+import { loadNativeKernels, type PixelKernels } from './nativeKernels';
 import { loadWebpEncoder, type LossyEncoder } from './webp';
 import { DamageWatcher } from './damage';
 import { MonitorLayout } from './monitors';
@@ -209,17 +209,17 @@ async function tileSource(input: NutInput, screenshots: ScreenshotDesktopSource,
     ...(watcher ? { watcher, pointer: watcher.pointer, ...(input.grabber === 'MIT-SHM' ? {} : { grabSmall: watcher.grab }) } : {}),
     grabber: input.grabber,
     ...(lossy ? { lossy } : {}),
-    ...(kernels ? { hashRows: kernels.hashRows } : {}),
+    ...(kernels ? { kernels } : {}),
   });
 }
 
 /** The native passes over the pixels (nativeKernels.ts): Linux, where dist/xshm.node is built; else the JavaScript's. */
-function nativeKernels(): NativeKernels | undefined {
+function nativeKernels(): PixelKernels | undefined {
   if (process.platform !== 'linux') return undefined;
   try {
     return loadNativeKernels();
   } catch (error) {
-    log.warn(`the scroll search hashes rows in JavaScript, not natively: ${errorText(error)}`);
+    log.warn(`the passes over the pixels run in JavaScript, not natively: ${errorText(error)}`);
     return undefined;
   }
 }

@@ -10,7 +10,7 @@ import { TILE, moveRect, words, type TileMap } from './tiles';
 /** At least this many changed tiles are searched for a moved rectangle, and a move must cover as many whole tiles. */
 export const MOVE_MIN_TILES = 8;
 /** Pixels of a row hashed into the key of an anchor. */
-const KEY_LENGTH = 24;
+export const KEY_LENGTH = 24;
 /**
  * About this many anchors are wanted from the old picture's changed tiles at most (one where every pixel is an
  * edge, as in a photograph): the share of places picked is set from their area, so that the cost of the
@@ -18,7 +18,7 @@ const KEY_LENGTH = 24;
  */
 const ANCHORS_WANTED = 16384;
 /** The rolling hash's multiplier (odd). */
-const ROLL = 0x01000193;
+export const ROLL = 0x01000193;
 /** A key found at more old places than this (text that repeats) suggests nothing. */
 const PLACES_PER_KEY = 16;
 /** Distances tried, most suggested first, and the least suggestion that is tried. */
@@ -50,20 +50,20 @@ export function countTiles(map: TileMap): number {
  * or the window's own content shifted), and the changed box may be far larger than they are (a page scrolled under
  * a small change elsewhere leaves the rows that came in at the bottom and that change: the box was the screen).
  */
-export function findMoves(before: Uint8Array, after: Uint8Array, width: number, height: number, tiles: TileMap): { moves: { rect: Rect; dx: number; dy: number }[]; open: Uint8Array } {
+export function findMoves(before: Uint8Array, after: Uint8Array, width: number, height: number, tiles: TileMap, anchorsOf: Anchors = anchors): { moves: { rect: Rect; dx: number; dy: number }[]; open: Uint8Array } {
   const box = tiles.bounds;
   const a32 = words(before);
   const b32 = words(after);
   const bits = Math.max(3, Math.ceil(Math.log2((countTiles(tiles) * TILE * TILE) / ANCHORS_WANTED)));
   const places = new Map<number, number[]>();
-  anchors(a32, width, box, 1, bits, tiles, (key, at) => {
+  anchorsOf(a32, width, box, 1, bits, tiles, (key, at) => {
     const list = places.get(key);
     if (!list) places.set(key, [at]);
     else if (list.length <= PLACES_PER_KEY) list.push(at);
   });
   const votes = new Map<number, number>();
   // Every other row of the new picture is enough: a moved rectangle has hundreds of anchors.
-  anchors(b32, width, box, 2, bits, tiles, (key, at) => {
+  anchorsOf(b32, width, box, 2, bits, tiles, (key, at) => {
     const list = places.get(key);
     if (!list || list.length > PLACES_PER_KEY) return;
     const x = at % width;
@@ -150,6 +150,7 @@ export function stillChanged(a: Uint8Array, b: Uint8Array, width: number, map: T
  * milliseconds; unchanged tiles cost nothing.
  */
 export function anchors(p32: Uint32Array, width: number, box: Rect, step: number, bits: number, only: TileMap | undefined, found: (key: number, at: number) => void): void {
+  // The agent has the same pass in native code (native/kernels.c, nativeKernels.ts), bit for bit.
   if (box.width <= KEY_LENGTH) return;
   // ROLL^KEY_LENGTH, to take the pixel that leaves the window out of the hash.
   let out = 1;
@@ -183,6 +184,9 @@ export function anchors(p32: Uint32Array, width: number, box: Rect, step: number
     }
   }
 }
+
+/** How `findMoves` finds anchors: `anchors`, or its native twin (nativeKernels.ts). */
+export type Anchors = typeof anchors;
 
 /**
  * The largest rectangle of `open` tiles that moving `a` by (dx, dy) makes equal to `b`, widened pixel by pixel

@@ -24,7 +24,8 @@ import type { DamageReport } from './damage';
 import { MOVE_MIN_TILES, countTiles, findMoves, stillChanged } from './moveSearch';
 import { paintOrder } from './paintOrder';
 import { encodePng, type Pixels } from './png';
-import { PrintCarry, findScrolls, type HashRows } from './scrollSearch';
+import type { PixelKernels } from './nativeKernels';
+import { PrintCarry, findScrolls } from './scrollSearch';
 import { TILE, changedRows, changedTiles, copyRect, exactBounds, moveRect, tileMap, tileRects, tilesTouched, type TileMap } from './tiles';
 import { SETTLE_MS, VideoQuality, VideoRegions } from './video';
 import type { LossyEncoder } from './webp';
@@ -58,8 +59,8 @@ export interface EncoderOptions {
   readonly lossy?: LossyEncoder;
   /** Tests: the row prints carried between scroll searches are checked against the pictures (an error if stale). */
   readonly checkPrints?: boolean;
-  /** The scroll search's row hashing in native code (nativeKernels.ts); the JavaScript's without it. */
-  readonly hashRows?: HashRows;
+  /** Passes over the pixels in native code (nativeKernels.ts); the JavaScript's without them. */
+  readonly kernels?: PixelKernels;
 }
 
 export class ScreenEncoder {
@@ -189,7 +190,7 @@ export class ScreenEncoder {
     const band = { x: roi.x, y: rows.top, width: roi.width, height: rows.bottom - rows.top + 1 };
     if (band.width * band.height >= width * height * SCROLL_MIN_SHARE && !regions.some((r) => contains(r, band))) {
       searched = true;
-      for (const { rect, dy } of findScrolls(seen ?? shown, current.data, width, band, this.carry, this.options.hashRows)) {
+      for (const { rect, dy } of findScrolls(seen ?? shown, current.data, width, band, this.carry, this.options.kernels?.hashRows)) {
         ops.push({ kind: 'copy', rect, dx: 0, dy });
         video?.copied(rect, 0, dy, now);
         motion.push(bounds([rect, { ...rect, y: rect.y + dy }]));
@@ -201,7 +202,8 @@ export class ScreenEncoder {
     }
     if (!searched) this.carry.forget();
     // Changed tiles inside video regions are played (lossy); the others go on as before.
-    const { inside: playing, outside } = splitTiles(changedTiles(shown, current.data, width, band), regions, width, height);
+    const tilesOf = this.options.kernels?.changedTiles ?? changedTiles;
+    const { inside: playing, outside } = splitTiles(tilesOf(shown, current.data, width, band), regions, width, height);
     let tiles = outside;
     // What is left may be a rectangle moved in two dimensions (a window dragged): found from the tiles. Not after a
     // scroll over most of the band: what is left then is what scrolled in, new content, and the search for it was
@@ -210,7 +212,7 @@ export class ScreenEncoder {
     // those copies are small, and the search still runs.
     let moved = 0;
     if (tiles && scrolledArea < (band.width * band.height) / 2 && countTiles(tiles) >= MOVE_MIN_TILES) {
-      const { moves, open } = findMoves(shown, current.data, width, height, tiles);
+      const { moves, open } = findMoves(shown, current.data, width, height, tiles, this.options.kernels?.anchors);
       for (const m of moves) {
         // findMoves moved `shown`; the last capture moves alike, in the same order.
         if (seen) moveRect(seen, width, m.rect, m.dx, m.dy);
@@ -244,7 +246,7 @@ export class ScreenEncoder {
         video.paintedLossy(exact, now);
       }
     }
-    for (const r of freshFirst(tiles, seen, current.data, width, height, this.budget)) {
+    for (const r of freshFirst(tiles, seen, current.data, width, height, this.budget, tilesOf)) {
       if (bytes >= this.budget) {
         this.pending.push(r);
         continue;
@@ -360,9 +362,9 @@ export class ScreenEncoder {
  * capture, a 4 KiB budget), the barcode was shown after 5 of 40 updates; with this (and paintOrder's pieces keeping
  * their rectangle's place), after 23.
  */
-function freshFirst(tiles: TileMap | undefined, seen: Uint8Array | undefined, current: Uint8Array, width: number, height: number, budget: number): Rect[] {
+function freshFirst(tiles: TileMap | undefined, seen: Uint8Array | undefined, current: Uint8Array, width: number, height: number, budget: number, tilesOf: typeof changedTiles): Rect[] {
   if (!tiles) return [];
-  const changed = seen && changedTiles(seen, current, width, tiles.bounds);
+  const changed = seen && tilesOf(seen, current, width, tiles.bounds);
   if (!changed) return paintOrder(tileRects(tiles), budget);
   const fresh = new Uint8Array(tiles.changed.length);
   const stale = new Uint8Array(tiles.changed.length);

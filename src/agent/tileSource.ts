@@ -12,7 +12,7 @@ import type { ChangeWatcher, DamageReport, PointerReader, PointerReading } from 
 import { CAPTURE_TIMEOUT_MS, LAYOUT_TTL_MS, errorText, sameArea, withTimeout, type CaptureRequest, type FrameSource, type ScreenArea } from './frameSource';
 import { encodeRgbaPng, type Pixels } from './png';
 import { ScreenEncoder } from './screenEncoder';
-import type { HashRows } from './scrollSearch';
+import type { PixelKernels } from './nativeKernels';
 import type { LossyEncoder } from './webp';
 
 /** Pixels of a part of the screen: 4 bytes each, blue first, rows `width * 4` bytes apart. */
@@ -113,9 +113,9 @@ export class TileSource implements FrameSource {
     this.grabInto = options.grabInto;
     this.safetyCheckMs = options.safetyCheckMs ?? SAFETY_CHECK_MS;
     this.safetyEvery = this.safetyCheckMs;
-    this.encoder = new ScreenEncoder({ ...(options.lossy ? { lossy: options.lossy } : {}), ...(options.hashRows ? { hashRows: options.hashRows } : {}) });
+    this.encoder = new ScreenEncoder({ ...(options.lossy ? { lossy: options.lossy } : {}), ...(options.kernels ? { kernels: options.kernels } : {}) });
     const what = options.lossy ? 'lossless, video as WebP' : 'lossless';
-    this.name = `changed tiles, ${what} (${this.watcher ? 'X DAMAGE' : 'polling'}${this.pointer ? ', pointer from XFixes' : ''}${options.grabber ? `, grabs through ${options.grabber}` : ''}${options.hashRows ? ', rows hashed natively' : ''})`;
+    this.name = `changed tiles, ${what} (${this.watcher ? 'X DAMAGE' : 'polling'}${this.pointer ? ', pointer from XFixes' : ''}${options.grabber ? `, grabs through ${options.grabber}` : ''}${options.kernels ? ', pixel kernels native' : ''})`;
   }
 
   async capture(request: CaptureRequest = {}): Promise<EncodedFrame | undefined> {
@@ -396,6 +396,6 @@ export interface TileSourceOptions {
   readonly safetyCheckMs?: number;
   /** Encodes content that changes every frame lossily (webp.ts); without it everything is lossless. */
   readonly lossy?: LossyEncoder;
-  /** The scroll search's row hashing in native code (nativeKernels.ts); the JavaScript's without it. */
-  readonly hashRows?: HashRows;
+  /** Passes over the pixels in native code (nativeKernels.ts); the JavaScript's without them. */
+  readonly kernels?: PixelKernels;
 }

@@ -19,50 +19,51 @@ export interface TileMap {
   readonly bounds: Rect;
 }
 
-/** Which tiles inside `roi` differ between a and b; undefined when none does. */
-export function changedTiles(a: Uint8Array, b: Uint8Array, width: number, roi: Rect): TileMap | undefined {
+/**
+ * Which tiles inside `roi` differ between a and b; undefined when none does. `mark` does the pixel work (natively in
+ * the agent where it is built, nativeKernels.ts).
+ */
+export function changedTiles(a: Uint8Array, b: Uint8Array, width: number, roi: Rect, mark: MarkChangedTiles = markChangedTilesInJs): TileMap | undefined {
   const height = Math.ceil((a.length / 4) / width);
   const cols = Math.ceil(width / TILE);
   const rows = Math.ceil(height / TILE);
+  if (roi.width <= 0 || roi.height <= 0) return undefined;
   const changed = new Uint8Array(cols * rows);
+  mark(a, b, width, roi.x, roi.y, roi.width, roi.height, changed, cols);
+  return tileMap(changed, cols, rows, width, height);
+}
+
+/**
+ * Sets changed[tr * cols + tc] to 1 for each tile of the region (x, y, w, h) where a and b (pictures `width` pixels
+ * wide) differ, and nothing else. The agent has it in native code too (native/kernels.c), bit for bit.
+ */
+export type MarkChangedTiles = (a: Uint8Array, b: Uint8Array, width: number, x: number, y: number, w: number, h: number, changed: Uint8Array, cols: number) => void;
+
+/** `MarkChangedTiles` in JavaScript: everywhere the native one is not built. */
+export const markChangedTilesInJs: MarkChangedTiles = (a, b, width, x, y, w, h, changed, cols) => {
   const a32 = words(a);
   const b32 = words(b);
-  const c0 = Math.floor(roi.x / TILE);
-  const c1 = Math.ceil((roi.x + roi.width) / TILE);
-  const rowsDiffer = rowComparer(a, b, width, roi);
-  let any = false;
-  let minC = cols;
-  let maxC = -1;
-  let minR = rows;
-  let maxR = -1;
-  for (let y = roi.y; y < roi.y + roi.height; y++) {
+  const c0 = Math.floor(x / TILE);
+  const c1 = Math.ceil((x + w) / TILE);
+  const rowsDiffer = rowComparer(a, b, width, { x, width: w });
+  for (let row = y; row < y + h; row++) {
     // One native comparison of the row first: after a scroll's copy, or around a small change, most rows are equal.
-    if (!rowsDiffer(y)) continue;
-    const tr = (y / TILE) | 0;
-    const rowBase = y * width;
+    if (!rowsDiffer(row)) continue;
+    const tiles = ((row / TILE) | 0) * cols;
+    const rowBase = row * width;
     for (let tc = c0; tc < c1; tc++) {
-      const t = tr * cols + tc;
-      if (changed[t]) continue;
-      const x0 = Math.max(tc * TILE, roi.x);
-      const x1 = Math.min(tc * TILE + TILE, roi.x + roi.width);
+      if (changed[tiles + tc]) continue;
+      const x0 = Math.max(tc * TILE, x);
+      const x1 = Math.min(tc * TILE + TILE, x + w);
       for (let i = rowBase + x0, end = rowBase + x1; i < end; i++) {
         if (a32[i] !== b32[i]) {
-          changed[t] = 1;
-          any = true;
-          if (tc < minC) minC = tc;
-          if (tc > maxC) maxC = tc;
-          if (tr < minR) minR = tr;
-          if (tr > maxR) maxR = tr;
+          changed[tiles + tc] = 1;
           break;
         }
       }
     }
   }
-  if (!any) return undefined;
-  const x = minC * TILE;
-  const y = minR * TILE;
-  return { cols, rows, changed, bounds: { x, y, width: Math.min(width, (maxC + 1) * TILE) - x, height: Math.min(height, (maxR + 1) * TILE) - y } };
-}
+};
 
 /** Whether row y of a and b differ within the columns of `span` (memcmp, no copies). */
 function rowComparer(a: Uint8Array, b: Uint8Array, width: number, span: { readonly x: number; readonly width: number }): (y: number) => boolean {

@@ -412,8 +412,8 @@ exec /usr/bin/xrandr "$@"
 
   it("grabs through MIT-SHM (dist/xshm.node), exactly the X server's pixels, and a part outside the screen is an error", { timeout: 20_000 }, async () => {
     assert.ok(lines.some((l) => l.includes('grabs through MIT-SHM')), `the agent's log says how it grabs:\n${lines.join('\n')}`);
-    // The same binary's row prints for the scroll search (native/prints.c), which the log names beside the grabs.
-    assert.ok(lines.some((l) => l.includes('rows hashed natively')), `the agent's log says the scroll search hashes natively:\n${lines.join('\n')}`);
+    // The same binary's passes over the pixels (native/kernels.c), which the log names beside the grabs.
+    assert.ok(lines.some((l) => l.includes('pixel kernels native')), `the agent's log says its passes over the pixels are native:\n${lines.join('\n')}`);
     // Last of these tests: the window it opens would be a change to the ones that expect a still screen.
     await startXterm(stack, display, ['-geometry', '40x10+30+40', '-bg', 'navy'], 'agent-shm');
     const xshm = withDisplay(() => loadXshm(path.join(ROOT, 'dist', 'xshm.node')));

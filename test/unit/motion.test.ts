@@ -12,8 +12,7 @@ import { encodeUpdate, type ScreenUpdate } from '../../src/shared/screenUpdate';
 import { encodePng, type Pixels } from '../../src/agent/png';
 import { apply } from '../support/screenPixels';
 import { ScreenEncoder } from '../../src/agent/screenEncoder';
-import { loadNativeKernels } from '../../src/agent/nativeKernels';
-import type { HashRows } from '../../src/agent/scrollSearch';
+import { loadNativeKernels, type PixelKernels } from '../../src/agent/nativeKernels';
 
 /** A small deterministic generator. */
 function random(seed: number): () => number {
@@ -256,11 +255,11 @@ describe('motion', () => {
 describe('row prints carried from one scroll search to the next', () => {
   const W = 640;
   const H = 400;
-  // The agent's native hashing where it is built (Linux), whose prints the checked mode compares with the JavaScript's.
-  const hashers: [string, HashRows | undefined][] = [['hashed in JavaScript', undefined]];
-  if (process.platform === 'linux') hashers.push(['hashed natively (dist/xshm.node)', loadNativeKernels(path.resolve(__dirname, '../../../dist/xshm.node')).hashRows]);
+  // The agent's native kernels where they are built (Linux), whose prints the checked mode compares with the JavaScript's.
+  const hashers: [string, PixelKernels | undefined][] = [['hashed in JavaScript', undefined]];
+  if (process.platform === 'linux') hashers.push(['hashed natively (dist/xshm.node)', loadNativeKernels(path.resolve(__dirname, '../../../dist/xshm.node'))]);
 
-  for (const [how, hashRows] of hashers) it(`are those of the old picture, change no update (the same bytes as hashing both pictures every time), and are used: ${how}`, () => {
+  for (const [how, kernels] of hashers) it(`are those of the old picture, change no update (the same bytes as hashing both pictures every time), and are used: ${how}`, () => {
     const page = codePage(W, 300, 71);
     const around = texture(W, H, 72);
     const box = { x: 90, y: 50, width: 420, height: 300 };
@@ -272,7 +271,7 @@ describe('row prints carried from one scroll search to the next', () => {
     };
     // Checked: each search that takes carried prints hashes its old picture again and throws if they differ.
     const blocks = (p: Pixels) => [[100, 60], [300, 200], [500, 320]].reduce((q, [x, y]) => paste(q, around, x!, y!, { x: 0, y: 0, width: 40, height: 40 }), p);
-    const carried = new ScreenEncoder({ checkPrints: true, ...(hashRows ? { hashRows } : {}) });
+    const carried = new ScreenEncoder({ checkPrints: true, ...(kernels ? { kernels } : {}) });
     const fresh = new ScreenEncoder();
     // The second encoder never gets the prints it carried: it hashes both pictures at every search.
     (fresh as unknown as { carry: { take(): undefined } }).carry.take = () => undefined;

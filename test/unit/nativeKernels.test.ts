@@ -1,14 +1,20 @@
 /**
- * The agent's native row prints (src/agent/native/prints.c, in dist/xshm.node on Linux) are the JavaScript's, bit for
- * bit: the scroll search takes the prints of one picture from one and compares them with the other's only through the
- * carried prints, so any difference would lose scrolls. Bad arguments are errors that write nothing.
+ * The agent's native passes over the pixels (src/agent/native/kernels.c, in dist/xshm.node on Linux) are their
+ * JavaScript twins', bit for bit: the row prints (the scroll search compares the prints of one picture with the
+ * other's, and carries them from one search to the next), the changed tiles, the moved-window search's anchors; and an
+ * encoder that uses them makes the same updates, byte for byte, as one that does not. Bad arguments are errors that
+ * write nothing.
  */
 
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadNativeKernels } from '../../src/agent/nativeKernels';
+import { anchors as anchorsInJs, type Anchors } from '../../src/agent/moveSearch';
+import { ScreenEncoder } from '../../src/agent/screenEncoder';
 import { hashRowsInJs, type HashRows } from '../../src/agent/scrollSearch';
+import { TILE, changedTiles, words } from '../../src/agent/tiles';
+import { encodeUpdate } from '../../src/shared/screenUpdate';
 
 const BINARY = path.resolve(__dirname, '../../../dist/xshm.node');
 const linuxOnly = { skip: process.platform !== 'linux' ? 'dist/xshm.node is built on Linux only' : false };
@@ -90,5 +96,88 @@ describe('native row prints (dist/xshm.node)', () => {
     assert.throws(call([1, 2, 3], 100, 0, 0, 100, 50, 0, 50, 64, 3, wholeHash, wholePlain, stripHash, stripPlain), /not a Uint8Array/);
     assert.throws(call(pixels, 100, 0, 0), /14 arguments/);
     for (const out of [wholeHash, wholePlain, stripHash, stripPlain]) assert.ok(out.every((v) => v === 0), 'nothing written');
+  });
+
+  it('find the same changed tiles: regions at any place, rows alike and not, changes in one pixel, at tile edges, in the padding byte', linuxOnly, () => {
+    const kernels = loadNativeKernels(BINARY);
+    const W = 301;
+    const H = 170;
+    const a = picture(W, H, 11);
+    const b = new Uint8Array(a);
+    const flip = (at: number, bits: number) => {
+      b[at] = b[at]! ^ bits;
+    };
+    // Single pixels at tile edges and corners, a block, a row's end, a padding byte only.
+    for (const [x, y] of [[0, 0], [31, 31], [32, 32], [63, 5], [300, 169], [150, 64], [96, 100]] as const) flip((y * W + x) * 4 + 1, 0x55);
+    for (let y = 120; y < 140; y++) for (let x = 200; x < 260; x++) flip((y * W + x) * 4, 1);
+    flip((10 * W + 250) * 4 + 3, 0xff);
+    const regions = [{ x: 0, y: 0, width: W, height: H }, { x: 31, y: 31, width: 2, height: 2 }, { x: 33, y: 7, width: 230, height: 150 }, { x: 299, y: 168, width: 2, height: 2 }, { x: 100, y: 100, width: 0, height: 5 }];
+    for (const roi of regions) assert.deepEqual(kernels.changedTiles(a, b, W, roi), changedTiles(a, b, W, roi), JSON.stringify(roi));
+    assert.equal(kernels.changedTiles(a, a, W, regions[0]!), undefined);
+  });
+
+  it('find the same anchors, in the same order, over all tiles or only changed ones, rows one or two apart', linuxOnly, () => {
+    const kernels = loadNativeKernels(BINARY);
+    const W = 400;
+    const H = 260;
+    const p32 = words(picture(W, H, 21));
+    const cols = Math.ceil(W / TILE);
+    const changed = new Uint8Array(cols * Math.ceil(H / TILE));
+    for (let t = 0; t < changed.length; t++) changed[t] = t % 3 === 0 || t % 7 === 1 ? 1 : 0;
+    const only = { cols, rows: Math.ceil(H / TILE), changed, bounds: { x: 0, y: 0, width: W, height: H } };
+    const list = (anchors: Anchors, box: { x: number; y: number; width: number; height: number }, step: number, bits: number, map?: typeof only) => {
+      const found: number[] = [];
+      anchors(p32, W, box, step, bits, map, (key, at) => found.push(key, at));
+      return found;
+    };
+    for (const [box, step, bits] of [[{ x: 0, y: 0, width: W, height: H }, 1, 3], [{ x: 13, y: 9, width: 371, height: 240 }, 2, 4], [{ x: 0, y: 0, width: 20, height: 10 }, 1, 3], [{ x: 390, y: 0, width: 10, height: H }, 1, 3]] as const) {
+      for (const map of [undefined, only]) {
+        const ours = list(kernels.anchors, box, step, bits, map);
+        assert.deepEqual(ours, list(anchorsInJs, box, step, bits, map), `${JSON.stringify(box)} step ${step} bits ${bits} ${map ? 'changed tiles' : 'all'}`);
+        if (box.width > 100) assert.ok(ours.length > 20, `${ours.length / 2} anchors`);
+      }
+    }
+  });
+
+  it('make an encoder send the same bytes: a window dragged over a desktop, a page scrolled, a keystroke', linuxOnly, () => {
+    const kernels = loadNativeKernels(BINARY);
+    const W = 640;
+    const H = 400;
+    const desk = picture(W, H, 31);
+    const page = picture(W, H * 3, 32);
+    const win = picture(260, 180, 33);
+    const withWindow = (x: number, y: number) => {
+      const data = new Uint8Array(desk);
+      for (let r = 0; r < 180; r++) data.set(win.subarray(r * 260 * 4, (r + 1) * 260 * 4), ((y + r) * W + x) * 4);
+      return { data, width: W, height: H };
+    };
+    const scrolled = (top: number) => ({ data: page.slice(top * W * 4, (top + H) * W * 4), width: W, height: H });
+    const frames = [withWindow(40, 30), withWindow(46, 34), withWindow(52, 38), withWindow(300, 150), withWindow(290, 160), scrolled(0), scrolled(12), scrolled(40), scrolled(41)];
+    const typed = { ...scrolled(41), data: new Uint8Array(scrolled(41).data) };
+    typed.data[(200 * W + 300) * 4] = typed.data[(200 * W + 300) * 4]! ^ 0x80;
+    frames.push(typed);
+    const ours = new ScreenEncoder({ kernels });
+    const theirs = new ScreenEncoder();
+    let copies = 0;
+    for (const [k, frame] of frames.entries()) {
+      const a = ours.update(frame);
+      const b = theirs.update(frame);
+      assert.deepEqual(a && encodeUpdate(a), b && encodeUpdate(b), `frame ${k}`);
+      copies += a?.ops.filter((o) => o.kind === 'copy').length ?? 0;
+    }
+    assert.ok(copies >= 4, `moves and scrolls found as copies (${copies})`);
+  });
+
+  it('refuse a region outside the pictures or a map too short, and anchors a too-short buffer (the caller then uses JavaScript)', linuxOnly, () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the binary itself, its argument checks
+    const binary = require(BINARY) as { changedTiles: (...a: unknown[]) => void; anchors: (...a: unknown[]) => number };
+    const a = picture(64, 64, 5);
+    const map = new Uint8Array(4);
+    assert.throws(() => binary.changedTiles(a, a, 64, 0, 1, 64, 64, map, 2), /outside the pictures/);
+    assert.throws(() => binary.changedTiles(a, a, 64, 0, 0, 64, 64, new Uint8Array(3), 2), /too short/);
+    assert.throws(() => binary.changedTiles(a, a, 64, 10, 0, 60, 8, map, 2), /bad region/);
+    assert.ok(map.every((v) => v === 0));
+    assert.equal(binary.anchors(a, 64, 0, 0, 64, 64, 1, 1, null, 0, 24, 0x01000193, new Uint32Array(2)), -1);
+    assert.throws(() => binary.anchors(a, 64, 0, 0, 64, 64, 1, 32, null, 0, 24, 0x01000193, new Uint32Array(2)), /bad box or parameters/);
   });
 });

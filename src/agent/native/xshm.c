@@ -229,8 +229,10 @@ static napi_value close_display(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* native/prints.c: the scroll search's row prints, pure, linked into this binary (the agent's one native binary). */
+/* native/kernels.c: passes over the pixels, pure, linked into this binary (the agent's one native binary). */
 napi_value row_prints(napi_env env, napi_callback_info info);
+napi_value changed_tiles(napi_env env, napi_callback_info info);
+napi_value anchors(napi_env env, napi_callback_info info);
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
@@ -239,6 +241,8 @@ static napi_value init(napi_env env, napi_value exports) {
     { "size", NULL, size, NULL, NULL, NULL, napi_enumerable, NULL },
     { "close", NULL, close_display, NULL, NULL, NULL, napi_enumerable, NULL },
     { "rowPrints", NULL, row_prints, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "changedTiles", NULL, changed_tiles, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "anchors", NULL, anchors, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
