@@ -1,6 +1,6 @@
 // The agent's one native binary of its own: src/agent/native/*.c -> <outdir>/xshm.node (Linux only), screen
-// grabs through MIT-SHM (xshm.c, see src/agent/nativeScreen.ts) and the scroll search's row prints (kernels.c, see
-// src/agent/nativeKernels.ts). Plain C against Node-API, whose headers come from the
+// grabs through MIT-SHM (xshm.c, see src/agent/nativeScreen.ts) and the encoder's passes over the pixels (kernels.c:
+// row prints, changed tiles, anchors; see src/agent/nativeKernels.ts). Plain C against Node-API, whose headers come from the
 // `node-api-headers` package, so it needs no download and loads in Node and Electron alike. Needs a C compiler and
 // the headers of libX11 and libXext (scripts/install-system-deps.sh installs gcc, libx11-dev, libxext-dev).
 //

@@ -147,10 +147,10 @@ export function stillChanged(a: Uint8Array, b: Uint8Array, width: number, map: T
  * places where a row's colour changes and the hash of the KEY_LENGTH pixels from there (the key) has its top
  * `bits` clear, so that the same content picks the same places wherever it is. The hash rolls along each run of
  * changed tiles of a row (two multiplications a pixel), which is what keeps a pass over a 1080p box to a few
- * milliseconds; unchanged tiles cost nothing.
+ * milliseconds; unchanged tiles cost nothing. The agent has the same pass in native code, bit for bit (native/kernels.c,
+ * nativeKernels.ts).
  */
 export function anchors(p32: Uint32Array, width: number, box: Rect, step: number, bits: number, only: TileMap | undefined, found: (key: number, at: number) => void): void {
-  // The agent has the same pass in native code (native/kernels.c, nativeKernels.ts), bit for bit.
   if (box.width <= KEY_LENGTH) return;
   // ROLL^KEY_LENGTH, to take the pixel that leaves the window out of the hash.
   let out = 1;
@@ -206,9 +206,8 @@ function movedRect(a32: Uint32Array, b32: Uint32Array, width: number, height: nu
     if (x0 - dx < 0 || y0 - dy < 0 || x1 - dx > width || y1 - dy > height) return false;
     const shift = dy * width + dx;
     if (x1 - x0 >= NATIVE_SPAN) {
-      for (let y = y0; y < y1; y++) {
-        const i = (y * width + x0) * 4;
-        const span = (x1 - x0) * 4;
+      const span = (x1 - x0) * 4;
+      for (let i = (y0 * width + x0) * 4, end = y1 * width * 4; i < end; i += width * 4) {
         if (B.compare(A, i - shift * 4, i - shift * 4 + span, i, i + span) !== 0) return false;
       }
       return true;

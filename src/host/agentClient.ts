@@ -71,7 +71,8 @@ const OUTPUT_DRAIN_MS = 200;
  * And V8's collector on the agent's main thread only (`--single-threaded-gc`): with a young generation this small,
  * a scavenge comes every few updates, and a parallel one woke V8's helper threads each time to share a few hundred
  * kilobytes. Measured with the bench, old and new in turn (two pairs), the host's CPU while typing went from 16.1 %
- * of a core to 14.6-15.1 %, and the still screen's from 1.9 % to 1.6-1.7 %, at the same frame rates. The pauses this
+ * of a core to 14.6-15.1 %, and the still screen's from 1.9 % to 1.6-1.7 %, at the same frame rates; three later pairs,
+ * with the native pixel kernels as well, did not show it beyond the machine's noise (~1 point). The pauses this
  * adds to the agent are a young generation's (well under a millisecond) and, rarely, a whole heap of ~16 MB.
  */
 export const AGENT_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=2', '--single-threaded-gc'];
