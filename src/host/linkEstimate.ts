@@ -112,6 +112,12 @@ export class LinkEstimator {
   private readonly limitedRates: { at: number; bytes: number; ms: number }[] = [];
   private budget = LOSSY_MAX_BPS;
   private budgetAt = 0;
+  /**
+   * What is read of the windows, worked out once as each sample comes (see `summarise`): the pump reads them several
+   * times a frame, and at 50 frames a second the rates' window holds ~500 samples (a spread and a map of them on every
+   * read were ~0.5 % of a core of the host session's while typing).
+   */
+  private summary: { rttMs: number | undefined; deliveryBps: number | undefined; sustainedBps: number | undefined } = { rttMs: undefined, deliveryBps: undefined, sustainedBps: undefined };
 
   constructor(
     /** The pump's frame rate cap. */
@@ -157,6 +163,7 @@ export class LinkEstimator {
       push(this.rates, { at: now, bps: ((this.delivered - last.delivered) * 8 * 1000) / span }, now);
       if (last.limited) push(this.limitedRates, { at: now, bytes: this.delivered - last.delivered, ms: span }, now);
     }
+    this.summarise();
     this.judgeBudget(now);
   }
 
@@ -167,12 +174,12 @@ export class LinkEstimator {
 
   /** The least round trip of the last WINDOW_MS (ms), undefined before the first. */
   get minRttMs(): number | undefined {
-    return this.rtts.length === 0 ? undefined : Math.min(...this.rtts.map((r) => r.ms));
+    return this.summary.rttMs;
   }
 
   /** The most the link delivered over the last WINDOW_MS (bit/s), undefined before the first sample. */
   get deliveryBps(): number | undefined {
-    return this.rates.length === 0 ? undefined : Math.max(...this.rates.map((r) => r.bps));
+    return this.summary.deliveryBps;
   }
 
   /**
@@ -182,10 +189,26 @@ export class LinkEstimator {
    * acks come in bunches: on the emulated mobile link 0.8-1.6 Mbit/s where this read 0.3-0.6.
    */
   get sustainedBps(): number | undefined {
-    if (this.limitedRates.length < SUSTAINED_SAMPLES) return undefined;
-    const bytes = this.limitedRates.reduce((n, r) => n + r.bytes, 0);
-    const ms = this.limitedRates.reduce((n, r) => n + r.ms, 0);
-    return (bytes * 8 * 1000) / ms;
+    return this.summary.sustainedBps;
+  }
+
+  /** Works out what the getters read from the windows, which change only as a sample comes (`push`). */
+  private summarise(): void {
+    let rttMs = Infinity;
+    for (const r of this.rtts) rttMs = Math.min(rttMs, r.ms);
+    let deliveryBps = -Infinity;
+    for (const r of this.rates) deliveryBps = Math.max(deliveryBps, r.bps);
+    let sustainedBps: number | undefined;
+    if (this.limitedRates.length >= SUSTAINED_SAMPLES) {
+      let bytes = 0;
+      let ms = 0;
+      for (const r of this.limitedRates) {
+        bytes += r.bytes;
+        ms += r.ms;
+      }
+      sustainedBps = (bytes * 8 * 1000) / ms;
+    }
+    this.summary = { rttMs: this.rtts.length > 0 ? rttMs : undefined, deliveryBps: this.rates.length > 0 ? deliveryBps : undefined, sustainedBps };
   }
 
   get bytesInFlight(): number {
@@ -260,7 +283,8 @@ export class LinkEstimator {
   private judgeBudget(now: number): void {
     if (now - this.budgetAt < BUDGET_STEP_MS) return;
     // The least of every frame's round trips: while a video plays the frames alone are mostly its large pictures.
-    const min = Math.min(...this.allRtts.map((r) => r.ms));
+    let min = Infinity;
+    for (const r of this.allRtts) min = Math.min(min, r.ms);
     const rate = this.deliveryBps;
     this.budgetAt = now;
     const queued = this.srttMs! > min + Math.max(QUEUE_MS, min / 2);
