@@ -1,24 +1,26 @@
 /**
  * Passes over the pixels that native code makes faster, from dist/xshm.node (native/kernels.c, built by `npm run
  * build` on Linux, linked into the agent's one native binary beside its MIT-SHM grabs), each bit for bit its
- * JavaScript twin's: the scroll search's row prints (~2.4 times faster), the changed tiles of a region, and the
- * moved-window search's anchors. They need no X server: loaded whether or not MIT-SHM works. Where the binary is not
- * built (Windows, macOS, a Linux without a compiler), the JavaScript runs.
+ * JavaScript twin's: the scroll search's row prints (~2.4 times faster), the changed tiles of a region, the
+ * moved-window search's anchors, and a scroll's moves with the changed tiles after them in one pass. They need no X
+ * server: loaded whether or not MIT-SHM works. Where the binary is not built (Windows, macOS, a Linux without a
+ * compiler), the JavaScript runs.
  *
  * Agent process only.
  */
 
 import * as path from 'node:path';
-import type { Rect } from '../shared/screenUpdate';
+import { bounds, type Rect } from '../shared/screenUpdate';
 import { KEY_LENGTH, ROLL, anchors as anchorsInJs, type Anchors } from './moveSearch';
 import type { HashRows } from './scrollSearch';
-import { changedTiles as changedTilesWith, type MarkChangedTiles, type TileMap } from './tiles';
+import { TILE, changedTiles as changedTilesWith, scrollTiles as scrollTilesWith, tileMap, type MarkChangedTiles, type Scroll, type ScrollTiles, type TileMap } from './tiles';
 
 /** The passes the encoder takes from native code where it can (each undefined: the JavaScript's). */
 export interface PixelKernels {
   readonly hashRows?: HashRows;
   readonly changedTiles?: (a: Uint8Array, b: Uint8Array, width: number, roi: Rect) => TileMap | undefined;
   readonly anchors?: Anchors;
+  readonly scrollTiles?: ScrollTiles;
 }
 
 /** What the binary exports (native/kernels.c). */
@@ -26,17 +28,26 @@ interface Binary {
   rowPrints?: HashRows;
   changedTiles?: MarkChangedTiles;
   anchors?: (pixels: Uint8Array, width: number, x: number, y: number, w: number, h: number, step: number, bits: number, only: Uint8Array | null, onlyCols: number, keyLength: number, roll: number, out: Uint32Array) => number;
+  scrollTiles?: (a: Uint8Array, b: Uint8Array, width: number, x: number, y: number, w: number, h: number, moves: Int32Array, count: number, changed: Uint8Array, cols: number) => void;
 }
 
 /** Anchor pairs (key, index) one call may return; more, and that call is made in JavaScript (nothing is lost). */
 const ANCHOR_CAPACITY = 64 * 1024;
+/** The most moves one scrollTiles call takes (MAX_MOVES in native/kernels.c); more go through JavaScript. */
+const MAX_SCROLLS = 256;
+
+/** Whether no move's rectangle or destination overlaps another's: then the order of the moves does not matter. */
+function apart(moves: readonly Scroll[]): boolean {
+  const spans = moves.map(({ rect, dy }) => bounds([rect, { ...rect, y: rect.y + dy }]));
+  return spans.every((a, i) => spans.every((b, j) => j <= i || a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y));
+}
 
 /** The kernels in `file` (dist/xshm.node beside the agent's bundle); throws why not (not built, an older build). */
 export function loadNativeKernels(file = path.join(__dirname, 'xshm.node')): Required<PixelKernels> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native binary found beside the bundle
   const binary = require(file) as Binary;
-  const { rowPrints, changedTiles: mark, anchors: native } = binary;
-  if (typeof rowPrints !== 'function' || typeof mark !== 'function' || typeof native !== 'function') throw new Error(`${path.basename(file)} lacks the pixel kernels (an older build?)`);
+  const { rowPrints, changedTiles: mark, anchors: native, scrollTiles: scrollNative } = binary;
+  if (typeof rowPrints !== 'function' || typeof mark !== 'function' || typeof native !== 'function' || typeof scrollNative !== 'function') throw new Error(`${path.basename(file)} lacks the pixel kernels (an older build?)`);
   // One buffer for the pairs, kept: a call's pairs are read before the next call.
   const pairs = new Uint32Array(ANCHOR_CAPACITY * 2);
   const anchors: Anchors = (p32, width, box, step, bits, only, found) => {
@@ -48,5 +59,16 @@ export function loadNativeKernels(file = path.join(__dirname, 'xshm.node')): Req
     }
     for (let k = 0; k < count; k++) found(pairs[2 * k]!, pairs[2 * k + 1]!);
   };
-  return { hashRows: rowPrints, changedTiles: (a, b, width, roi) => changedTilesWith(a, b, width, roi, mark), anchors };
+  const scrollTiles: ScrollTiles = (a, b, width, roi, moves) => {
+    if (roi.width <= 0 || roi.height <= 0 || moves.length > MAX_SCROLLS || !apart(moves)) return scrollTilesWith(a, b, width, roi, moves, mark);
+    const height = Math.ceil(a.length / 4 / width);
+    const cols = Math.ceil(width / TILE);
+    const rows = Math.ceil(height / TILE);
+    const changed = new Uint8Array(cols * rows);
+    const list = new Int32Array(moves.length * 5);
+    moves.forEach(({ rect, dy }, i) => list.set([rect.x, rect.y, rect.width, rect.height, dy], i * 5));
+    scrollNative(a, b, width, roi.x, roi.y, roi.width, roi.height, list, moves.length, changed, cols);
+    return tileMap(changed, cols, rows, width, height);
+  };
+  return { hashRows: rowPrints, changedTiles: (a, b, width, roi) => changedTilesWith(a, b, width, roi, mark), anchors, scrollTiles };
 }

@@ -26,7 +26,7 @@ import { paintOrder } from './paintOrder';
 import { encodePng, type Pixels } from './png';
 import type { PixelKernels } from './nativeKernels';
 import { PrintCarry, findScrolls } from './scrollSearch';
-import { TILE, changedRows, changedTiles, copyRect, exactBounds, moveRect, tileMap, tileRects, tilesTouched, type TileMap } from './tiles';
+import { TILE, changedRows, changedTiles, copyRect, exactBounds, moveRect, scrollTiles, tileMap, tileRects, tilesTouched, type Scroll, type TileMap } from './tiles';
 import { SETTLE_MS, VideoQuality, VideoRegions } from './video';
 import type { LossyEncoder } from './webp';
 
@@ -187,6 +187,7 @@ export class ScreenEncoder {
     let scrolled = 0;
     let scrolledArea = 0;
     let searched = false;
+    const scrolls: Scroll[] = [];
     const band = { x: roi.x, y: rows.top, width: roi.width, height: rows.bottom - rows.top + 1 };
     if (band.width * band.height >= width * height * SCROLL_MIN_SHARE && !regions.some((r) => contains(r, band))) {
       searched = true;
@@ -194,16 +195,18 @@ export class ScreenEncoder {
         ops.push({ kind: 'copy', rect, dx: 0, dy });
         video?.copied(rect, 0, dy, now);
         motion.push(bounds([rect, { ...rect, y: rect.y + dy }]));
-        moveRect(shown, width, rect, 0, dy);
         if (seen) moveRect(seen, width, rect, 0, dy);
+        scrolls.push({ rect, dy });
         scrolled = dy;
         scrolledArea += rect.width * rect.height;
       }
     }
     if (!searched) this.carry.forget();
-    // Changed tiles inside video regions are played (lossy); the others go on as before.
+    // `shown` moved as the helper's picture will be, and compared with the capture. Changed tiles inside video regions
+    // are played (lossy); the others go on as before.
     const tilesOf = this.options.kernels?.changedTiles ?? changedTiles;
-    const { inside: playing, outside } = splitTiles(tilesOf(shown, current.data, width, band), regions, width, height);
+    const scrollTilesOf = this.options.kernels?.scrollTiles ?? scrollTiles;
+    const { inside: playing, outside } = splitTiles(scrollTilesOf(shown, current.data, width, band, scrolls), regions, width, height);
     let tiles = outside;
     // What is left may be a rectangle moved in two dimensions (a window dragged): found from the tiles. Not after a
     // scroll over most of the band: what is left then is what scrolled in, new content, and the search for it was

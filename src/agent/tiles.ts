@@ -197,6 +197,25 @@ export function exactBounds(a: Uint8Array, b: Uint8Array, width: number, r: Rect
   return { x: left, y: top, width: right - left + 1, height: bottom - top + 1 };
 }
 
+/** A rectangle moved vertically by `dy` rows: what the scroll search finds. */
+export interface Scroll {
+  readonly rect: Rect;
+  readonly dy: number;
+}
+
+/**
+ * Moves each of `moves` in `a` (moveRect, in their order), then which tiles of `roi` differ between `a` and `b`
+ * (changedTiles): the encoder's step after a scroll search. The agent does both in one pass natively where it can
+ * (nativeKernels.ts).
+ */
+export type ScrollTiles = (a: Uint8Array, b: Uint8Array, width: number, roi: Rect, moves: readonly Scroll[]) => TileMap | undefined;
+
+/** `ScrollTiles` in JavaScript (the tiles compared by `mark`). */
+export function scrollTiles(a: Uint8Array, b: Uint8Array, width: number, roi: Rect, moves: readonly Scroll[], mark: MarkChangedTiles = markChangedTilesInJs): TileMap | undefined {
+  for (const { rect, dy } of moves) moveRect(a, width, rect, 0, dy);
+  return changedTiles(a, b, width, roi, mark);
+}
+
 /**
  * Moves `rect` of `pixels` by (dx, dy), as if it were read whole before any of it is written (what the helper's
  * copy does to its picture: a canvas drawn onto itself).

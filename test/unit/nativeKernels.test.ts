@@ -1,7 +1,8 @@
 /**
  * The agent's native passes over the pixels (src/agent/native/kernels.c, in dist/xshm.node on Linux) are their
  * JavaScript twins', bit for bit: the row prints (the scroll search compares the prints of one picture with the
- * other's, and carries them from one search to the next), the changed tiles, the moved-window search's anchors; and an
+ * other's, and carries them from one search to the next), the changed tiles, the moved-window search's anchors, a
+ * scroll's moves with the changed tiles after them; and an
  * encoder that uses them makes the same updates, byte for byte, as one that does not. Bad arguments are errors that
  * write nothing.
  */
@@ -13,8 +14,8 @@ import { loadNativeKernels } from '../../src/agent/nativeKernels';
 import { anchors as anchorsInJs, type Anchors } from '../../src/agent/moveSearch';
 import { ScreenEncoder } from '../../src/agent/screenEncoder';
 import { hashRowsInJs, type HashRows } from '../../src/agent/scrollSearch';
-import { TILE, changedTiles, words } from '../../src/agent/tiles';
-import { encodeUpdate } from '../../src/shared/screenUpdate';
+import { TILE, changedTiles, moveRect, scrollTiles, words, type Scroll } from '../../src/agent/tiles';
+import { encodeUpdate, type Rect } from '../../src/shared/screenUpdate';
 
 const BINARY = path.resolve(__dirname, '../../../dist/xshm.node');
 const linuxOnly = { skip: process.platform !== 'linux' ? 'dist/xshm.node is built on Linux only' : false };
@@ -139,6 +140,48 @@ describe('native row prints (dist/xshm.node)', () => {
     }
   });
 
+  it('move a scroll\'s rectangles and find the changed tiles after them as moveRect and changedTiles do: moves up and down, at any place, several side by side, overlapping (in JavaScript), none', linuxOnly, () => {
+    const kernels = loadNativeKernels(BINARY);
+    const W = 333;
+    const H = 260;
+    type Case = { roi: Rect; moves: Scroll[] };
+    const cases: Case[] = [
+      { roi: { x: 0, y: 0, width: W, height: H }, moves: [{ rect: { x: 0, y: 40, width: W, height: 200 }, dy: -37 }] },
+      { roi: { x: 0, y: 0, width: W, height: H }, moves: [{ rect: { x: 0, y: 3, width: W, height: 200 }, dy: 45 }] },
+      // The region narrower and shorter than the move: rows and columns of the move outside it are moved, not compared.
+      { roi: { x: 17, y: 30, width: 250, height: 190 }, moves: [{ rect: { x: 5, y: 40, width: 300, height: 150 }, dy: -21 }] },
+      { roi: { x: 31, y: 5, width: 290, height: 250 }, moves: [{ rect: { x: 40, y: 60, width: 61, height: 150 }, dy: 33 }, { rect: { x: 101, y: 20, width: 64, height: 170 }, dy: -9 }, { rect: { x: 200, y: 100, width: 90, height: 90 }, dy: 1 }] },
+      // Overlapping moves: their order matters, and the JavaScript makes them.
+      { roi: { x: 0, y: 0, width: W, height: H }, moves: [{ rect: { x: 10, y: 50, width: 100, height: 100 }, dy: 20 }, { rect: { x: 50, y: 60, width: 100, height: 100 }, dy: -30 }] },
+      { roi: { x: 64, y: 64, width: 100, height: 100 }, moves: [] },
+    ];
+    let seed = 41;
+    for (const c of cases) {
+      const what = JSON.stringify(c);
+      const a = picture(W, H, seed++);
+      // The capture: the moved picture, changed in single pixels at tile edges, inside and outside the moves, and in
+      // a padding byte.
+      const b = new Uint8Array(a);
+      for (const { rect, dy } of c.moves) moveRect(b, W, rect, 0, dy);
+      const flip = (at: number, bits: number) => {
+        b[at] = b[at]! ^ bits;
+      };
+      for (const [x, y] of [[0, 0], [31, 31], [32, 45], [100, 100], [150, 64], [332, 259], [64, 200], [250, 10], [205, 150]] as const) flip((y * W + x) * 4 + 1, 0x41);
+      flip((120 * W + 40) * 4 + 3, 0xff);
+      // And the first and last rows each move writes (the last is the last one a pass down the move compares).
+      for (const { rect, dy } of c.moves) {
+        flip(((rect.y + dy) * W + rect.x + 1) * 4, 0x10);
+        flip(((rect.y + dy + rect.height - 1) * W + rect.x + rect.width - 2) * 4 + 2, 0x10);
+      }
+      const ours = new Uint8Array(a);
+      const theirs = new Uint8Array(a);
+      const map = kernels.scrollTiles(ours, b, W, c.roi, c.moves);
+      assert.deepEqual(map, scrollTiles(theirs, b, W, c.roi, c.moves), what);
+      assert.ok(Buffer.from(ours).equals(Buffer.from(theirs)), `${what}: the same picture after the moves`);
+      assert.ok(map && map.changed.some((t) => t === 1), `${what}: changes found`);
+    }
+  });
+
   it('make an encoder send the same bytes: a window dragged over a desktop, a page scrolled, a keystroke', linuxOnly, () => {
     const kernels = loadNativeKernels(BINARY);
     const W = 640;
@@ -170,13 +213,23 @@ describe('native row prints (dist/xshm.node)', () => {
 
   it('refuse a region outside the pictures or a map too short, and anchors a too-short buffer (the caller then uses JavaScript)', linuxOnly, () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the binary itself, its argument checks
-    const binary = require(BINARY) as { changedTiles: (...a: unknown[]) => void; anchors: (...a: unknown[]) => number };
+    const binary = require(BINARY) as { changedTiles: (...a: unknown[]) => void; anchors: (...a: unknown[]) => number; scrollTiles: (...a: unknown[]) => void };
     const a = picture(64, 64, 5);
     const map = new Uint8Array(4);
     assert.throws(() => binary.changedTiles(a, a, 64, 0, 1, 64, 64, map, 2), /outside the pictures/);
     assert.throws(() => binary.changedTiles(a, a, 64, 0, 0, 64, 64, new Uint8Array(3), 2), /too short/);
     assert.throws(() => binary.changedTiles(a, a, 64, 10, 0, 60, 8, map, 2), /bad region/);
     assert.ok(map.every((v) => v === 0));
+    const moves = (...m: number[]) => Int32Array.from(m);
+    const before = new Uint8Array(a);
+    assert.throws(() => binary.scrollTiles(a, a, 64, 0, 0, 64, 64, moves(0, 10, 64, 60, -11), 1, map, 2), /move is outside/);
+    assert.throws(() => binary.scrollTiles(a, a, 64, 0, 0, 64, 64, moves(0, 10, 64, 50, 5), 1, map, 2), /move is outside/);
+    assert.throws(() => binary.scrollTiles(a, a, 64, 0, 0, 64, 64, moves(1, 0, 64, 10, 5), 1, map, 2), /move is outside/);
+    assert.throws(() => binary.scrollTiles(a, a, 64, 0, 0, 64, 64, moves(0, 0, 64, 10, 5), 2, map, 2), /bad moves/);
+    assert.throws(() => binary.scrollTiles(a, a, 64, 0, 1, 64, 64, moves(), 0, map, 2), /outside the pictures/);
+    assert.throws(() => binary.scrollTiles(a, a, 64, 0, 0, 64, 64, [0, 0, 64, 10, 5], 1, map, 2), /Int32Array/);
+    assert.throws(() => binary.scrollTiles(a, a, 64, 0, 0, 64, 64, moves(0, 0, 64, 10, 5), 1, new Uint8Array(3), 2), /too short/);
+    assert.ok(map.every((v) => v === 0) && Buffer.from(a).equals(Buffer.from(before)), 'nothing written');
     assert.equal(binary.anchors(a, 64, 0, 0, 64, 64, 1, 1, null, 0, 24, 0x01000193, new Uint32Array(2)), -1);
     assert.throws(() => binary.anchors(a, 64, 0, 0, 64, 64, 1, 32, null, 0, 24, 0x01000193, new Uint32Array(2)), /bad box or parameters/);
   });

@@ -10,6 +10,8 @@
  *   per row, then per tile of the rows that differ.
  * - anchors: the moved-window search's anchors (moveSearch.ts, `findAnchorsInJs`), a rolling hash along each run of
  *   changed tiles of a row.
+ * - scrollTiles: the scroll's moves of what the helper shows and the changed tiles after them (moveRect and
+ *   changedTiles in tiles.ts) in one pass.
  */
 #include <node_api.h>
 #include <stdint.h>
@@ -139,6 +141,109 @@ napi_value changed_tiles(napi_env env, napi_callback_info info) {
       const uint32_t x1 = tc * TILE + TILE < x + w ? tc * TILE + TILE : x + w;
       if (memcmp(pa + base + (size_t)x0 * 4, pb + base + (size_t)x0 * 4, (size_t)(x1 - x0) * 4) != 0) tiles[tc] = 1;
     }
+  }
+  return NULL;
+}
+
+/* Marks the tiles of row `row` where a and b differ over columns [x0, x1): one memcmp of the span, then per tile. */
+static void mark_span(const uint8_t *pa, const uint8_t *pb, uint32_t width, uint32_t row, uint32_t x0, uint32_t x1, uint8_t *map, uint32_t cols) {
+  if (x1 <= x0) return;
+  const size_t base = (size_t)row * width * 4;
+  if (memcmp(pa + base + (size_t)x0 * 4, pb + base + (size_t)x0 * 4, (size_t)(x1 - x0) * 4) == 0) return;
+  uint8_t *tiles = map + (size_t)(row / TILE) * cols;
+  for (uint32_t tc = x0 / TILE; tc < (x1 + TILE - 1) / TILE; tc++) {
+    if (tiles[tc]) continue;
+    const uint32_t t0 = tc * TILE > x0 ? tc * TILE : x0;
+    const uint32_t t1 = tc * TILE + TILE < x1 ? tc * TILE + TILE : x1;
+    if (memcmp(pa + base + (size_t)t0 * 4, pb + base + (size_t)t0 * 4, (size_t)(t1 - t0) * 4) != 0) tiles[tc] = 1;
+  }
+}
+
+/* The most moves scrollTiles takes in one call (the scroll search finds one per strip of the screen at most). */
+#define MAX_MOVES 256
+
+/*
+ * scrollTiles(a, b, width, x, y, w, h, moves, count, changed, cols): moves the rectangles of `a` that `moves` (an
+ * Int32Array of `count` quintets x, y, w, h, dy) holds, each by dy rows as if read whole before any of it is written
+ * (moveRect in tiles.ts), and marks in `changed` the tiles of the region (x, y, w, h) where `a`, once moved, differs
+ * from `b`: bit for bit what moving them all and then changedTiles over the region do, when no move's rectangle or
+ * destination overlaps another's (the caller's to check). Each moved row is compared as soon as it is written, while
+ * it is still in the cache; the rest of the region after the moves. After a page scrolled, the comparison read the
+ * whole moved picture again from memory (8 MB at 1080p, on a machine whose cache the X server and the browser share).
+ */
+napi_value scroll_tiles(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 11) return failed(env, "scrollTiles: 11 arguments");
+  int32_t n[7];
+  const int at[7] = { 2, 3, 4, 5, 6, 8, 10 };
+  for (int i = 0; i < 7; i++) {
+    if (napi_get_value_int32(env, argv[at[i]], &n[i]) != napi_ok || n[i] < 0) return failed(env, "scrollTiles: bad number");
+  }
+  const uint32_t width = (uint32_t)n[0], x = (uint32_t)n[1], y = (uint32_t)n[2], w = (uint32_t)n[3], h = (uint32_t)n[4], count = (uint32_t)n[5], cols = (uint32_t)n[6];
+  size_t aLength, bLength, movesLength, changedLength;
+  void *a, *b, *movesData, *changed;
+  if (!typed(env, argv[0], napi_uint8_array, &aLength, &a) || !typed(env, argv[1], napi_uint8_array, &bLength, &b)) return failed(env, "scrollTiles: the pictures are Uint8Arrays");
+  if (!typed(env, argv[7], napi_int32_array, &movesLength, &movesData)) return failed(env, "scrollTiles: the moves are an Int32Array");
+  if (!typed(env, argv[9], napi_uint8_array, &changedLength, &changed)) return failed(env, "scrollTiles: the map is a Uint8Array");
+  if (width == 0 || w == 0 || h == 0 || x + (uint64_t)w > width || cols < (width + TILE - 1) / TILE) return failed(env, "scrollTiles: bad region");
+  if (((uint64_t)y + h) * width * 4 > aLength || ((uint64_t)y + h) * width * 4 > bLength) return failed(env, "scrollTiles: the region is outside the pictures");
+  if ((uint64_t)((y + h - 1) / TILE + 1) * cols > changedLength) return failed(env, "scrollTiles: the map is too short");
+  if (count > MAX_MOVES || (uint64_t)count * 5 > movesLength) return failed(env, "scrollTiles: bad moves");
+  /* Rows every picture holds whole (a move may reach outside the region, not outside the pictures). */
+  const uint64_t rows = (aLength < bLength ? aLength : bLength) / 4 / width;
+  const int32_t *moves = movesData;
+  for (uint32_t i = 0; i < count; i++) {
+    const int32_t *m = moves + i * 5;
+    if (m[0] < 0 || m[1] < 0 || m[2] <= 0 || m[3] <= 0 || (uint64_t)m[0] + (uint64_t)m[2] > width) return failed(env, "scrollTiles: a move is outside the pictures");
+    const int64_t top = (int64_t)m[1] + (m[4] < 0 ? m[4] : 0), bottom = (int64_t)m[1] + m[3] + (m[4] > 0 ? m[4] : 0);
+    if (top < 0 || (uint64_t)bottom > rows) return failed(env, "scrollTiles: a move is outside the pictures");
+  }
+  uint8_t *pa = a;
+  const uint8_t *pb = b;
+  uint8_t *map = changed;
+  const size_t stride = (size_t)width * 4;
+  const uint32_t right = x + w, bottom = y + h;
+  /* Each move, its rows in the order that never reads a row already written, each compared once written. */
+  for (uint32_t i = 0; i < count; i++) {
+    const int32_t *m = moves + i * 5;
+    const uint32_t mx = (uint32_t)m[0], my = (uint32_t)m[1], mw = (uint32_t)m[2], mh = (uint32_t)m[3];
+    const int32_t dy = m[4];
+    const uint32_t cx0 = mx > x ? mx : x, cx1 = mx + mw < right ? mx + mw : right;
+    for (uint32_t k = 0; k < mh; k++) {
+      const uint32_t row = dy > 0 ? mh - 1 - k : k;
+      const uint32_t from = my + row, to = (uint32_t)((int64_t)from + dy);
+      memmove(pa + (size_t)to * stride + (size_t)mx * 4, pa + (size_t)from * stride + (size_t)mx * 4, (size_t)mw * 4);
+      if (to >= y && to < bottom) mark_span(pa, pb, width, to, cx0, cx1, map, cols);
+    }
+  }
+  /* The rest of the region, row by row: the columns that no move's destination covers in that row. */
+  uint32_t starts[MAX_MOVES], ends[MAX_MOVES];
+  for (uint32_t row = y; row < bottom; row++) {
+    uint32_t covered = 0;
+    for (uint32_t i = 0; i < count; i++) {
+      const int32_t *m = moves + i * 5;
+      const int64_t top = (int64_t)m[1] + m[4];
+      if ((int64_t)row < top || (int64_t)row >= top + m[3]) continue;
+      const uint32_t c0 = (uint32_t)m[0] > x ? (uint32_t)m[0] : x;
+      const uint32_t c1 = (uint32_t)m[0] + (uint32_t)m[2] < right ? (uint32_t)m[0] + (uint32_t)m[2] : right;
+      if (c1 <= c0) continue;
+      /* Kept in the order of their starts (an insertion: there are few). */
+      uint32_t j = covered++;
+      while (j > 0 && starts[j - 1] > c0) {
+        starts[j] = starts[j - 1];
+        ends[j] = ends[j - 1];
+        j--;
+      }
+      starts[j] = c0;
+      ends[j] = c1;
+    }
+    uint32_t from = x;
+    for (uint32_t j = 0; j < covered; j++) {
+      if (starts[j] > from) mark_span(pa, pb, width, row, from, starts[j], map, cols);
+      if (ends[j] > from) from = ends[j];
+    }
+    mark_span(pa, pb, width, row, from, right, map, cols);
   }
   return NULL;
 }

@@ -233,6 +233,7 @@ static napi_value close_display(napi_env env, napi_callback_info info) {
 napi_value row_prints(napi_env env, napi_callback_info info);
 napi_value changed_tiles(napi_env env, napi_callback_info info);
 napi_value anchors(napi_env env, napi_callback_info info);
+napi_value scroll_tiles(napi_env env, napi_callback_info info);
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
@@ -243,6 +244,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "rowPrints", NULL, row_prints, NULL, NULL, NULL, napi_enumerable, NULL },
     { "changedTiles", NULL, changed_tiles, NULL, NULL, NULL, napi_enumerable, NULL },
     { "anchors", NULL, anchors, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "scrollTiles", NULL, scroll_tiles, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
