@@ -36,10 +36,15 @@ const ANCHOR_CAPACITY = 64 * 1024;
 /** The most moves one scrollTiles call takes (MAX_MOVES in native/kernels.c); more go through JavaScript. */
 const MAX_SCROLLS = 256;
 
-/** Whether no move's rectangle or destination overlaps another's: then the order of the moves does not matter. */
-function apart(moves: readonly Scroll[]): boolean {
+/**
+ * Whether the moves are for the native pass: inside the picture (`width` x `height`, as the scroll search finds them;
+ * the binary refuses others, which the JavaScript clips), and none's rectangle or destination overlapping another's
+ * (then their order does not matter).
+ */
+function nativeMoves(moves: readonly Scroll[], width: number, height: number): boolean {
   const spans = moves.map(({ rect, dy }) => bounds([rect, { ...rect, y: rect.y + dy }]));
-  return spans.every((a, i) => spans.every((b, j) => j <= i || a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y));
+  const inside = spans.every((r) => r.x >= 0 && r.y >= 0 && r.width > 0 && r.height > 0 && r.x + r.width <= width && r.y + r.height <= height);
+  return inside && spans.every((a, i) => spans.every((b, j) => j <= i || a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y));
 }
 
 /** The kernels in `file` (dist/xshm.node beside the agent's bundle); throws why not (not built, an older build). */
@@ -60,8 +65,8 @@ export function loadNativeKernels(file = path.join(__dirname, 'xshm.node')): Req
     for (let k = 0; k < count; k++) found(pairs[2 * k]!, pairs[2 * k + 1]!);
   };
   const scrollTiles: ScrollTiles = (a, b, width, roi, moves) => {
-    if (roi.width <= 0 || roi.height <= 0 || moves.length > MAX_SCROLLS || !apart(moves)) return scrollTilesWith(a, b, width, roi, moves, mark);
     const height = Math.ceil(a.length / 4 / width);
+    if (roi.width <= 0 || roi.height <= 0 || moves.length > MAX_SCROLLS || !nativeMoves(moves, width, Math.min(height, Math.floor(b.length / 4 / width)))) return scrollTilesWith(a, b, width, roi, moves, mark);
     const cols = Math.ceil(width / TILE);
     const rows = Math.ceil(height / TILE);
     const changed = new Uint8Array(cols * rows);

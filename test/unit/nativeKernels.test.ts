@@ -140,7 +140,7 @@ describe('native row prints (dist/xshm.node)', () => {
     }
   });
 
-  it('move a scroll\'s rectangles and find the changed tiles after them as moveRect and changedTiles do: moves up and down, at any place, several side by side, overlapping (in JavaScript), none', linuxOnly, () => {
+  it('move a scroll\'s rectangles and find the changed tiles after them as moveRect and changedTiles do: moves up and down, at any place, several side by side, overlapping or past the picture (in JavaScript), none', linuxOnly, () => {
     const kernels = loadNativeKernels(BINARY);
     const W = 333;
     const H = 260;
@@ -154,6 +154,8 @@ describe('native row prints (dist/xshm.node)', () => {
       // Overlapping moves: their order matters, and the JavaScript makes them.
       { roi: { x: 0, y: 0, width: W, height: H }, moves: [{ rect: { x: 10, y: 50, width: 100, height: 100 }, dy: 20 }, { rect: { x: 50, y: 60, width: 100, height: 100 }, dy: -30 }] },
       { roi: { x: 64, y: 64, width: 100, height: 100 }, moves: [] },
+      // A move reaching past the picture's bottom: the JavaScript clips it (the binary would refuse it).
+      { roi: { x: 0, y: 0, width: W, height: H }, moves: [{ rect: { x: 0, y: 150, width: W, height: 100 }, dy: 30 }] },
     ];
     let seed = 41;
     for (const c of cases) {
