@@ -66,7 +66,7 @@ export function loadNativeKernels(file = path.join(__dirname, 'xshm.node')): Req
   };
   const scrollTiles: ScrollTiles = (a, b, width, roi, moves) => {
     const height = Math.ceil(a.length / 4 / width);
-    if (roi.width <= 0 || roi.height <= 0 || moves.length > MAX_SCROLLS || !nativeMoves(moves, width, Math.min(height, Math.floor(b.length / 4 / width)))) return scrollTilesWith(a, b, width, roi, moves, mark);
+    if (roi.width <= 0 || roi.height <= 0 || moves.length > MAX_SCROLLS || !nativeMoves(moves, width, Math.floor(Math.min(a.length, b.length) / 4 / width))) return scrollTilesWith(a, b, width, roi, moves, mark);
     const cols = Math.ceil(width / TILE);
     const rows = Math.ceil(height / TILE);
     const changed = new Uint8Array(cols * rows);
