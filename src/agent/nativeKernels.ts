@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { bounds, type Rect } from '../shared/screenUpdate';
 import { KEY_LENGTH, ROLL, anchors as anchorsInJs, type Anchors } from './moveSearch';
 import type { HashRows } from './scrollSearch';
-import { TILE, changedTiles as changedTilesWith, scrollTiles as scrollTilesWith, tileMap, type MarkChangedTiles, type Scroll, type ScrollTiles, type TileMap } from './tiles';
+import { changedTiles as changedTilesWith, scrollTiles as scrollTilesWith, type MarkChangedTiles, type Scroll, type ScrollTiles, type TileMap } from './tiles';
 
 /** The passes the encoder takes from native code where it can (each undefined: the JavaScript's). */
 export interface PixelKernels {
@@ -65,15 +65,12 @@ export function loadNativeKernels(file = path.join(__dirname, 'xshm.node')): Req
     for (let k = 0; k < count; k++) found(pairs[2 * k]!, pairs[2 * k + 1]!);
   };
   const scrollTiles: ScrollTiles = (a, b, width, roi, moves) => {
-    const height = Math.ceil(a.length / 4 / width);
+    // An empty region marks nothing, but the moves are still made: through the JavaScript.
     if (roi.width <= 0 || roi.height <= 0 || moves.length > MAX_SCROLLS || !nativeMoves(moves, width, Math.floor(Math.min(a.length, b.length) / 4 / width))) return scrollTilesWith(a, b, width, roi, moves, mark);
-    const cols = Math.ceil(width / TILE);
-    const rows = Math.ceil(height / TILE);
-    const changed = new Uint8Array(cols * rows);
     const list = new Int32Array(moves.length * 5);
     moves.forEach(({ rect, dy }, i) => list.set([rect.x, rect.y, rect.width, rect.height, dy], i * 5));
-    scrollNative(a, b, width, roi.x, roi.y, roi.width, roi.height, list, moves.length, changed, cols);
-    return tileMap(changed, cols, rows, width, height);
+    // changedTiles' map, marked by the one pass that also makes the moves.
+    return changedTilesWith(a, b, width, roi, (pa, pb, w, x, y, rw, rh, changed, cols) => scrollNative(pa, pb, w, x, y, rw, rh, list, moves.length, changed, cols));
   };
   return { hashRows: rowPrints, changedTiles: (a, b, width, roi) => changedTilesWith(a, b, width, roi, mark), anchors, scrollTiles };
 }

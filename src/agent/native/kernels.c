@@ -8,7 +8,7 @@
  *   each capture was the agent's largest cost of its own.
  * - changedTiles: which tiles of a region differ between two pictures (tiles.ts, `markChangedTilesInJs`): a memcmp
  *   per row, then per tile of the rows that differ.
- * - anchors: the moved-window search's anchors (moveSearch.ts, `findAnchorsInJs`), a rolling hash along each run of
+ * - anchors: the moved-window search's anchors (moveSearch.ts, `anchors`), a rolling hash along each run of
  *   changed tiles of a row.
  * - scrollTiles: the scroll's moves of what the helper shows and the changed tiles after them (moveRect and
  *   changedTiles in tiles.ts) in one pass.
@@ -105,6 +105,20 @@ napi_value row_prints(napi_env env, napi_callback_info info) {
 
 #define TILE 32u
 
+/* Marks the tiles of row `row` where a and b differ over columns [x0, x1): one memcmp of the span, then per tile. */
+static void mark_span(const uint8_t *pa, const uint8_t *pb, uint32_t width, uint32_t row, uint32_t x0, uint32_t x1, uint8_t *map, uint32_t cols) {
+  if (x1 <= x0) return;
+  const size_t base = (size_t)row * width * 4;
+  if (memcmp(pa + base + (size_t)x0 * 4, pb + base + (size_t)x0 * 4, (size_t)(x1 - x0) * 4) == 0) return;
+  uint8_t *tiles = map + (size_t)(row / TILE) * cols;
+  for (uint32_t tc = x0 / TILE; tc < (x1 + TILE - 1) / TILE; tc++) {
+    if (tiles[tc]) continue;
+    const uint32_t t0 = tc * TILE > x0 ? tc * TILE : x0;
+    const uint32_t t1 = tc * TILE + TILE < x1 ? tc * TILE + TILE : x1;
+    if (memcmp(pa + base + (size_t)t0 * 4, pb + base + (size_t)t0 * 4, (size_t)(t1 - t0) * 4) != 0) tiles[tc] = 1;
+  }
+}
+
 /*
  * changedTiles(a, b, width, x, y, w, h, changed, cols): sets changed[tr * cols + tc] to 1 for each tile (TILE pixels a
  * side) of the region (x, y, w, h) where a and b (Uint8Arrays, `width` pixels a row) differ; sets nothing else. Rows
@@ -128,35 +142,8 @@ napi_value changed_tiles(napi_env env, napi_callback_info info) {
   const uint64_t end = ((uint64_t)y + h) * width * 4;
   if (end > aLength || end > bLength) return failed(env, "changedTiles: the region is outside the pictures");
   if ((uint64_t)((y + h - 1) / TILE + 1) * cols > changedLength) return failed(env, "changedTiles: the map is too short");
-  const uint8_t *pa = a, *pb = b;
-  uint8_t *map = changed;
-  const uint32_t c0 = x / TILE, c1 = (x + w + TILE - 1) / TILE;
-  for (uint32_t row = y; row < y + h; row++) {
-    const size_t base = (size_t)row * width * 4;
-    if (memcmp(pa + base + (size_t)x * 4, pb + base + (size_t)x * 4, (size_t)w * 4) == 0) continue;
-    uint8_t *tiles = map + (size_t)(row / TILE) * cols;
-    for (uint32_t tc = c0; tc < c1; tc++) {
-      if (tiles[tc]) continue;
-      const uint32_t x0 = tc * TILE > x ? tc * TILE : x;
-      const uint32_t x1 = tc * TILE + TILE < x + w ? tc * TILE + TILE : x + w;
-      if (memcmp(pa + base + (size_t)x0 * 4, pb + base + (size_t)x0 * 4, (size_t)(x1 - x0) * 4) != 0) tiles[tc] = 1;
-    }
-  }
+  for (uint32_t row = y; row < y + h; row++) mark_span(a, b, width, row, x, x + w, changed, cols);
   return NULL;
-}
-
-/* Marks the tiles of row `row` where a and b differ over columns [x0, x1): one memcmp of the span, then per tile. */
-static void mark_span(const uint8_t *pa, const uint8_t *pb, uint32_t width, uint32_t row, uint32_t x0, uint32_t x1, uint8_t *map, uint32_t cols) {
-  if (x1 <= x0) return;
-  const size_t base = (size_t)row * width * 4;
-  if (memcmp(pa + base + (size_t)x0 * 4, pb + base + (size_t)x0 * 4, (size_t)(x1 - x0) * 4) == 0) return;
-  uint8_t *tiles = map + (size_t)(row / TILE) * cols;
-  for (uint32_t tc = x0 / TILE; tc < (x1 + TILE - 1) / TILE; tc++) {
-    if (tiles[tc]) continue;
-    const uint32_t t0 = tc * TILE > x0 ? tc * TILE : x0;
-    const uint32_t t1 = tc * TILE + TILE < x1 ? tc * TILE + TILE : x1;
-    if (memcmp(pa + base + (size_t)t0 * 4, pb + base + (size_t)t0 * 4, (size_t)(t1 - t0) * 4) != 0) tiles[tc] = 1;
-  }
 }
 
 /* The most moves scrollTiles takes in one call (the scroll search finds one per strip of the screen at most). */
